@@ -1,0 +1,96 @@
+//! The archive's HTTP API: the public log (head, entries, proofs, key),
+//! downloads, public verification of a SHA-256, and the internal entry point
+//! other services archive through.
+//!
+//! Access: everything here is public except what the handlers restrict by
+//! the data (an object that is not a public record is downloaded only by its
+//! secretariat's President or facilitator, or the operator). The log is
+//! public as a whole, including entries of unpublished objects: a SHA-256
+//! and a kind reveal nothing of the content, and a log that hid entries
+//! could not be audited. Archiving is internal (`/internal/objects`, behind
+//! the internal token).
+
+use axum::extract::DefaultBodyLimit;
+use rubrica_platform::utoipa_axum::router::OpenApiRouter;
+use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::{Access, Allowed};
+
+use crate::archive::Archive;
+
+pub mod log;
+pub mod objects;
+
+const fn public(method: &'static str, path: &'static str, action: &'static str) -> Access {
+    Access {
+        method,
+        path,
+        allowed: Allowed::Public,
+        action,
+    }
+}
+
+/// Who may call each operation of [`router`].
+pub const ACCESS: &[Access] = &[
+    public(
+        "GET",
+        "/log/head",
+        "consultar la cabeza firmada del registro",
+    ),
+    public("GET", "/log/entries", "consultar las entradas del registro"),
+    public(
+        "GET",
+        "/log/inclusion",
+        "obtener una prueba de inclusión del registro",
+    ),
+    public(
+        "GET",
+        "/log/consistency",
+        "obtener una prueba de consistencia del registro",
+    ),
+    public(
+        "GET",
+        "/log/public-key",
+        "consultar la llave pública del registro",
+    ),
+    public(
+        "GET",
+        "/objects/{sha256}",
+        "descargar un objeto archivado (los que no son públicos: Presidencia, facilitador u operador)",
+    ),
+    public(
+        "POST",
+        "/verify/hash",
+        "verificar si una huella SHA-256 está archivada",
+    ),
+];
+
+/// The public routes.
+pub fn router(archive: Archive) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(log::head))
+        .routes(routes!(log::entries))
+        .routes(routes!(log::inclusion))
+        .routes(routes!(log::consistency))
+        .routes(routes!(log::public_key))
+        .routes(routes!(objects::download))
+        .routes(routes!(objects::verify_hash))
+        .with_state(archive)
+}
+
+/// The service-to-service routes, behind the internal token. Archiving
+/// takes the object in base64 inside JSON, so its body limit is the
+/// configured object limit plus the encoding's third and room for metadata.
+pub fn internal_router(archive: Archive) -> OpenApiRouter {
+    let limit = archive
+        .context()
+        .settings
+        .archive
+        .max_object_bytes
+        .saturating_mul(4)
+        / 3
+        + 1024 * 1024;
+    OpenApiRouter::new()
+        .routes(routes!(objects::ingest))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(archive)
+}

@@ -1,0 +1,144 @@
+//! Servicio Archivo: registros firmados inmutables, paquetes de
+//! entrega-recepción, verificación pública y datos abiertos (000 V.10,
+//! VII.7, III.7).
+//!
+//! What citizens trust, so everything it keeps is tamper-evident:
+//! - objects are stored **by content** (their SHA-256 is their name),
+//!   create-only, never overwritten nor deleted through the API;
+//! - every archived object is a leaf of an append-only Merkle log (RFC 6962),
+//!   and every new tree head is signed with the archive's Ed25519 key, whose
+//!   public half is published; anyone can ask for an inclusion proof of a
+//!   file and a consistency proof between two heads, and check them with
+//!   standard tools or `rubrica verify FILE --log URL`.
+//!
+//! # Layout
+//! - [`archive`]: [`Archive`], the service's logic — ingest (store + log),
+//!   proofs, downloads, public verification of a SHA-256.
+//! - [`log`]: what a leaf is, signing heads, keeping the in-memory tree in
+//!   step with the database; [`tree`]: that tree, with `O(log n)` proofs.
+//! - [`storage`]: the `object_store` (local folder with fsync, or S3).
+//! - [`key`]: the log's signing key (a file, generated once by default).
+//! - [`api`]: the HTTP routes and their access table; [`model`]: the JSON
+//!   shapes (shared with the CLI); [`db`]: the SQL; [`digest`]: `Sha256`.
+//!
+//! The service is a library so it runs inside the `rubrica` launcher (all
+//! services in one process) or alone through its own binary; [`spec`] is what
+//! both hand to the platform. It owns the tables of `migrations/archive/` and
+//! no other service reads them.
+
+use std::sync::Arc;
+
+use rubrica_platform::{ServiceContext, ServiceName, ServiceParts, ServiceSpec};
+use sqlx::migrate::Migrator;
+
+pub mod api;
+pub mod archive;
+pub mod db;
+pub mod digest;
+pub mod key;
+pub mod log;
+pub mod model;
+pub mod storage;
+pub mod tree;
+
+pub use archive::Archive;
+
+/// This service's own migrations (the platform adds its outbox, inbox and
+/// audit trail).
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/archive");
+
+/// The description the platform needs to run this service.
+pub fn spec() -> ServiceSpec {
+    ServiceSpec {
+        name: ServiceName::Archive,
+        description: "Registros firmados inmutables, paquetes de entrega-recepción, verificación pública y datos abiertos.",
+        migrator: &MIGRATOR,
+        access: || api::ACCESS.to_vec(),
+        build: Arc::new(build),
+    }
+}
+
+fn build(context: &ServiceContext) -> ServiceParts {
+    let archive = Archive::new(context.clone());
+    archive.warm_up();
+    ServiceParts {
+        internal: api::internal_router(archive.clone()),
+        ..ServiceParts::new(api::router(archive))
+    }
+}
+
+/// An epoch-ms instant as people in central Mexico read it
+/// (`2026-11-21 08:14 hora del centro de México`).
+pub fn when(epoch_ms: i64) -> String {
+    use time::macros::{format_description, offset};
+    // Central Mexico has had no daylight saving time since 2022: UTC−6.
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
+        .map(|t| t.to_offset(offset!(-6)))
+        .ok()
+        .and_then(|t| {
+            t.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
+                .ok()
+        })
+        .map(|t| format!("{t} hora del centro de México"))
+        .unwrap_or_else(|| format!("{epoch_ms} ms desde 1970 (UTC)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_settings_come_from_variables_and_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("s3-secret");
+        std::fs::write(&secret, "secreto\n").unwrap();
+        let env: Vec<(String, String)> = [
+            ("RUBRICA_ARCHIVE__OBJECT_STORE_URL", "s3://rubrica/archivo"),
+            ("RUBRICA_ARCHIVE__S3_ENDPOINT", "http://seaweedfs:8333"),
+            ("RUBRICA_ARCHIVE__S3_ALLOW_HTTP", "true"),
+            ("RUBRICA_ARCHIVE__S3_ACCESS_KEY_ID", "rubrica"),
+            (
+                "RUBRICA_ARCHIVE__S3_SECRET_ACCESS_KEY_FILE",
+                secret.to_str().unwrap(),
+            ),
+            ("RUBRICA_ARCHIVE__LOG_KEY_FILE", "/run/secrets/log-key.pk8"),
+            ("RUBRICA_ARCHIVE__MAX_OBJECT_BYTES", "1048576"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+
+        let loaded = rubrica_platform::Settings::load_from(None, &env).unwrap();
+
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let archive = loaded.settings.archive;
+        assert_eq!(
+            archive.object_store_url.as_deref(),
+            Some("s3://rubrica/archivo")
+        );
+        assert_eq!(
+            archive.s3_endpoint.as_deref(),
+            Some("http://seaweedfs:8333")
+        );
+        assert!(archive.s3_allow_http);
+        assert_eq!(archive.s3_secret_access_key.as_deref(), Some("secreto"));
+        assert_eq!(
+            archive.log_key_file,
+            Some(std::path::PathBuf::from("/run/secrets/log-key.pk8"))
+        );
+        assert_eq!(archive.max_object_bytes, 1_048_576);
+        let defaults = rubrica_platform::Settings::default().archive;
+        assert_eq!(defaults.object_store_url, None);
+        assert_eq!(defaults.max_object_bytes, 64 * 1024 * 1024);
+    }
+
+    #[test]
+    fn instants_are_shown_in_central_mexico_time() {
+        // 2026-11-21T14:14:03Z
+        assert_eq!(
+            when(1_795_270_443_000),
+            "2026-11-21 08:14 hora del centro de México"
+        );
+        assert_eq!(when(0), "1969-12-31 18:00 hora del centro de México");
+    }
+}

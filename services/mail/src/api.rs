@@ -1,0 +1,494 @@
+//! The mail service's API: where every message stands (per message, and so
+//! per recipient: a message has one), its attempts, and retrying dead
+//! letters.
+//!
+//! Access: the President and the facilitator of a secretariat see its
+//! messages and retry its dead letters (the facilitator collects signatures
+//! and copies, 004); the installation operator sees every secretariat's
+//! messages. Bodies are never shown: they may hold access tokens.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use rubrica_platform::db::now_ms;
+use rubrica_platform::error::{Path, Query};
+use rubrica_platform::utoipa_axum::router::OpenApiRouter;
+use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::{Access, Allowed, ApiError, ApiResult, Caller, Json, Problem, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::compose;
+use crate::db::{self, Filter};
+use crate::model::{MessageDetail, MessageKind, MessageView, Status};
+use crate::queue::Mailer;
+
+/// Who follows the mail of a secretariat.
+const READERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
+
+/// Who retries dead letters.
+const RETRIERS: &[Role] = &[Role::Facilitator, Role::President];
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    who: &'static [Role],
+    action: &'static str,
+) -> Access {
+    Access {
+        method,
+        path,
+        allowed: Allowed::Roles(who),
+        action,
+    }
+}
+
+/// Who may call each operation of [`router`].
+pub const ACCESS: &[Access] = &[
+    row(
+        "GET",
+        "/messages",
+        READERS,
+        "consultar los mensajes de correo",
+    ),
+    row(
+        "GET",
+        "/messages/{id}",
+        READERS,
+        "consultar un mensaje de correo y sus intentos",
+    ),
+    row(
+        "POST",
+        "/messages/{id}/retry",
+        RETRIERS,
+        "reintentar un mensaje de correo fallido",
+    ),
+    row(
+        "POST",
+        "/dead-letters/retry",
+        RETRIERS,
+        "reintentar los mensajes de correo fallidos",
+    ),
+    row(
+        "GET",
+        "/status",
+        READERS,
+        "consultar el estado del envío de correo",
+    ),
+];
+
+/// The API, over the service's shared state.
+pub fn router(mailer: Arc<Mailer>, transport: String) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_messages))
+        .routes(routes!(get_message))
+        .routes(routes!(retry_message))
+        .routes(routes!(retry_dead_letters))
+        .routes(routes!(status))
+        .with_state(Api {
+            mailer,
+            transport: Arc::from(transport),
+        })
+}
+
+#[derive(Clone)]
+struct Api {
+    mailer: Arc<Mailer>,
+    /// Where messages go, without secrets.
+    transport: Arc<str>,
+}
+
+fn unexpected(what: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
+    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(what))
+}
+
+/// The secretariat whose mail the caller may see (`None`: every one, for
+/// the operator).
+fn scope(caller: &Caller) -> ApiResult<Option<String>> {
+    if caller.has_any(&[Role::Operator]) {
+        return Ok(None);
+    }
+    caller.secretariat_id.clone().map(Some).ok_or_else(|| {
+        ApiError::Forbidden(
+            "Su sesión no pertenece a ningún Secretariado: use una sesión o un token de API del Secretariado cuyos mensajes quiere consultar.".into(),
+        )
+    })
+}
+
+/// A message of the caller's secretariat, or 404 (another secretariat's
+/// messages are not acknowledged to exist).
+async fn visible(api: &Api, caller: &Caller, id: &str) -> ApiResult<MessageView> {
+    let scope = scope(caller)?;
+    let mut conn = api
+        .mailer
+        .context
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(unexpected("abriendo una conexión"))?;
+    let message = db::get_message(&mut conn, id)
+        .await
+        .map_err(unexpected("leyendo el mensaje"))?;
+    match message {
+        Some(m) if scope.is_none() || m.secretariat_id == scope => Ok(m),
+        _ => Err(ApiError::NotFound(format!(
+            "No existe el mensaje «{id}» en su Secretariado. Consulte la lista en GET /mail/messages."
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MessagesQuery {
+    /// `en_cola`, `enviado` o `fallido`.
+    estado: Option<String>,
+    /// Tipo de mensaje, p. ej. `convocatoria`, `copia_firmada`.
+    tipo: Option<String>,
+    /// Mensajes causados por este evento.
+    evento: Option<String>,
+    /// Mensajes sobre esta sesión, ruta de firma o integrante.
+    asunto: Option<String>,
+    /// Mensajes a esta dirección.
+    destinatario: Option<String>,
+    /// Solo el operador: mensajes de este Secretariado.
+    secretariado: Option<String>,
+    /// Página siguiente: mensajes anteriores a este id.
+    antes_de: Option<String>,
+    /// Cuántos, a lo más (100 si no se indica; máximo 1000).
+    limite: Option<i64>,
+}
+
+/// Lists messages, newest first.
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "correo",
+    summary = "Lista los mensajes de correo y su estado por destinatario (en cola, enviado, fallido), con filtros",
+    params(MessagesQuery),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "Mensajes, los más recientes primero", body = Vec<MessageView>),
+        (status = 400, description = "Filtro no válido", body = Problem),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+    )
+)]
+async fn list_messages(
+    State(api): State<Api>,
+    caller: Caller,
+    Query(query): Query<MessagesQuery>,
+) -> ApiResult<Json<Vec<MessageView>>> {
+    let mut secretariat_id = scope(&caller)?;
+    if secretariat_id.is_none() {
+        secretariat_id = query.secretariado.clone();
+    }
+    let status = match query.estado.as_deref() {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "El estado «{s}» no existe: use en_cola, enviado o fallido."
+            ))
+        })?),
+    };
+    let kind = match query.tipo.as_deref() {
+        None => None,
+        Some(k) => Some(MessageKind::parse(k).ok_or_else(|| {
+            let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
+            ApiError::BadRequest(format!(
+                "El tipo de mensaje «{k}» no existe: use uno de {}.",
+                kinds.join(", ")
+            ))
+        })?),
+    };
+    let filter = Filter {
+        secretariat_id,
+        status,
+        kind,
+        event_id: query.evento,
+        subject_ref: query.asunto,
+        recipient: query.destinatario,
+        before: query.antes_de,
+        limit: query.limite.unwrap_or(100).clamp(1, 1000),
+    };
+    let messages = db::list_messages(&api.mailer.context.db, &filter)
+        .await
+        .map_err(unexpected("listando los mensajes"))?;
+    Ok(Json(messages))
+}
+
+/// One message with every attempt.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "correo",
+    summary = "Consulta un mensaje de correo: estado, último error e historial de intentos",
+    params(("id" = String, Path, description = "Id del mensaje")),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "El mensaje y sus intentos", body = MessageDetail),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe en su Secretariado", body = Problem),
+    )
+)]
+async fn get_message(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageDetail>> {
+    let message = visible(&api, &caller, &id).await?;
+    let history = db::attempts(&api.mailer.context.db, &id)
+        .await
+        .map_err(unexpected("leyendo los intentos"))?;
+    Ok(Json(MessageDetail { message, history }))
+}
+
+/// What a retry may correct.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RetryRequest {
+    /// La dirección ahora registrada en el Secretariado, si la anterior
+    /// faltaba o era incorrecta.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// Puts a failed message back in the queue.
+#[utoipa::path(
+    post,
+    path = "/messages/{id}/retry",
+    tag = "correo",
+    summary = "Reintenta un mensaje fallido (opcionalmente con la dirección corregida); conserva su Message-ID",
+    params(("id" = String, Path, description = "Id del mensaje")),
+    request_body = RetryRequest,
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "De nuevo en cola", body = MessageView),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe en su Secretariado", body = Problem),
+        (status = 409, description = "El mensaje no está fallido", body = Problem),
+        (status = 422, description = "La dirección no es válida o falta", body = Problem),
+    )
+)]
+async fn retry_message(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(request): Json<RetryRequest>,
+) -> ApiResult<Json<MessageView>> {
+    let message = visible(&api, &caller, &id).await?;
+    if message.status != Status::Failed {
+        return Err(ApiError::Conflict(format!(
+            "El mensaje «{id}» está {} y solo se reintentan los fallidos.",
+            match message.status {
+                Status::Queued => "en cola: se enviará solo",
+                _ => "enviado",
+            }
+        )));
+    }
+    let email = match request
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(email) => Some(
+            compose::address(Some(email))
+                .map_err(|reason| ApiError::Unprocessable(capitalize(&reason)))?
+                .to_string(),
+        ),
+        None => {
+            compose::address(message.recipient.email.as_deref()).map_err(|reason| {
+                ApiError::Unprocessable(format!(
+                    "No se puede reintentar el mensaje a {}: {reason}.",
+                    message.recipient.name
+                ))
+            })?;
+            None
+        }
+    };
+    let context = &api.mailer.context;
+    let mut tx = context
+        .begin()
+        .await
+        .map_err(unexpected("abriendo la transacción"))?;
+    if !db::requeue(&mut tx, &id, email.as_deref(), now_ms())
+        .await
+        .map_err(unexpected("reencolando el mensaje"))?
+    {
+        return Err(ApiError::Conflict(format!(
+            "El mensaje «{id}» cambió de estado mientras lo reintentaba: consúltelo de nuevo."
+        )));
+    }
+    context
+        .audit(
+            &mut tx,
+            &caller,
+            "correo.reintento_manual",
+            Some(&id),
+            json!({ "direccion_corregida": email.is_some() }),
+        )
+        .await
+        .map_err(unexpected("registrando en la bitácora"))?;
+    let view = db::get_message(&mut tx, &id)
+        .await
+        .map_err(unexpected("leyendo el mensaje"))?;
+    tx.commit()
+        .await
+        .map_err(unexpected("confirmando el reintento"))?;
+    api.mailer.wake_now();
+    view.map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("No existe el mensaje «{id}».")))
+}
+
+/// Which dead letters to retry.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct BulkRetry {
+    /// Solo los causados por este evento.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// Solo los de este tipo.
+    #[serde(default)]
+    pub kind: Option<MessageKind>,
+}
+
+/// How many were put back in the queue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BulkRetried {
+    pub requeued: u64,
+    /// Failed messages left as they were because their recipient has no
+    /// usable address (retry each with its corrected address).
+    pub without_address: u64,
+}
+
+/// Retries every failed message of the caller's secretariat (that has an
+/// address), e.g. after an outage longer than the retries.
+#[utoipa::path(
+    post,
+    path = "/dead-letters/retry",
+    tag = "correo",
+    summary = "Reintenta todos los mensajes fallidos del Secretariado (p. ej. tras una caída larga del servidor de correo)",
+    request_body = BulkRetry,
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "Cuántos volvieron a la cola", body = BulkRetried),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+    )
+)]
+async fn retry_dead_letters(
+    State(api): State<Api>,
+    caller: Caller,
+    Json(request): Json<BulkRetry>,
+) -> ApiResult<Json<BulkRetried>> {
+    let secretariat_id = scope(&caller)?;
+    let context = &api.mailer.context;
+    let failed = db::list_messages(
+        &context.db,
+        &Filter {
+            secretariat_id,
+            status: Some(Status::Failed),
+            kind: request.kind,
+            event_id: request.event_id,
+            limit: 10_000,
+            ..Filter::default()
+        },
+    )
+    .await
+    .map_err(unexpected("listando los mensajes fallidos"))?;
+    let mut tx = context
+        .begin()
+        .await
+        .map_err(unexpected("abriendo la transacción"))?;
+    let mut retried = BulkRetried {
+        requeued: 0,
+        without_address: 0,
+    };
+    for message in failed {
+        if compose::address(message.recipient.email.as_deref()).is_err() {
+            retried.without_address += 1;
+            continue;
+        }
+        if db::requeue(&mut tx, &message.id, None, now_ms())
+            .await
+            .map_err(unexpected("reencolando un mensaje"))?
+        {
+            context
+                .audit(
+                    &mut tx,
+                    &caller,
+                    "correo.reintento_manual",
+                    Some(&message.id),
+                    json!({ "direccion_corregida": false, "en_bloque": true }),
+                )
+                .await
+                .map_err(unexpected("registrando en la bitácora"))?;
+            retried.requeued += 1;
+        }
+    }
+    tx.commit()
+        .await
+        .map_err(unexpected("confirmando los reintentos"))?;
+    api.mailer.wake_now();
+    Ok(Json(retried))
+}
+
+/// Where mail goes and how much is in each state.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MailStatus {
+    /// The transport in use: an SMTP server (without credentials) or the
+    /// outbox folder.
+    pub transport: String,
+    /// Messages per state (`en_cola`, `enviado`, `fallido`).
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// The delivery's state.
+#[utoipa::path(
+    get,
+    path = "/status",
+    tag = "correo",
+    summary = "Estado del envío de correo: transporte configurado y mensajes en cola, enviados y fallidos",
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "Transporte y conteos", body = MailStatus),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+    )
+)]
+async fn status(
+    State(api): State<Api>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<MailStatus>)> {
+    let secretariat_id = scope(&caller)?;
+    let mut counts: BTreeMap<String, i64> = [Status::Queued, Status::Sent, Status::Failed]
+        .into_iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for (status, n) in db::counts(&api.mailer.context.db, secretariat_id.as_deref())
+        .await
+        .map_err(unexpected("contando los mensajes"))?
+    {
+        counts.insert(status, n);
+    }
+    Ok((
+        StatusCode::OK,
+        Json(MailStatus {
+            transport: api.transport.to_string(),
+            counts,
+        }),
+    ))
+}
+
+/// "no tiene…" → "No tiene…".
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

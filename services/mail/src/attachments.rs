@@ -1,0 +1,155 @@
+//! Attachments by reference: fetched once from the service that holds them,
+//! checked against their SHA-256, kept once per hash, and shared (not
+//! copied) by every message that attaches them while they are in memory.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rubrica_platform::db::now_ms;
+use rubrica_platform::{Database, Settings};
+use sha2::{Digest, Sha256};
+
+use crate::contracts::DocumentRef;
+use crate::db;
+use crate::transport::SendError;
+
+/// How many attachments stay in memory (a convocatoria sent to every member
+/// reads its PDF once, not once per member).
+const CACHED: usize = 4;
+
+/// The attachment store of one process.
+pub struct Attachments {
+    db: Database,
+    http: reqwest::Client,
+    settings: Arc<Settings>,
+    recent: Mutex<VecDeque<(String, Arc<Vec<u8>>)>>,
+    /// One lane loads or fetches at a time, so lanes that need the same new
+    /// document wait for the first one instead of fetching it again.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl Attachments {
+    pub fn new(db: Database, http: reqwest::Client, settings: Arc<Settings>) -> Attachments {
+        Attachments {
+            db,
+            http,
+            settings,
+            recent: Mutex::new(VecDeque::new()),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The bytes of `document`: from memory, from the table, or fetched.
+    pub async fn get(&self, document: &DocumentRef) -> Result<Arc<Vec<u8>>, SendError> {
+        let sha = document.sha256.to_ascii_lowercase();
+        if let Some(bytes) = self.cached(&sha) {
+            return Ok(bytes);
+        }
+        let _loading = self.loading.lock().await;
+        if let Some(bytes) = self.cached(&sha) {
+            return Ok(bytes);
+        }
+        let stored = db::attachment(&self.db, &sha).await.map_err(|e| {
+            SendError::transient(format!(
+                "no se pudo leer el adjunto {} de la base de datos: {e}",
+                document.filename
+            ))
+        })?;
+        let bytes = match stored {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = self.fetch(document, &sha).await?;
+                db::store_attachment(&self.db, &sha, &document.media_type, &bytes, now_ms())
+                    .await
+                    .map_err(|e| {
+                        SendError::transient(format!(
+                            "no se pudo guardar el adjunto {}: {e}",
+                            document.filename
+                        ))
+                    })?;
+                bytes
+            }
+        };
+        let bytes = Arc::new(bytes);
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.push_front((sha, bytes.clone()));
+            recent.truncate(CACHED);
+        }
+        Ok(bytes)
+    }
+
+    fn cached(&self, sha: &str) -> Option<Arc<Vec<u8>>> {
+        let recent = self.recent.lock().ok()?;
+        recent
+            .iter()
+            .find(|(hash, _)| hash == sha)
+            .map(|(_, bytes)| bytes.clone())
+    }
+
+    /// Downloads `document` from its service with the internal token.
+    async fn fetch(&self, document: &DocumentRef, sha: &str) -> Result<Vec<u8>, SendError> {
+        let service = document.service;
+        let Some(base) = self.settings.services.get(service).url.as_deref() else {
+            return Err(SendError::transient(format!(
+                "no está configurada la URL del servicio «{service}» (services.{service}.url), de donde se obtiene el adjunto {}",
+                document.filename
+            )));
+        };
+        let url = format!("{}{}", base.trim_end_matches('/'), document.path);
+        let mut request = self
+            .http
+            .get(&url)
+            .timeout(Duration::from_millis(self.settings.mail.smtp_timeout_ms));
+        if let Some(token) = &self.settings.internal_token {
+            request = request.bearer_auth(token);
+        }
+        let unreachable = |e: reqwest::Error| {
+            SendError::transient(format!(
+                "no se pudo obtener el adjunto {} del servicio «{service}»: {e}",
+                document.filename
+            ))
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            let detail = format!(
+                "el servicio «{service}» respondió {status} al pedir el adjunto {}",
+                document.filename
+            );
+            // 404 may mean "not there yet"; other client errors will not pass.
+            return Err(
+                if status.is_server_error() || status == 404 || status == 408 || status == 429 {
+                    SendError::transient(detail)
+                } else {
+                    SendError::permanent(detail)
+                },
+            );
+        }
+        let max = self.settings.mail.attachment_max_bytes;
+        if response.content_length().is_some_and(|n| n > max) || document.size > max {
+            return Err(too_large(document, max));
+        }
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        if bytes.len() as u64 > max {
+            return Err(too_large(document, max));
+        }
+        let actual = hex::encode(Sha256::digest(&bytes));
+        if actual != sha || bytes.len() as u64 != document.size {
+            return Err(SendError::permanent(format!(
+                "el adjunto {} obtenido del servicio «{service}» no es el anunciado: se esperaba SHA-256 {sha} ({} bytes) y llegó {actual} ({} bytes). No se envía un documento distinto del registrado",
+                document.filename,
+                document.size,
+                bytes.len()
+            )));
+        }
+        Ok(bytes.to_vec())
+    }
+}
+
+fn too_large(document: &DocumentRef, max: u64) -> SendError {
+    SendError::permanent(format!(
+        "el adjunto {} mide {} bytes y el máximo configurado es {max} (mail.attachment_max_bytes)",
+        document.filename, document.size
+    ))
+}

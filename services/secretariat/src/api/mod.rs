@@ -1,0 +1,268 @@
+//! The secretariat's own API: secretariats from a preset, seats, members and
+//! their designations, terms, resignations, and sessions with their
+//! convocatoria, attendance, quorum, agenda approval, votes, agreements and
+//! closing. Every rule of the seeds is `rubrica_rules`'s; this module stores
+//! what happened and asks the rules what it means.
+//!
+//! # Layout
+//! - [`secretariats`]: presets, creating and configuring a secretariat, seats.
+//! - [`members`]: members, designations, terms, resignations and the calls
+//!   they open.
+//! - [`sessions`]: scheduling, agenda, convocatoria, attendance, opening,
+//!   agenda approval, deliberations, closing (the `session.closed` event).
+//! - [`votes`]: motions and their decision, agreements and their follow-up.
+//! - [`record`]: the session's record, the event's payload, and who signs it.
+//! - `scene`, `roster`: a session / a secretariat with what the rules need.
+//! - `model`, `db`, `edge`: rows, SQL, and input parsed at the edge.
+//!
+//! Access: the installation operator creates secretariats; the President
+//! (and the operator) register members and designations; the President and
+//! the facilitator manage sessions; members read; the public reads nothing
+//! here. Whether the caller belongs to the secretariat at hand is checked in
+//! each handler ([`roster::ensure_secretariat`]).
+
+use rubrica_platform::utoipa_axum::router::OpenApiRouter;
+use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::{Access, Allowed, Role, ServiceContext};
+
+mod db;
+mod edge;
+pub mod members;
+mod model;
+pub mod record;
+mod roster;
+mod scene;
+pub mod secretariats;
+pub mod sessions;
+pub mod votes;
+
+pub use model::{AgendaApproval, SeatVote, SessionStatus, SignerSettings};
+pub use record::{SessionRecord, Signer};
+pub use sessions::SESSION_CLOSED;
+
+/// Current members of a secretariat and the operator: they read.
+const READERS: &[Role] = &[
+    Role::President,
+    Role::Facilitator,
+    Role::Titular,
+    Role::Suplente,
+    Role::Enlace,
+    Role::InvitedMember,
+    Role::Operator,
+];
+
+/// Who registers members and designations: the President within their own
+/// secretariat, and the installation operator.
+const REGISTRARS: &[Role] = &[Role::President, Role::Operator];
+
+/// Who creates secretariats.
+const OPERATOR: &[Role] = &[Role::Operator];
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    who: &'static [Role],
+    action: &'static str,
+) -> Access {
+    Access {
+        method,
+        path,
+        allowed: Allowed::Roles(who),
+        action,
+    }
+}
+
+/// Who may call each operation of [`router`].
+pub const ACCESS: &[Access] = &[
+    row(
+        "GET",
+        "/presets",
+        READERS,
+        "consultar los presets de reglas",
+    ),
+    row("POST", "/secretariats", OPERATOR, "crear un secretariado"),
+    row(
+        "GET",
+        "/secretariats/{id}",
+        READERS,
+        "consultar un secretariado",
+    ),
+    row(
+        "PATCH",
+        "/secretariats/{id}",
+        REGISTRARS,
+        "modificar la configuración de un secretariado",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/seats",
+        READERS,
+        "consultar los asientos",
+    ),
+    row(
+        "POST",
+        "/secretariats/{id}/members",
+        REGISTRARS,
+        "registrar integrantes",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/members",
+        READERS,
+        "consultar a los integrantes",
+    ),
+    row(
+        "PATCH",
+        "/members/{id}",
+        REGISTRARS,
+        "corregir los datos de un integrante",
+    ),
+    row(
+        "POST",
+        "/secretariats/{id}/designations",
+        REGISTRARS,
+        "designar integrantes",
+    ),
+    row(
+        "PATCH",
+        "/designations/{id}",
+        REGISTRARS,
+        "modificar o terminar una designación",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/terms",
+        READERS,
+        "consultar los periodos de los integrantes",
+    ),
+    row(
+        "POST",
+        "/secretariats/{id}/seats/{seat}/resignations",
+        REGISTRARS,
+        "registrar una renuncia",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/calls",
+        READERS,
+        "consultar las convocatorias de vacantes",
+    ),
+    row(
+        "POST",
+        "/secretariats/{id}/sessions",
+        Role::MANAGERS,
+        "programar una sesión",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/sessions",
+        READERS,
+        "consultar las sesiones",
+    ),
+    row("GET", "/sessions/{id}", READERS, "consultar una sesión"),
+    row(
+        "PATCH",
+        "/sessions/{id}",
+        Role::MANAGERS,
+        "reprogramar una sesión",
+    ),
+    row(
+        "PUT",
+        "/sessions/{id}/agenda",
+        Role::MANAGERS,
+        "modificar el orden del día",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/convocatoria",
+        Role::MANAGERS,
+        "emitir una convocatoria",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/attendance",
+        Role::MANAGERS,
+        "registrar la asistencia",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/open",
+        Role::MANAGERS,
+        "abrir una sesión",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/agenda-approval",
+        Role::MANAGERS,
+        "registrar la aprobación del orden del día",
+    ),
+    row(
+        "PUT",
+        "/sessions/{id}/agenda/{position}/deliberation",
+        Role::MANAGERS,
+        "registrar deliberaciones",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/motions",
+        Role::MANAGERS,
+        "registrar votaciones",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/agreements",
+        Role::MANAGERS,
+        "registrar acuerdos",
+    ),
+    row(
+        "POST",
+        "/agreements/{id}/follow-ups",
+        Role::MANAGERS,
+        "registrar el seguimiento de un acuerdo",
+    ),
+    row(
+        "GET",
+        "/secretariats/{id}/agreements",
+        READERS,
+        "consultar los acuerdos",
+    ),
+    row(
+        "POST",
+        "/sessions/{id}/close",
+        Role::MANAGERS,
+        "cerrar una sesión",
+    ),
+];
+
+/// The routes of the secretariat's own API.
+pub fn router(context: ServiceContext) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(secretariats::list_presets))
+        .routes(routes!(secretariats::create_secretariat))
+        .routes(routes!(
+            secretariats::get_secretariat,
+            secretariats::update_secretariat
+        ))
+        .routes(routes!(secretariats::list_seats))
+        .routes(routes!(members::create_member, members::list_members))
+        .routes(routes!(members::update_member))
+        .routes(routes!(members::create_designation))
+        .routes(routes!(members::update_designation))
+        .routes(routes!(members::list_terms))
+        .routes(routes!(members::create_resignation))
+        .routes(routes!(members::list_calls))
+        .routes(routes!(sessions::create_session, sessions::list_sessions))
+        .routes(routes!(sessions::get_session, sessions::update_session))
+        .routes(routes!(sessions::replace_agenda))
+        .routes(routes!(sessions::issue_convocatoria))
+        .routes(routes!(sessions::record_attendance))
+        .routes(routes!(sessions::open_session))
+        .routes(routes!(sessions::approve_agenda))
+        .routes(routes!(sessions::record_deliberation))
+        .routes(routes!(votes::create_motion))
+        .routes(routes!(votes::create_agreement))
+        .routes(routes!(votes::create_follow_up))
+        .routes(routes!(votes::list_agreements))
+        .routes(routes!(sessions::close_session))
+        .with_state(context)
+}

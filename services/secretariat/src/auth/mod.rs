@@ -1,0 +1,181 @@
+//! Access: members prove who they are with their FIEL (or a one-time email
+//! link); the secretariat's designations on the day of the request decide
+//! their roles.
+//!
+//! - **FIEL challenge** (as SAT's portals accept e.firma): `POST
+//!   /auth/challenge` gives a one-time nonce; the client signs its exact
+//!   bytes with the member's key (RSA PKCS#1 v1.5, SHA-256) and sends the
+//!   certificate and signature to `POST /auth/fiel`; the server consumes the
+//!   nonce, validates the certificate (FIEL not CSD, in its validity period,
+//!   chained to the configured anchors), checks the signature and that the
+//!   holder's RFC is a member → a short-lived session token, stored hashed.
+//! - **One-time email link**: a token valid for minutes, used once, mailed
+//!   through the mail service; its session may read and manage but never
+//!   sign.
+//! - **API tokens**: created by the President (or the operator), scoped to a
+//!   service and a role, shown once, stored hashed.
+//! - Failed logins are counted per account and per address; the answers are
+//!   the same whether or not an account exists.
+//!
+//! Other services resolve tokens through `POST /internal/auth/introspect`.
+
+mod db;
+mod routes;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use rubrica_fiel::{RevocationSource, TrustStore, Validator};
+use rubrica_platform::auth::{AuthMethod, Authenticator, token_hash};
+use rubrica_platform::{ApiError, Caller, Role, ServiceContext, ServiceName};
+use subtle::ConstantTimeEq;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+pub use routes::{ACCESS, internal_router, router};
+
+/// Mexico's central time (no daylight saving since 2022): "the day of the
+/// request" for deciding whose term is running.
+const MEXICO_CITY: UtcOffset = match UtcOffset::from_hms(-6, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// Today in Mexico City.
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().to_offset(MEXICO_CITY).date()
+}
+
+/// The secretariat's authentication: shared by its routes and its
+/// [`Authenticator`].
+#[derive(Clone)]
+pub struct Auth {
+    context: ServiceContext,
+    /// Built once from `auth.trust_anchors_dir`; `Err` keeps the Spanish
+    /// reason FIEL logins are unavailable (they are refused, never waved
+    /// through).
+    validator: Arc<Result<Validator, String>>,
+}
+
+impl Auth {
+    /// Loads the trust anchors and wraps the context.
+    pub fn new(context: ServiceContext) -> Self {
+        let validator = match &context.settings.auth.trust_anchors_dir {
+            None => Err(
+                "no hay autoridades certificadoras de confianza configuradas (auth.trust_anchors_dir)"
+                    .to_string(),
+            ),
+            Some(dir) => TrustStore::from_dir(dir)
+                .and_then(|store| Validator::new(store, &RevocationSource::NotConfigured))
+                .map_err(|e| {
+                    tracing::error!(error = %e, dir = %dir.display(), "no se pudieron cargar las autoridades de confianza");
+                    format!(
+                        "no se pudieron cargar las autoridades certificadoras de {}: {e}",
+                        dir.display()
+                    )
+                }),
+        };
+        Auth {
+            context,
+            validator: Arc::new(validator),
+        }
+    }
+
+    /// Resolves a bearer token: the operator's, a session, or an API token.
+    pub async fn resolve(&self, token: &str) -> Result<Option<Caller>, ApiError> {
+        if let Some(operator) = &self.context.settings.auth.operator_token
+            && bool::from(operator.as_bytes().ct_eq(token.as_bytes()))
+        {
+            return Ok(Some(operator_caller()));
+        }
+        let hash = token_hash(token);
+        let now = rubrica_platform::db::now_ms();
+        let mut conn = self.context.db.pool().acquire().await.map_err(|e| {
+            ApiError::Unexpected(anyhow::Error::new(e).context("abriendo conexión"))
+        })?;
+        if let Some(session) = db::active_session(&mut conn, &hash, now)
+            .await
+            .map_err(unexpected("buscando la sesión"))?
+        {
+            let member = db::member(&mut conn, &session.member_id)
+                .await
+                .map_err(unexpected("leyendo el integrante"))?;
+            let Some(member) = member else {
+                return Ok(None);
+            };
+            let roles = db::roles_on(&mut conn, &member.id, today())
+                .await
+                .map_err(unexpected("calculando los roles"))?;
+            return Ok(Some(Caller {
+                actor_id: member.id.clone(),
+                name: member.name,
+                rfc: Some(member.rfc),
+                member_id: Some(member.id),
+                secretariat_id: Some(member.secretariat_id),
+                roles,
+                method: Some(session.method),
+                scope_service: None,
+                credential_id: Some(session.id),
+                address: None,
+            }));
+        }
+        if let Some(api) = db::active_api_token(&mut conn, &hash)
+            .await
+            .map_err(unexpected("buscando el token de API"))?
+        {
+            return Ok(Some(Caller {
+                actor_id: format!("token:{}", api.id),
+                name: format!("token de API «{}»", api.name),
+                rfc: None,
+                member_id: None,
+                secretariat_id: Some(api.secretariat_id),
+                roles: vec![api.role],
+                method: Some(AuthMethod::TokenApi),
+                scope_service: Some(api.service),
+                credential_id: Some(api.id),
+                address: None,
+            }));
+        }
+        Ok(None)
+    }
+}
+
+impl Authenticator for Auth {
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>> + Send + 'a>> {
+        Box::pin(self.resolve(token))
+    }
+}
+
+/// The installation's operator.
+fn operator_caller() -> Caller {
+    Caller {
+        actor_id: "operador".into(),
+        name: "operador de la instalación".into(),
+        rfc: None,
+        member_id: None,
+        secretariat_id: None,
+        roles: vec![Role::Operator],
+        method: Some(AuthMethod::Operador),
+        scope_service: None,
+        credential_id: None,
+        address: None,
+    }
+}
+
+/// Maps an infrastructure error to a logged 500 with what was being done.
+fn unexpected(doing: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
+    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
+}
+
+/// Parses a role name as API tokens carry it.
+fn parse_role(value: &str) -> Option<Role> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
+}
+
+/// Parses a service name.
+fn parse_service(value: &str) -> Option<ServiceName> {
+    value.parse().ok()
+}

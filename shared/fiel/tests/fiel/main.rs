@@ -1,0 +1,8 @@
+//! Integration tests of rubrica-fiel on SAT's public test credentials
+//! (`shared/fixtures/sat-test-certs`) and on a test PKI made with openssl
+//! (`shared/fixtures/make-test-pki.sh`).
+
+mod helpers;
+mod robustness;
+mod sat_credentials;
+mod test_pki;

@@ -1,0 +1,590 @@
+//! PDF object syntax (ISO 32000-1 §7.2–7.3) into lopdf's object model.
+//!
+//! lopdf's own parser is private and only reachable through whole-document
+//! loading, which merges every revision into one object table. Verification
+//! must read *each version* of an object at the byte offset a given revision's
+//! cross-reference section names, so this module parses one object at a time.
+//! It never panics and never recurses without bound: hostile input ends in a
+//! [`SyntaxError`].
+
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
+
+/// Deepest nesting of arrays and dictionaries accepted (real documents stay
+/// under 10; the bound only protects the stack).
+const MAX_DEPTH: usize = 64;
+
+/// Why bytes could not be read as a PDF object (for logs only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    /// Where it happened.
+    pub(crate) offset: usize,
+    /// What was expected.
+    pub(crate) what: &'static str,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.offset)
+    }
+}
+
+pub(crate) type SyntaxResult<T> = Result<T, SyntaxError>;
+
+pub(crate) fn is_whitespace(b: u8) -> bool {
+    matches!(b, 0 | 9 | 10 | 12 | 13 | 32)
+}
+
+pub(crate) fn is_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+fn is_regular(b: u8) -> bool {
+    !is_whitespace(b) && !is_delimiter(b)
+}
+
+/// A cursor over the file's bytes.
+pub(crate) struct Lexer<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(buf: &'a [u8], pos: usize) -> Self {
+        Self { buf, pos }
+    }
+
+    fn err<T>(&self, what: &'static str) -> SyntaxResult<T> {
+        Err(SyntaxError {
+            offset: self.pos,
+            what,
+        })
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    /// Skips white space and comments.
+    pub(crate) fn skip_whitespace(&mut self) {
+        while let Some(b) = self.peek() {
+            if is_whitespace(b) {
+                self.pos += 1;
+            } else if b == b'%' {
+                while let Some(c) = self.peek() {
+                    if c == b'\n' || c == b'\r' {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Whether the next bytes are `keyword` followed by a non-regular byte.
+    pub(crate) fn at_keyword(&self, keyword: &[u8]) -> bool {
+        self.buf
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(keyword))
+            && self
+                .buf
+                .get(self.pos + keyword.len())
+                .is_none_or(|&b| !is_regular(b))
+    }
+
+    /// Consumes `keyword` (after white space) or fails.
+    pub(crate) fn expect_keyword(
+        &mut self,
+        keyword: &[u8],
+        what: &'static str,
+    ) -> SyntaxResult<()> {
+        self.skip_whitespace();
+        if self.at_keyword(keyword) {
+            self.pos += keyword.len();
+            Ok(())
+        } else {
+            self.err(what)
+        }
+    }
+
+    /// Reads an unsigned integer token (used for object headers and xref data).
+    pub(crate) fn unsigned(&mut self) -> SyntaxResult<u64> {
+        self.skip_whitespace();
+        let start = self.pos;
+        let mut value: u64 = 0;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            value = match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            {
+                Some(v) => v,
+                None => return self.err("integer too large"),
+            };
+            self.pos += 1;
+        }
+        if self.pos == start || self.peek().is_some_and(is_regular) {
+            self.pos = start;
+            return self.err("unsigned integer");
+        }
+        Ok(value)
+    }
+
+    /// Reads any direct object. `N G R` becomes a reference.
+    pub(crate) fn object(&mut self) -> SyntaxResult<Object> {
+        self.object_at_depth(0)
+    }
+
+    fn object_at_depth(&mut self, depth: usize) -> SyntaxResult<Object> {
+        if depth > MAX_DEPTH {
+            return self.err("nesting too deep");
+        }
+        self.skip_whitespace();
+        let Some(b) = self.peek() else {
+            return self.err("object, found end of file");
+        };
+        match b {
+            b'/' => Ok(Object::Name(self.name()?)),
+            b'(' => Ok(Object::String(
+                self.literal_string()?,
+                StringFormat::Literal,
+            )),
+            b'<' if self.buf.get(self.pos + 1) == Some(&b'<') => {
+                Ok(Object::Dictionary(self.dictionary(depth)?))
+            }
+            b'<' => Ok(Object::String(
+                self.hex_string()?,
+                StringFormat::Hexadecimal,
+            )),
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                loop {
+                    self.skip_whitespace();
+                    match self.peek() {
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(Object::Array(items));
+                        }
+                        Some(_) => items.push(self.object_at_depth(depth + 1)?),
+                        None => return self.err("']'"),
+                    }
+                }
+            }
+            b'0'..=b'9' | b'+' | b'-' | b'.' => self.number_or_reference(),
+            _ if self.at_keyword(b"true") => {
+                self.pos += 4;
+                Ok(Object::Boolean(true))
+            }
+            _ if self.at_keyword(b"false") => {
+                self.pos += 5;
+                Ok(Object::Boolean(false))
+            }
+            _ if self.at_keyword(b"null") => {
+                self.pos += 4;
+                Ok(Object::Null)
+            }
+            _ => self.err("object"),
+        }
+    }
+
+    pub(crate) fn dictionary(&mut self, depth: usize) -> SyntaxResult<Dictionary> {
+        // Caller checked "<<".
+        self.pos += 2;
+        let mut dict = Dictionary::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
+                    self.pos += 2;
+                    return Ok(dict);
+                }
+                Some(b'/') => {
+                    let key = self.name()?;
+                    let value = self.object_at_depth(depth + 1)?;
+                    // ISO 32000 §7.3.7: a null value means the key is absent.
+                    if !matches!(value, Object::Null) {
+                        dict.set(key, value);
+                    }
+                }
+                _ => return self.err("dictionary key or '>>'"),
+            }
+        }
+    }
+
+    fn name(&mut self) -> SyntaxResult<Vec<u8>> {
+        self.pos += 1; // '/'
+        let mut name = Vec::new();
+        while let Some(b) = self.peek() {
+            if !is_regular(b) {
+                break;
+            }
+            if b == b'#' {
+                let hex = self.buf.get(self.pos + 1..self.pos + 3);
+                if let Some(v) = hex.and_then(|h| std::str::from_utf8(h).ok())
+                    && let Ok(byte) = u8::from_str_radix(v, 16)
+                {
+                    name.push(byte);
+                    self.pos += 3;
+                    continue;
+                }
+            }
+            name.push(b);
+            self.pos += 1;
+        }
+        Ok(name)
+    }
+
+    fn literal_string(&mut self) -> SyntaxResult<Vec<u8>> {
+        self.pos += 1; // '('
+        let mut out = Vec::new();
+        let mut nesting = 0usize;
+        loop {
+            let Some(b) = self.peek() else {
+                return self.err("')'");
+            };
+            self.pos += 1;
+            match b {
+                b'(' => {
+                    nesting += 1;
+                    out.push(b);
+                }
+                b')' => {
+                    if nesting == 0 {
+                        return Ok(out);
+                    }
+                    nesting -= 1;
+                    out.push(b);
+                }
+                b'\\' => {
+                    let Some(e) = self.peek() else {
+                        return self.err("escape");
+                    };
+                    self.pos += 1;
+                    match e {
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'\r' => {
+                            // Line continuation.
+                            if self.peek() == Some(b'\n') {
+                                self.pos += 1;
+                            }
+                        }
+                        b'\n' => {}
+                        b'0'..=b'7' => {
+                            let mut value = u32::from(e - b'0');
+                            for _ in 0..2 {
+                                match self.peek() {
+                                    Some(d @ b'0'..=b'7') => {
+                                        value = value * 8 + u32::from(d - b'0');
+                                        self.pos += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            out.push((value & 0xff) as u8);
+                        }
+                        other => out.push(other),
+                    }
+                }
+                b'\r' => {
+                    // An end of line inside a string reads as \n (§7.3.4.2).
+                    if self.peek() == Some(b'\n') {
+                        self.pos += 1;
+                    }
+                    out.push(b'\n');
+                }
+                other => out.push(other),
+            }
+        }
+    }
+
+    fn hex_string(&mut self) -> SyntaxResult<Vec<u8>> {
+        self.pos += 1; // '<'
+        let mut out = Vec::new();
+        let mut high: Option<u8> = None;
+        loop {
+            let Some(b) = self.peek() else {
+                return self.err("'>'");
+            };
+            self.pos += 1;
+            let nibble = match b {
+                b'>' => break,
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ if is_whitespace(b) => continue,
+                _ => return self.err("hexadecimal digit"),
+            };
+            match high.take() {
+                Some(h) => out.push(h << 4 | nibble),
+                None => high = Some(nibble),
+            }
+        }
+        if let Some(h) = high {
+            out.push(h << 4);
+        }
+        Ok(out)
+    }
+
+    fn number_or_reference(&mut self) -> SyntaxResult<Object> {
+        let start = self.pos;
+        let number = self.number()?;
+        if let Object::Integer(id) = number {
+            // "N G R" needs two unsigned integers and the keyword.
+            let save = self.pos;
+            if id >= 0
+                && self.buf.get(start).is_some_and(u8::is_ascii_digit)
+                && let Ok(generation) = self.unsigned()
+            {
+                self.skip_whitespace();
+                if self.at_keyword(b"R") {
+                    self.pos += 1;
+                    if let (Ok(id), Ok(generation)) = (u32::try_from(id), u16::try_from(generation))
+                    {
+                        return Ok(Object::Reference((id, generation)));
+                    }
+                    return Ok(Object::Null);
+                }
+            }
+            self.pos = save;
+        }
+        Ok(number)
+    }
+
+    fn number(&mut self) -> SyntaxResult<Object> {
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        let text = std::str::from_utf8(&self.buf[start..self.pos]).unwrap_or_default();
+        if !text.contains('.')
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Object::Integer(i));
+        }
+        // Reals; also tolerate "-.5", "5." and doubled signs some writers emit.
+        let cleaned = text.trim_start_matches('+');
+        let cleaned = if cleaned.starts_with("--") {
+            &cleaned[1..]
+        } else {
+            cleaned
+        };
+        match cleaned.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Object::Real(v as f32)),
+            _ if text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty() => {
+                // An integer beyond i64: not meaningful in a PDF we accept.
+                self.pos = start;
+                self.err("number out of range")
+            }
+            _ => {
+                self.pos = start;
+                self.err("number")
+            }
+        }
+    }
+}
+
+/// An indirect object as found in the file.
+#[derive(Debug, Clone)]
+pub(crate) struct IndirectObject {
+    /// Object number and generation from the `N G obj` header.
+    pub(crate) id: ObjectId,
+    /// The object (a [`Object::Stream`] for streams).
+    pub(crate) object: Object,
+}
+
+/// Reads `N G obj … endobj` at `offset`. `resolve_length` answers an indirect
+/// stream `/Length`; when it cannot, or the length is wrong, the data runs to
+/// the `endstream` keyword.
+pub(crate) fn indirect_object_at(
+    buf: &[u8],
+    offset: usize,
+    resolve_length: &mut dyn FnMut(ObjectId) -> Option<i64>,
+) -> SyntaxResult<IndirectObject> {
+    let mut lx = Lexer::new(buf, offset);
+    let id = lx.unsigned()?;
+    let generation = lx.unsigned()?;
+    lx.expect_keyword(b"obj", "'obj'")?;
+    let id = (
+        u32::try_from(id).map_err(|_| SyntaxError {
+            offset,
+            what: "object number out of range",
+        })?,
+        u16::try_from(generation).map_err(|_| SyntaxError {
+            offset,
+            what: "generation out of range",
+        })?,
+    );
+    let object = lx.object()?;
+    lx.skip_whitespace();
+    if let Object::Dictionary(dict) = &object
+        && lx.at_keyword(b"stream")
+    {
+        lx.pos += b"stream".len();
+        // The keyword is followed by CRLF or LF (§7.3.8.1); tolerate a lone CR.
+        match lx.peek() {
+            Some(b'\r') => {
+                lx.pos += 1;
+                if lx.peek() == Some(b'\n') {
+                    lx.pos += 1;
+                }
+            }
+            Some(b'\n') => lx.pos += 1,
+            _ => {}
+        }
+        let start = lx.pos;
+        let declared = match dict.get(b"Length") {
+            Ok(Object::Integer(n)) => Some(*n),
+            Ok(Object::Reference(r)) => resolve_length(*r),
+            _ => None,
+        };
+        let end = declared
+            .and_then(|n| usize::try_from(n).ok())
+            .and_then(|n| start.checked_add(n))
+            .filter(|&end| end <= buf.len() && endstream_follows(buf, end))
+            .or_else(|| find_endstream(buf, start))
+            .ok_or(SyntaxError {
+                offset: start,
+                what: "'endstream'",
+            })?;
+        let stream = Stream {
+            dict: dict.clone(),
+            content: buf[start..end].to_vec(),
+            allows_compression: false,
+            // Left empty so two identical versions at different offsets
+            // compare equal (lopdf's `PartialEq` includes the position).
+            start_position: None,
+        };
+        return Ok(IndirectObject {
+            id,
+            object: Object::Stream(stream),
+        });
+    }
+    Ok(IndirectObject { id, object })
+}
+
+/// Whether `endstream` follows `end`, after at most an end-of-line.
+fn endstream_follows(buf: &[u8], end: usize) -> bool {
+    let mut lx = Lexer::new(buf, end);
+    lx.skip_whitespace();
+    lx.at_keyword(b"endstream")
+}
+
+/// The end of stream data when `/Length` cannot be trusted: the last byte
+/// before `endstream`, less the end-of-line that precedes it.
+fn find_endstream(buf: &[u8], start: usize) -> Option<usize> {
+    let rest = buf.get(start..)?;
+    let at = find(rest, b"endstream")? + start;
+    let mut end = at;
+    if end > start && buf[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > start && buf[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some(end)
+}
+
+/// First occurrence of `needle` in `haystack`.
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= haystack.len() {
+        match haystack[i..=haystack.len() - needle.len()]
+            .iter()
+            .position(|&b| b == first)
+        {
+            Some(p) => {
+                i += p;
+                if &haystack[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            None => return None,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> SyntaxResult<Object> {
+        Lexer::new(s.as_bytes(), 0).object()
+    }
+
+    #[test]
+    fn reads_the_object_kinds() {
+        assert_eq!(parse("12 0 R").unwrap(), Object::Reference((12, 0)));
+        assert_eq!(parse("12 0").unwrap(), Object::Integer(12));
+        assert_eq!(parse("-3.5").unwrap(), Object::Real(-3.5));
+        assert_eq!(parse("/A#20B").unwrap(), Object::Name(b"A B".to_vec()));
+        assert_eq!(
+            parse("(a\\(b\\) (c) \\101)").unwrap(),
+            Object::String(b"a(b) (c) A".to_vec(), StringFormat::Literal)
+        );
+        assert_eq!(
+            parse("<48 6 9 9>").unwrap(),
+            Object::String(b"Hi\x90".to_vec(), StringFormat::Hexadecimal)
+        );
+        let Object::Dictionary(d) = parse("<</A [1 2 0 R /N] /B null /C true>>").unwrap() else {
+            panic!("not a dictionary");
+        };
+        assert!(!d.has(b"B"));
+        assert_eq!(
+            d.get(b"A").unwrap(),
+            &Object::Array(vec![
+                Object::Integer(1),
+                Object::Reference((2, 0)),
+                Object::Name(b"N".to_vec())
+            ])
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_not_a_panic() {
+        let deep = "[".repeat(10_000);
+        assert!(parse(&deep).is_err());
+        for s in [
+            "",
+            "(",
+            "<",
+            "<<",
+            "<</A",
+            "[1 2",
+            "99999999999999999999999",
+            "<zz>",
+            "\\",
+        ] {
+            let _ = parse(s);
+        }
+        let mut none = |_| None;
+        assert!(indirect_object_at(b"1 0 obj <</Length 5>> stream\nab", 0, &mut none).is_err());
+        let ok = indirect_object_at(
+            b"1 0 obj <</Length 99>> stream\nabc\nendstream endobj",
+            0,
+            &mut none,
+        )
+        .unwrap();
+        let Object::Stream(s) = ok.object else {
+            panic!("not a stream");
+        };
+        assert_eq!(s.content, b"abc");
+    }
+}

@@ -1,0 +1,748 @@
+//! Configuration: defaults → optional TOML file → `RUBRICA_…` environment
+//! variables (`__` separates nesting levels) → `RUBRICA_…_FILE` variables for
+//! secrets.
+//!
+//! Every layer is merged into one JSON tree shaped like [`Settings`]; the tree of
+//! the defaults is also the schema: a key that does not exist there (in the file
+//! or in the environment) is reported as a warning instead of being silently
+//! ignored, because a misspelt `RUBRICA_SERVICES__MAIL__URLL` would otherwise
+//! leave a deployment talking to the wrong place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::service::ServiceName;
+
+/// Environment variables with the `RUBRICA_` prefix that are not settings and
+/// therefore must not be warned about.
+const NON_SETTING_VARIABLES: &[&str] = &[
+    "RUBRICA_CONFIG",
+    "RUBRICA_TEST_POSTGRES",
+    "RUBRICA_TEST_REPORT",
+];
+
+/// Everything a Rúbrica process needs to know, whatever services it runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Folder for the embedded default: one SQLite file per service, the
+    /// archive's objects and the mail outbox live under it.
+    pub data_dir: PathBuf,
+    /// Where the process listens and how big requests may be.
+    pub http: HttpSettings,
+    /// Log format and filter.
+    pub log: LogSettings,
+    /// Shared secret for service-to-service calls (`/internal/…`). A secret:
+    /// set it with `RUBRICA_INTERNAL_TOKEN_FILE` or `RUBRICA_INTERNAL_TOKEN`,
+    /// never in a committed file.
+    pub internal_token: Option<String>,
+    /// Database for every service that has no `services.<name>.database_url`:
+    /// a `postgres://` URL puts each service in its own schema of that
+    /// database; absent means one SQLite file per service under `data_dir`.
+    pub database_url: Option<String>,
+    /// Per-service settings: where the others reach it, and its database.
+    pub services: ServicesSettings,
+    /// Event delivery (outbox relay) tuning.
+    pub relay: RelaySettings,
+    /// Authentication: the operator's token, FIEL trust anchors, lifetimes
+    /// and rate limits.
+    pub auth: AuthSettings,
+    /// Outgoing mail.
+    pub mail: MailSettings,
+    /// The archive: where objects are stored, the log's signing key, limits.
+    pub archive: ArchiveSettings,
+    /// Which services receive which event types, on top of the built-in
+    /// subscriptions each service declares. Keys are event types.
+    pub subscriptions: BTreeMap<String, Vec<String>>,
+}
+
+/// Authentication settings (used by the secretariat, which owns identities).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The installation operator's bootstrap token (a secret: set it with
+    /// `RUBRICA_AUTH__OPERATOR_TOKEN_FILE`). It creates secretariats and their
+    /// first designations; absent, nobody can.
+    pub operator_token: Option<String>,
+    /// Folder of trusted CA certificates (DER or PEM) for FIEL logins:
+    /// SAT's roots in production, a test CA in tests.
+    pub trust_anchors_dir: Option<PathBuf>,
+    /// Lifetime of a login challenge.
+    pub challenge_ttl_seconds: u64,
+    /// Lifetime of a session token.
+    pub session_ttl_minutes: u64,
+    /// Lifetime of a one-time email link.
+    pub link_ttl_minutes: u64,
+    /// Failed login attempts allowed per account in the window.
+    pub max_failed_attempts: u64,
+    /// Failed login attempts allowed per network address in the window
+    /// (higher: several members may share an office's address).
+    pub max_failed_attempts_per_address: u64,
+    /// The rate-limit window.
+    pub attempt_window_minutes: u64,
+}
+
+/// Outgoing mail settings (the mail service's).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// The sender of every message, e.g. `Rúbrica <rubrica@itei.org.mx>`;
+    /// its domain also names the messages (`Message-ID`, calendar UIDs).
+    pub from: String,
+    /// The SMTP server: `smtp://host:25` (plain), `smtp://host:587?tls=starttls`
+    /// (STARTTLS required; `tls=opportunistic` to use it when offered),
+    /// `smtps://host:465` (implicit TLS), with optional `user:password@`
+    /// (percent-encoded) for AUTH and an optional path naming this client in
+    /// EHLO (`smtps://host/rubrica.example.mx`). Absent: messages are written
+    /// as `.eml` files to `outbox_dir`. A secret when it carries a password:
+    /// set it with `RUBRICA_MAIL__SMTP_URL_FILE`.
+    #[serde(deserialize_with = "smtp_url")]
+    pub smtp_url: Option<String>,
+    /// Folder of the `.eml` files when no SMTP server is configured; absent
+    /// means `<data_dir>/mail/outbox`.
+    pub outbox_dir: Option<PathBuf>,
+    /// Messages delivered at the same time by each process (and the size of
+    /// its pool of SMTP connections).
+    pub concurrency: u32,
+    /// How often the delivery worker looks for due messages and reminders
+    /// when nothing wakes it.
+    pub poll_interval_ms: u64,
+    /// First retry delay after a transient failure (a 4xx reply, a
+    /// connection error); it doubles on every attempt, with jitter.
+    pub backoff_base_ms: u64,
+    /// Ceiling of the retry delay.
+    pub backoff_max_ms: u64,
+    /// Attempts before a message is given up as failed (a dead letter the
+    /// facilitator may retry).
+    pub max_attempts: i64,
+    /// How long a message being sent stays reserved for the worker that took
+    /// it; after that (the process died) another one sends it again, with
+    /// the same Message-ID. Must exceed `smtp_timeout_ms`.
+    pub lease_ms: u64,
+    /// Timeout of each step of the SMTP conversation.
+    pub smtp_timeout_ms: u64,
+    /// First reminder to a member who has not signed, this long after the
+    /// invitation.
+    pub reminder_delay_seconds: u64,
+    /// Further reminders, this long after the previous one.
+    pub reminder_interval_seconds: u64,
+    /// Reminders per member and signing route, at most (0: none).
+    pub max_reminders: i64,
+    /// Largest attachment the service fetches and sends.
+    pub attachment_max_bytes: u64,
+}
+
+/// Accepts only SMTP URLs the mail service can use, with a Spanish reason
+/// otherwise (the URL itself is not repeated: it may carry a password).
+fn smtp_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(url) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let url = url.trim().to_string();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", ""));
+    let host = rest
+        .split(['/', '?'])
+        .next()
+        .unwrap_or("")
+        .rsplit('@')
+        .next()
+        .unwrap_or("");
+    let tls = url
+        .split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("tls="))
+        .next_back();
+    let problem = if !matches!(scheme, "smtp" | "smtps") {
+        Some("debe empezar con smtp:// o smtps://")
+    } else if host.is_empty() || host.starts_with(':') {
+        Some("no indica el servidor")
+    } else if !matches!(tls, None | Some("starttls" | "required" | "opportunistic")) {
+        Some("el parámetro tls solo admite starttls, required u opportunistic")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(serde::de::Error::custom(format!(
+            "mail.smtp_url {problem} (por ejemplo smtp://correo.example.mx:587?tls=starttls o smtps://usuario:contraseña@correo.example.mx)"
+        ))),
+        None => Ok(Some(url)),
+    }
+}
+
+/// The archive's storage and log (used by the archive service).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveSettings {
+    /// Where archived objects live. Absent: the local filesystem under
+    /// `<data_dir>/archive/objects` (the embedded default). `file:///ruta`:
+    /// another local folder. `s3://bucket/prefix`: an S3-compatible bucket
+    /// (for scale-out; also set `s3_endpoint` for SeaweedFS, MinIO…).
+    pub object_store_url: Option<String>,
+    /// Endpoint of an S3-compatible service, e.g. `http://seaweedfs:8333`;
+    /// absent: AWS itself (or `AWS_ENDPOINT`).
+    pub s3_endpoint: Option<String>,
+    /// Region of the bucket (S3-compatible services accept any).
+    pub s3_region: Option<String>,
+    /// Access key id; absent: `AWS_ACCESS_KEY_ID` or the instance's role.
+    pub s3_access_key_id: Option<String>,
+    /// Secret access key (a secret: set it with
+    /// `RUBRICA_ARCHIVE__S3_SECRET_ACCESS_KEY_FILE`); absent:
+    /// `AWS_SECRET_ACCESS_KEY` or the instance's role.
+    pub s3_secret_access_key: Option<String>,
+    /// Allow `http://` endpoints (a bucket on the same private network).
+    pub s3_allow_http: bool,
+    /// The log's Ed25519 signing key (PKCS#8 DER). Absent with local storage:
+    /// generated once into `<data_dir>/archive/log-key.pk8` (mode 0600).
+    /// Required with S3 storage, so every replica signs with the same key.
+    pub log_key_file: Option<PathBuf>,
+    /// Largest object accepted for archiving, in bytes.
+    pub max_object_bytes: usize,
+}
+
+/// Listening address and request limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Public base URL when behind a proxy (used in links shown to people).
+    pub public_url: Option<String>,
+    /// Default maximum request body in bytes; routes that take uploads raise it.
+    pub body_limit_bytes: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info,rubrica_platform=debug`.
+    pub filter: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of each of the five services.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesSettings {
+    pub secretariat: ServiceSettings,
+    pub documents: ServiceSettings,
+    pub signing: ServiceSettings,
+    pub mail: ServiceSettings,
+    pub archive: ServiceSettings,
+}
+
+impl ServicesSettings {
+    /// The settings of one service.
+    pub fn get(&self, name: ServiceName) -> &ServiceSettings {
+        match name {
+            ServiceName::Secretariat => &self.secretariat,
+            ServiceName::Documents => &self.documents,
+            ServiceName::Signing => &self.signing,
+            ServiceName::Mail => &self.mail,
+            ServiceName::Archive => &self.archive,
+        }
+    }
+
+    /// The settings of one service, to change them (the launcher fills in the
+    /// URLs of co-located services once it knows its port).
+    pub fn get_mut(&mut self, name: ServiceName) -> &mut ServiceSettings {
+        match name {
+            ServiceName::Secretariat => &mut self.secretariat,
+            ServiceName::Documents => &mut self.documents,
+            ServiceName::Signing => &mut self.signing,
+            ServiceName::Mail => &mut self.mail,
+            ServiceName::Archive => &mut self.archive,
+        }
+    }
+}
+
+/// Settings of one service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Base URL where the other services reach this one, including its path
+    /// prefix (e.g. `http://signing:8080/signing`). When the service runs in
+    /// this process and no URL is set, the launcher uses its own address.
+    pub url: Option<String>,
+    /// This service's own database, overriding the top-level `database_url`.
+    pub database_url: Option<String>,
+}
+
+/// Outbox relay tuning.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaySettings {
+    /// How often the relay looks for due deliveries when nothing wakes it.
+    pub poll_interval_ms: u64,
+    /// Deliveries claimed per round.
+    pub batch_size: i64,
+    /// First retry delay; doubles on every failed attempt.
+    pub backoff_base_ms: u64,
+    /// Ceiling of the retry delay.
+    pub backoff_max_ms: u64,
+    /// Attempts before a delivery becomes a dead letter.
+    pub max_attempts: i64,
+    /// How long a claimed delivery stays reserved for the replica that claimed
+    /// it; after that (the replica died) another one may take it.
+    pub lease_ms: u64,
+    /// Timeout of one delivery request.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("./data"),
+            http: HttpSettings {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                public_url: None,
+                body_limit_bytes: 1024 * 1024,
+                shutdown_grace_seconds: 30,
+            },
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+            internal_token: None,
+            database_url: None,
+            services: ServicesSettings::default(),
+            relay: RelaySettings {
+                poll_interval_ms: 1_000,
+                batch_size: 32,
+                backoff_base_ms: 500,
+                backoff_max_ms: 5 * 60 * 1_000,
+                max_attempts: 25,
+                lease_ms: 60_000,
+                request_timeout_ms: 10_000,
+            },
+            subscriptions: BTreeMap::new(),
+            mail: MailSettings {
+                from: "Rúbrica <no-responder@rubrica.localhost>".into(),
+                smtp_url: None,
+                outbox_dir: None,
+                concurrency: 4,
+                poll_interval_ms: 1_000,
+                backoff_base_ms: 30_000,
+                backoff_max_ms: 60 * 60 * 1_000,
+                max_attempts: 20,
+                lease_ms: 5 * 60 * 1_000,
+                smtp_timeout_ms: 60_000,
+                reminder_delay_seconds: 48 * 60 * 60,
+                reminder_interval_seconds: 48 * 60 * 60,
+                max_reminders: 3,
+                attachment_max_bytes: 25 * 1024 * 1024,
+            },
+            archive: ArchiveSettings {
+                object_store_url: None,
+                s3_endpoint: None,
+                s3_region: None,
+                s3_access_key_id: None,
+                s3_secret_access_key: None,
+                s3_allow_http: false,
+                log_key_file: None,
+                max_object_bytes: 64 * 1024 * 1024,
+            },
+            auth: AuthSettings {
+                operator_token: None,
+                trust_anchors_dir: None,
+                challenge_ttl_seconds: 300,
+                session_ttl_minutes: 120,
+                link_ttl_minutes: 15,
+                max_failed_attempts: 10,
+                max_failed_attempts_per_address: 100,
+                attempt_window_minutes: 15,
+            },
+        }
+    }
+}
+
+/// A configuration that cannot be used. The message is for the person
+/// starting the process: what is wrong and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no se pudo leer el archivo de configuración {path}: {source}. Revise la ruta y los permisos."
+    )]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("el archivo de configuración {path} no es TOML válido: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error(
+        "no se pudo leer el secreto de {variable} en {path}: {source}. Revise la ruta y los permisos."
+    )]
+    ReadSecret {
+        variable: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "la variable {variable} tiene el valor «{value}», que no es válido: se esperaba {expected}."
+    )]
+    BadValue {
+        variable: String,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("la configuración no es válida: {0}. Revise el archivo y las variables RUBRICA_….")]
+    Invalid(String),
+}
+
+/// Settings as loaded, plus what was found that the schema does not know.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    /// Unknown keys and variables, already phrased for a warning log line.
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// Loads the settings from the real process environment and, if given (or
+    /// named by `RUBRICA_CONFIG`), a TOML file.
+    pub fn load(file: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("RUBRICA_CONFIG").map(PathBuf::from));
+        Self::load_from(file.as_deref(), &env)
+    }
+
+    /// Loads the settings from an explicit environment (tests use this so they
+    /// never depend on the variables of the machine running them).
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Loaded, ConfigError> {
+        let defaults = serde_json::to_value(Settings::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut tree = defaults.clone();
+        let mut warnings = Vec::new();
+
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let parsed: toml::Value =
+                toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            let parsed =
+                serde_json::to_value(parsed).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            merge_file(&mut tree, &defaults, &parsed, "", &mut warnings, path);
+        }
+
+        let mut env: Vec<&(String, String)> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("RUBRICA_"))
+            .collect();
+        // Plain variables first, then `_FILE` ones, so a secret file wins over
+        // a plain variable of the same setting.
+        env.sort_by_key(|(k, _)| (k.ends_with("_FILE"), k.clone()));
+        for (name, value) in env {
+            if NON_SETTING_VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            let (key, value) = match name.strip_suffix("_FILE") {
+                Some(key) if lookup(&defaults, &env_path(key)).is_some() => {
+                    let secret = std::fs::read_to_string(value).map_err(|source| {
+                        ConfigError::ReadSecret {
+                            variable: name.clone(),
+                            path: PathBuf::from(value),
+                            source,
+                        }
+                    })?;
+                    (key, secret.trim_end_matches(['\n', '\r']).to_string())
+                }
+                _ => (name.as_str(), value.clone()),
+            };
+            let path = env_path(key);
+            // `subscriptions` is an open map: any event type is a valid key.
+            let subscription = path.len() == 2 && path[0] == "subscriptions";
+            let empty_list = Value::Array(Vec::new());
+            let Some(template) = lookup(&defaults, &path).or(subscription.then_some(&empty_list))
+            else {
+                warnings.push(format!(
+                    "la variable de entorno {name} no corresponde a ninguna opción de configuración y se ignora; revise su nombre"
+                ));
+                continue;
+            };
+            let typed = coerce(template, &value, name)?;
+            set(&mut tree, &path, typed);
+        }
+
+        let settings: Settings =
+            serde_json::from_value(tree).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        settings.check()?;
+        Ok(Loaded { settings, warnings })
+    }
+
+    /// Checks that go beyond types.
+    fn check(&self) -> Result<(), ConfigError> {
+        for url in std::iter::once(&self.database_url)
+            .chain(
+                ServiceName::ALL
+                    .iter()
+                    .map(|s| &self.services.get(*s).database_url),
+            )
+            .flatten()
+        {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "la URL de base de datos «{}» no es de PostgreSQL (postgres://…) ni de SQLite (sqlite:…)",
+                    crate::db::redact_url(url)
+                )));
+            }
+        }
+        for (event, subscribers) in &self.subscriptions {
+            for s in subscribers {
+                if s.parse::<ServiceName>().is_err() {
+                    return Err(ConfigError::Invalid(format!(
+                        "la suscripción al evento «{event}» nombra el servicio «{s}», que no existe (válidos: secretariat, documents, signing, mail, archive)"
+                    )));
+                }
+            }
+        }
+        if self.relay.max_attempts < 1 || self.relay.batch_size < 1 {
+            return Err(ConfigError::Invalid(
+                "relay.max_attempts y relay.batch_size deben ser al menos 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL a service uses, if any was configured (SQLite under
+    /// `data_dir` otherwise).
+    pub fn database_url_for(&self, service: ServiceName) -> Option<&str> {
+        self.services
+            .get(service)
+            .database_url
+            .as_deref()
+            .or(self.database_url.as_deref())
+    }
+}
+
+/// `RUBRICA_SERVICES__MAIL__URL` → `["services", "mail", "url"]`.
+fn env_path(name: &str) -> Vec<String> {
+    name.trim_start_matches("RUBRICA_")
+        .split("__")
+        .map(|p| p.to_ascii_lowercase())
+        .collect()
+}
+
+fn lookup<'a>(tree: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(tree, |node, key| node.get(key))
+}
+
+fn set(tree: &mut Value, path: &[String], value: Value) {
+    let mut node = tree;
+    for key in &path[..path.len() - 1] {
+        if !node.get(key).is_some_and(Value::is_object) {
+            node[key] = Value::Object(Map::new());
+        }
+        node = &mut node[key];
+    }
+    node[&path[path.len() - 1]] = value;
+}
+
+/// Turns an environment string into the JSON type of the default it replaces.
+fn coerce(template: &Value, raw: &str, variable: &str) -> Result<Value, ConfigError> {
+    let bad = |expected| ConfigError::BadValue {
+        variable: variable.to_string(),
+        value: raw.to_string(),
+        expected,
+    };
+    Ok(match template {
+        Value::Bool(_) => match raw.to_ascii_lowercase().as_str() {
+            "1" | "true" | "si" | "sí" | "yes" | "on" => Value::Bool(true),
+            "0" | "false" | "no" | "off" => Value::Bool(false),
+            _ => return Err(bad("true o false")),
+        },
+        Value::Number(_) => Value::Number(raw.trim().parse().map_err(|_| bad("un número"))?),
+        Value::Array(_) => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        ),
+        Value::Object(_) => return Err(bad("una opción simple, no una sección")),
+        Value::Null | Value::String(_) => Value::String(raw.to_string()),
+    })
+}
+
+/// Merges the file's tree over the defaults, warning about keys that do not
+/// exist in the schema.
+fn merge_file(
+    tree: &mut Value,
+    schema: &Value,
+    file: &Value,
+    prefix: &str,
+    warnings: &mut Vec<String>,
+    path: &Path,
+) {
+    let Value::Object(entries) = file else { return };
+    for (key, value) in entries {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let open_map = prefix == "subscriptions" || name == "subscriptions";
+        match schema.get(key) {
+            Some(Value::Object(_)) if value.is_object() && !open_map => {
+                merge_file(&mut tree[key], &schema[key], value, &name, warnings, path);
+            }
+            Some(_) => tree[key] = value.clone(),
+            None if prefix == "subscriptions" => tree[key] = value.clone(),
+            None => warnings.push(format!(
+                "la opción «{name}» del archivo {} no existe y se ignora; revise su nombre",
+                path.display()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_configured() {
+        let loaded = Settings::load_from(None, &[]).unwrap();
+        assert_eq!(loaded.settings.http.port, 8080);
+        assert_eq!(loaded.settings.data_dir, PathBuf::from("./data"));
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rubrica.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/rubrica\"\n[http]\nport = 9000\nhost = \"0.0.0.0\"\n[services.mail]\nurl = \"http://mail:8080/mail\"\n",
+        )
+        .unwrap();
+        let loaded = Settings::load_from(
+            Some(&file),
+            &env(&[
+                ("RUBRICA_HTTP__PORT", "9100"),
+                ("RUBRICA_LOG__FORMAT", "json"),
+            ]),
+        )
+        .unwrap();
+        let s = loaded.settings;
+        assert_eq!(s.data_dir, PathBuf::from("/srv/rubrica"));
+        assert_eq!(s.http.host, "0.0.0.0");
+        assert_eq!(s.http.port, 9100);
+        assert_eq!(s.log.format, LogFormat::Json);
+        assert_eq!(
+            s.services.mail.url.as_deref(),
+            Some("http://mail:8080/mail")
+        );
+    }
+
+    #[test]
+    fn file_variables_carry_secrets_and_win_over_plain_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("token");
+        std::fs::write(&secret, "s3cr3t\n").unwrap();
+        let loaded = Settings::load_from(
+            None,
+            &env(&[
+                ("RUBRICA_INTERNAL_TOKEN", "plain"),
+                ("RUBRICA_INTERNAL_TOKEN_FILE", secret.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(loaded.settings.internal_token.as_deref(), Some("s3cr3t"));
+    }
+
+    #[test]
+    fn unknown_variables_and_file_keys_are_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rubrica.toml");
+        std::fs::write(&file, "[http]\nprot = 1\n").unwrap();
+        let loaded = Settings::load_from(
+            Some(&file),
+            &env(&[
+                ("RUBRICA_SERVICES__MAIL__URLL", "x"),
+                ("RUBRICA_TEST_POSTGRES", "postgres://x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("http.prot"));
+        assert!(loaded.warnings[1].contains("RUBRICA_SERVICES__MAIL__URLL"));
+    }
+
+    #[test]
+    fn a_badly_typed_variable_is_refused_with_a_spanish_message() {
+        let err = Settings::load_from(None, &env(&[("RUBRICA_HTTP__PORT", "ochenta")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("RUBRICA_HTTP__PORT") && err.contains("un número"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn subscriptions_are_an_open_map_of_event_types() {
+        let loaded = Settings::load_from(
+            None,
+            &env(&[("RUBRICA_SUBSCRIPTIONS__SESSION.CLOSED", "documents, mail")]),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.settings.subscriptions["session.closed"],
+            vec!["documents".to_string(), "mail".to_string()]
+        );
+        let err = Settings::load_from(None, &env(&[("RUBRICA_SUBSCRIPTIONS__X", "nadie")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nadie"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_of_an_unknown_kind_is_refused() {
+        let err = Settings::load_from(None, &env(&[("RUBRICA_DATABASE_URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PostgreSQL"), "{err}");
+    }
+}

@@ -1,0 +1,321 @@
+//! Running services: any subset of the suite in one process, on one port,
+//! each service under its own path prefix (`/secretariat`, `/signing`, …).
+//!
+//! The same code runs the embedded default (all five, SQLite, one process) and
+//! a split deployment (`--only signing,mail` in each container): a service
+//! always reaches another through its configured URL, even when both live in
+//! the same process, so the embedded mode exercises the real HTTP path.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{BuiltService, build_service};
+use crate::config::Settings;
+use crate::error::{self, ApiError, ApiResult, Json};
+use crate::events::{Relay, Subscriptions};
+use crate::service::{BackgroundTask, ServiceContext, ServiceName, ServiceSpec};
+
+/// Why the suite could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(
+        "falta el token interno: al separar los servicios en procesos, todos deben compartir el mismo token. Defínalo con RUBRICA_INTERNAL_TOKEN_FILE (o RUBRICA_INTERNAL_TOKEN)."
+    )]
+    MissingInternalToken,
+    #[error("no se pidió ningún servicio: indique al menos uno en --only")]
+    NothingToRun,
+    #[error(transparent)]
+    Build(#[from] crate::app::BuildError),
+    #[error("no se pudo crear el cliente HTTP entre servicios: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
+/// The services of this process, assembled and ready to serve.
+pub struct Suite {
+    router: Router,
+    relays: Vec<Relay>,
+    /// The services' background tasks, started and stopped with the relays.
+    background: Vec<(ServiceName, &'static str, BackgroundTask)>,
+    services: Vec<LocalService>,
+    settings: Arc<Settings>,
+}
+
+/// What the suite keeps of each service it runs.
+struct LocalService {
+    name: ServiceName,
+    context: ServiceContext,
+    openapi: utoipa::openapi::OpenApi,
+    access: Vec<crate::auth::Access>,
+}
+
+impl Suite {
+    /// Opens, migrates and assembles the services of `specs` named in
+    /// `only`, to be served at `address`.
+    pub async fn assemble(
+        specs: &[ServiceSpec],
+        only: &[ServiceName],
+        mut settings: Settings,
+        address: SocketAddr,
+    ) -> Result<Suite, LaunchError> {
+        if only.is_empty() {
+            return Err(LaunchError::NothingToRun);
+        }
+        if settings.internal_token.is_none() {
+            if only.len() < ServiceName::ALL.len() {
+                return Err(LaunchError::MissingInternalToken);
+            }
+            // Embedded: every caller of /internal lives in this process, so a
+            // fresh random token per run is enough and nothing is written down.
+            settings.internal_token = Some(random_token());
+        }
+        // A service running here and not given a URL is reached at our own
+        // address (loopback when listening on every interface).
+        let host = if address.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            address.ip().to_string()
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        for name in only {
+            let service = settings.services.get_mut(*name);
+            if service.url.is_none() {
+                service.url = Some(format!("http://{host}:{}/{name}", address.port()));
+            }
+        }
+
+        let settings = Arc::new(settings);
+        let subscriptions = Arc::new(Subscriptions::new(&settings));
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+
+        let mut router = Router::new();
+        let mut relays = Vec::new();
+        let mut background = Vec::new();
+        let mut services = Vec::new();
+        for spec in specs.iter().filter(|s| only.contains(&s.name)) {
+            let BuiltService {
+                name,
+                context,
+                router: service_router,
+                openapi,
+                relay,
+                background: tasks,
+                access,
+            } = build_service(spec, settings.clone(), subscriptions.clone(), http.clone()).await?;
+            router = router.nest(&format!("/{name}"), service_router);
+            relays.push(relay);
+            background.extend(tasks.into_iter().map(|(task, run)| (name, task, run)));
+            services.push(LocalService {
+                name,
+                context,
+                openapi,
+                access,
+            });
+        }
+
+        let index = Index {
+            services: services
+                .iter()
+                .map(|s| IndexEntry {
+                    name: s.name,
+                    title: s.name.title(),
+                    url: format!("/{}", s.name),
+                    openapi: format!("/{}/openapi.json", s.name),
+                })
+                .collect(),
+        };
+        let contexts: Vec<ServiceContext> = services.iter().map(|s| s.context.clone()).collect();
+        let router = router
+            .route(
+                "/",
+                get(move || {
+                    let index = index.clone();
+                    async move { Json(index) }
+                }),
+            )
+            .route(
+                "/health/live",
+                get(|| async { Json(Overall { status: "vivo" }) }),
+            )
+            .route(
+                "/health/ready",
+                get(move || {
+                    let contexts = contexts.clone();
+                    async move { suite_ready(&contexts).await }
+                }),
+            )
+            .fallback(error::not_found)
+            .layer(axum::middleware::from_fn(crate::telemetry::request_context));
+
+        Ok(Suite {
+            router,
+            relays,
+            background,
+            services,
+            settings,
+        })
+    }
+
+    /// The context of a service running here (tests record events through it).
+    pub fn context(&self, name: ServiceName) -> Option<&ServiceContext> {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| &s.context)
+    }
+
+    /// The services running here.
+    pub fn services(&self) -> Vec<ServiceName> {
+        self.services.iter().map(|s| s.name).collect()
+    }
+
+    /// Where each local service keeps its data, safe to print.
+    pub fn data_locations(&self) -> Vec<(ServiceName, String)> {
+        self.services
+            .iter()
+            .map(|s| (s.name, s.context.db.location().to_string()))
+            .collect()
+    }
+
+    /// The settings in force (with the URLs the launcher filled in).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The OpenAPI document of a local service.
+    pub fn openapi(&self, name: ServiceName) -> Option<&utoipa::openapi::OpenApi> {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| &s.openapi)
+    }
+
+    /// The access table of a local service.
+    pub fn access(&self, name: ServiceName) -> Option<&[crate::auth::Access]> {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.access.as_slice())
+    }
+
+    /// Serves until `shutdown` is cancelled: then stops accepting, lets
+    /// in-flight requests finish (up to the configured grace), stops the
+    /// relays and the background tasks after their current unit of work, and
+    /// closes the databases.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        let relay_stop = CancellationToken::new();
+        let mut relay_tasks: Vec<JoinHandle<()>> = self
+            .relays
+            .into_iter()
+            .map(|relay| tokio::spawn(relay.run(relay_stop.clone())))
+            .collect();
+        for (service, task, run) in self.background {
+            tracing::debug!(%service, task, "tarea de fondo iniciada");
+            relay_tasks.push(tokio::spawn(run(relay_stop.clone())));
+        }
+
+        let grace = Duration::from_secs(self.settings.http.shutdown_grace_seconds);
+        let server = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let server = tokio::spawn(async move { server.await });
+        let result = tokio::select! {
+            r = server => r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            _ = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!("el periodo de gracia terminó con solicitudes aún en curso");
+                Ok(())
+            }
+        };
+        relay_stop.cancel();
+        for task in relay_tasks {
+            let _ = task.await;
+        }
+        for service in &self.services {
+            service.context.db.close().await;
+        }
+        result
+    }
+}
+
+/// Waits for SIGTERM or Ctrl-C and cancels `token`.
+pub async fn shutdown_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("señal de terminación recibida: cerrando ordenadamente");
+    token.cancel();
+}
+
+/// 32 random bytes, hex.
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Index {
+    services: Vec<IndexEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct IndexEntry {
+    name: ServiceName,
+    title: &'static str,
+    url: String,
+    openapi: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Overall {
+    status: &'static str,
+}
+
+/// Ready when every local service is.
+async fn suite_ready(contexts: &[ServiceContext]) -> ApiResult<Json<Overall>> {
+    for context in contexts {
+        context.db.check_ready().await.map_err(|reason| {
+            ApiError::Unavailable(format!(
+                "El servicio {} no está listo: {reason}.",
+                context.name
+            ))
+        })?;
+    }
+    Ok(Json(Overall { status: "listo" }))
+}

@@ -1,0 +1,47 @@
+//! The platform every Rúbrica service stands on.
+//!
+//! # Layout
+//! - [`config`]: settings from defaults, a TOML file, `RUBRICA_…` variables
+//!   and `…_FILE` secrets; unknown keys are warned about.
+//! - [`db`]: one database per service — SQLite (WAL) by default, PostgreSQL by
+//!   URL — with the platform's and the service's migrations applied at start.
+//! - [`error`]: the HTTP error type ([`error::ApiError`]) rendered as RFC 9457
+//!   problem details with Spanish text, and extractors whose rejections are too.
+//! - [`telemetry`]: `tracing` set-up and the request-id middleware.
+//! - [`health`]: `/health/live` and `/health/ready`.
+//! - [`events`]: the transactional outbox, its HTTP relay and the receiving
+//!   inbox that ignores repeats.
+//! - [`auth`]: the caller of a request, roles, and each service's access table
+//!   enforced before any handler runs.
+//! - [`audit`]: the hash-chained audit trail every state change appends to.
+//! - [`service`]: what a service is ([`ServiceSpec`]) and what it gets
+//!   ([`ServiceContext`]).
+//! - [`app`]: a spec turned into a router with its OpenAPI document and relay.
+//! - [`launch`]: several services in one process on one port, graceful
+//!   shutdown.
+//! - [`testing`]: fresh databases (SQLite, and PostgreSQL when
+//!   `RUBRICA_TEST_POSTGRES` names a server) for tests.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod launch;
+pub mod service;
+pub mod telemetry;
+pub mod testing;
+
+pub use auth::{Access, Allowed, Caller, Role};
+pub use config::Settings;
+pub use db::{Backend, Database};
+pub use error::{ApiError, ApiResult, Json, Problem};
+pub use events::{Event, EventHandler, EventHandlers, HandlerError, HandlerFuture, Outbox};
+pub use launch::Suite;
+pub use service::{ServiceContext, ServiceName, ServiceParts, ServiceSpec};
+
+/// Re-exported so service crates use the same versions.
+pub use {sqlx, utoipa, utoipa_axum};

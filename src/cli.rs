@@ -1,0 +1,556 @@
+//! The command line. Command names are short English verbs; everything a
+//! person reads (help, progress, errors) is Spanish.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use rubrica_platform::launch::{Suite, shutdown_on_signal};
+use rubrica_platform::{ServiceName, Settings, telemetry};
+use tokio_util::sync::CancellationToken;
+
+/// Rúbrica: actas y minutas del Secretariado Técnico Local, firmadas con FIEL.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rubrica",
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Comandos",
+    subcommand_value_name = "COMANDO",
+    next_help_heading = "Opciones",
+    help_template = "{about}\n\nUso: {usage}\n\n{all-args}{after-help}"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Muestra esta ayuda.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+
+    /// Muestra la versión.
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Arranca los servicios: los cinco en un proceso y un puerto (predeterminado), o solo los indicados.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica serve [OPCIONES]",
+        next_help_heading = "Opciones"
+    )]
+    Serve(ServeArgs),
+    /// Inicia sesión en un servidor con su FIEL (la llave no sale de su equipo) o con un enlace recibido por correo.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica login --server URL (--cer ARCHIVO --key ARCHIVO --password-file ARCHIVO | --link TOKEN)",
+        next_help_heading = "Opciones"
+    )]
+    Login(LoginArgs),
+    /// Bitácora de auditoría: verifica que la cadena de un servicio no fue alterada.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica audit verify --service SERVICIO [--config ARCHIVO]",
+        next_help_heading = "Opciones",
+        subcommand_help_heading = "Comandos",
+        subcommand_value_name = "COMANDO"
+    )]
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Imprime la tabla de acceso (quién puede llamar a cada operación) en Markdown.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        next_help_heading = "Opciones"
+    )]
+    Access,
+    /// Reglas de gobernanza: evalúa un escenario de convocatoria, quórum y votación, sin servidor.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica rules evaluate --input ARCHIVO",
+        next_help_heading = "Opciones",
+        subcommand_help_heading = "Comandos",
+        subcommand_value_name = "COMANDO"
+    )]
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Verifica un archivo: que está en el registro público y firmado del archivo (--log) y, si es PDF, sus firmas.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica verify ARCHIVO [--trust ca.pem|CARPETA] [--log URL [--log-key LLAVE]] [--json]",
+        next_help_heading = "Opciones"
+    )]
+    Verify(VerifyArgs),
+    /// Abre un acta aprobada a firma: agrega los campos de firma y de rúbrica de cada firmante según el manifiesto de diseño.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica signable --in ACTA.pdf --layout MANIFIESTO.json --out FIRMABLE.pdf",
+        next_help_heading = "Opciones"
+    )]
+    Signable(SignableArgs),
+    /// Firma un acta con su e.firma (FIEL) en su equipo: rubrica cada página y firma al calce en sus campos, que encuentra por el RFC de su certificado.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica sign --in FIRMABLE.pdf --out FIRMADO.pdf --cer ARCHIVO --key ARCHIVO --password-file ARCHIVO [--trust ca.pem|CARPETA]",
+        next_help_heading = "Opciones"
+    )]
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+struct SignableArgs {
+    /// El acta aprobada (PDF, sin firmas).
+    #[arg(long = "in", value_name = "ARCHIVO")]
+    input: PathBuf,
+    /// Manifiesto de diseño (JSON) que generó el servicio de documentos: firmantes y recuadros.
+    #[arg(long, value_name = "ARCHIVO")]
+    layout: PathBuf,
+    /// Dónde guardar el PDF firmable.
+    #[arg(long = "out", value_name = "ARCHIVO")]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct SignArgs {
+    /// El acta firmable (o ya firmada por otros).
+    #[arg(long = "in", value_name = "ARCHIVO")]
+    input: PathBuf,
+    /// Dónde guardar el acta con su firma.
+    #[arg(long = "out", value_name = "ARCHIVO")]
+    output: PathBuf,
+    /// Certificado de su FIEL (.cer).
+    #[arg(long, value_name = "ARCHIVO")]
+    cer: PathBuf,
+    /// Llave privada de su FIEL (.key); no sale de su equipo.
+    #[arg(long, value_name = "ARCHIVO")]
+    key: PathBuf,
+    /// Archivo con la contraseña de la llave privada.
+    #[arg(long, value_name = "ARCHIVO")]
+    password_file: PathBuf,
+    /// Certificado o carpeta de autoridades certificadoras: comprueba su certificado antes de firmar e incluye la cadena en la firma.
+    #[arg(long, value_name = "ca.pem|CARPETA")]
+    trust: Option<PathBuf>,
+    /// Lugar de la firma (p. ej. «Guadalajara, Jalisco»).
+    #[arg(long, value_name = "LUGAR")]
+    location: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// El archivo a verificar.
+    #[arg(value_name = "ARCHIVO")]
+    file: PathBuf,
+    /// Dirección del archivo de Rúbrica (la de la suite o la de su servicio de archivo): comprueba que el archivo está en su registro firmado.
+    #[arg(long, value_name = "URL")]
+    log: Option<String>,
+    /// Llave pública del registro (64 caracteres hexadecimales, de GET /archive/log/public-key), para no depender de la que publica el servidor.
+    #[arg(long, value_name = "LLAVE", requires = "log")]
+    log_key: Option<String>,
+    /// Certificado o carpeta de autoridades certificadoras de confianza para las firmas de un PDF (sin él, ninguna firma se da por válida).
+    #[arg(long, value_name = "ca.pem|CARPETA")]
+    trust: Option<PathBuf>,
+    /// Imprime el resultado en JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Evalúa un escenario JSON e imprime en JSON los hallazgos de convocatoria, quórum y decisión con sus explicaciones.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica rules evaluate --input ARCHIVO",
+        next_help_heading = "Opciones"
+    )]
+    Evaluate {
+        /// Escenario JSON: preset o config, session, non_working_days, attendance y votes («-» lee la entrada estándar).
+        #[arg(long, value_name = "ARCHIVO")]
+        input: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct LoginArgs {
+    /// Dirección del servidor (la de la suite o la del servicio de secretariado).
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// Certificado de su FIEL (.cer).
+    #[arg(long, value_name = "ARCHIVO", requires_all = ["key", "password_file"], conflicts_with = "link")]
+    cer: Option<PathBuf>,
+    /// Llave privada de su FIEL (.key); nunca se envía al servidor.
+    #[arg(long, value_name = "ARCHIVO")]
+    key: Option<PathBuf>,
+    /// Archivo con la contraseña de la llave privada.
+    #[arg(long, value_name = "ARCHIVO")]
+    password_file: Option<PathBuf>,
+    /// Si pertenece a varios secretariados: a cuál entrar.
+    #[arg(long, value_name = "ID")]
+    secretariat: Option<String>,
+    /// Token del enlace de acceso recibido por correo (no permite firmar).
+    #[arg(long, value_name = "TOKEN")]
+    link: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recorre la bitácora del servicio y comprueba cada eslabón de la cadena.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        next_help_heading = "Opciones"
+    )]
+    Verify {
+        /// El servicio: secretariat, documents, signing, mail o archive.
+        #[arg(long, value_name = "SERVICIO")]
+        service: String,
+        /// Archivo de configuración TOML (también: RUBRICA_CONFIG).
+        #[arg(long, value_name = "ARCHIVO")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Solo estos servicios, separados por comas (secretariat, documents, signing, mail, archive).
+    #[arg(long, value_delimiter = ',', value_name = "SERVICIOS")]
+    only: Vec<String>,
+
+    /// Archivo de configuración TOML (también: RUBRICA_CONFIG).
+    #[arg(long, value_name = "ARCHIVO")]
+    config: Option<PathBuf>,
+
+    /// Puerto en el que escuchar (sustituye a http.port; 0 elige uno libre).
+    #[arg(long, value_name = "PUERTO")]
+    port: Option<u16>,
+
+    /// Carpeta de datos (sustituye a data_dir).
+    #[arg(long, value_name = "CARPETA")]
+    data_dir: Option<PathBuf>,
+}
+
+/// Parses the command line and runs the command; the exit code is 0 on
+/// success, 2 for a usage or input error, 1 for a failure.
+pub async fn main() -> ExitCode {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Login(args) => login(args).await,
+        Command::Audit {
+            command: AuditCommand::Verify { service, config },
+        } => audit_verify(&service, config.as_deref()).await,
+        Command::Access => {
+            print!("{}", crate::commands::access::markdown());
+            ExitCode::SUCCESS
+        }
+        Command::Rules {
+            command: RulesCommand::Evaluate { input },
+        } => rules_evaluate(&input),
+        Command::Verify(args) => verify(args).await,
+        Command::Signable(args) => ExitCode::from(crate::commands::pdf::signable(
+            &args.input,
+            &args.layout,
+            &args.output,
+        )),
+        Command::Sign(args) => ExitCode::from(crate::commands::pdf::sign(
+            crate::commands::pdf::SignRequest {
+                input: &args.input,
+                output: &args.output,
+                cer: &args.cer,
+                key: &args.key,
+                password_file: &args.password_file,
+                trust: args.trust.as_deref(),
+                location: args.location,
+            },
+        )),
+    }
+}
+
+/// `rubrica verify`: a PDF's signatures (`commands::pdf`), and with `--log`
+/// whether the file is in the archive's signed log (`commands::log_verify`).
+/// Exit 0 only when every check passed; 1 when one did not; 2 on unreadable input.
+async fn verify(args: VerifyArgs) -> ExitCode {
+    let pdf = crate::commands::pdf::looks_like_pdf(&args.file);
+    match &args.log {
+        Some(log) => {
+            let log_code = crate::commands::log_verify::run(
+                &args.file,
+                log,
+                args.log_key.as_deref(),
+                args.json,
+            )
+            .await;
+            // Two JSON documents on stdout would not parse: with --json the
+            // signatures are reported by a separate run without --log.
+            if !pdf || log_code == 2 {
+                return ExitCode::from(log_code);
+            }
+            if args.json {
+                eprintln!(
+                    "aviso: con --json y --log solo se informa el registro; para el informe de firmas en JSON ejecute «rubrica verify {} --json» sin --log.",
+                    args.file.display()
+                );
+                return ExitCode::from(log_code);
+            }
+            println!();
+            let pdf_code = crate::commands::pdf::verify(&args.file, args.trust.as_deref(), false);
+            ExitCode::from(log_code.max(pdf_code))
+        }
+        None => ExitCode::from(crate::commands::pdf::verify(
+            &args.file,
+            args.trust.as_deref(),
+            args.json,
+        )),
+    }
+}
+
+/// `rubrica rules evaluate`: the rules engine on a scenario file, no server.
+/// Exit 0 with the findings as JSON; 2 with a Spanish message on stderr when
+/// the file cannot be read or the rules cannot judge the scenario.
+fn rules_evaluate(input: &std::path::Path) -> ExitCode {
+    use std::io::{ErrorKind as Io, Read};
+    let read = if input.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(input)
+    };
+    let text = match read {
+        Ok(text) => text,
+        Err(e) => {
+            let why = match e.kind() {
+                Io::NotFound => "no existe".to_string(),
+                Io::PermissionDenied => "no tiene permiso para leerlo".to_string(),
+                Io::InvalidData => "no es texto UTF-8".to_string(),
+                _ => format!("no se pudo leer ({e})"),
+            };
+            eprintln!(
+                "error: el escenario {} {why}. Indique un archivo JSON con --input.",
+                input.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match rubrica_rules::evaluate_scenario(&text) {
+        Ok(output) => match serde_json::to_string_pretty(&output) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: no se pudo escribir el resultado: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a clap error in Spanish (help and version pass through).
+fn usage_error(error: clap::Error) -> ExitCode {
+    let context = |kind| error.get(kind).map(|v| v.to_string()).unwrap_or_default();
+    let message = match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            "falta el comando. Use «rubrica --help» para ver los comandos.".to_string()
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "el comando «{}» no existe. Use «rubrica --help» para ver los comandos.",
+            context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::UnknownArgument => format!(
+            "la opción «{}» no existe. Use --help para ver las opciones.",
+            context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!(
+            "el valor «{}» de {} no es válido. Use --help para ver los valores aceptados.",
+            context(ContextKind::InvalidValue),
+            context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingRequiredArgument => format!(
+            "falta la opción obligatoria {}. Use --help para ver las opciones.",
+            context(ContextKind::InvalidArg)
+        ),
+        _ => format!(
+            "los argumentos no son válidos. Use «rubrica --help» para ver el uso correcto. ({})",
+            error.kind()
+        ),
+    };
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// `rubrica login`.
+async fn login(args: LoginArgs) -> ExitCode {
+    use crate::commands::login;
+    let result = match (&args.link, &args.cer, &args.key, &args.password_file) {
+        (Some(link), None, _, _) => login::with_link(&args.server, link).await,
+        (None, Some(cer), Some(key), Some(password)) => {
+            login::with_fiel(&args.server, cer, key, password, args.secretariat.clone()).await
+        }
+        _ => {
+            eprintln!(
+                "error: indique --cer, --key y --password-file (FIEL) o bien --link (enlace por correo). Use «rubrica login --help»."
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(session) => {
+            let roles = if session.roles.is_empty() {
+                "ninguno".to_string()
+            } else {
+                session.roles.join(", ")
+            };
+            println!("Sesión iniciada como {} (roles: {roles}).", session.name);
+            if session.method != "fiel" {
+                println!("Esta sesión no permite firmar: para firmar inicie sesión con su FIEL.");
+            }
+            println!(
+                "Token guardado en {} (solo usted puede leerlo).",
+                crate::commands::login::session_path().display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `rubrica audit verify`.
+async fn audit_verify(service: &str, config: Option<&std::path::Path>) -> ExitCode {
+    let service: ServiceName = match service.parse() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match Settings::load(config) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match crate::commands::audit::verify(service, &loaded.settings).await {
+        Ok(report) => {
+            println!("{}", report.explanation);
+            println!(
+                "Entradas: {} · cabeza de la cadena: {}",
+                report.entries, report.head
+            );
+            if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: no se pudo verificar la bitácora de {service}: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `rubrica serve`.
+async fn serve(args: ServeArgs) -> ExitCode {
+    let only: Vec<ServiceName> = if args.only.is_empty() {
+        ServiceName::ALL.to_vec()
+    } else {
+        match args
+            .only
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(list) => list,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let mut loaded = match Settings::load(args.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(port) = args.port {
+        loaded.settings.http.port = port;
+    }
+    if let Some(dir) = args.data_dir {
+        loaded.settings.data_dir = dir;
+    }
+    telemetry::init(&loaded.settings.log);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    match run_serve(only, loaded.settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_serve(only: Vec<ServiceName>, settings: Settings) -> anyhow::Result<()> {
+    let address = format!("{}:{}", settings.http.host, settings.http.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| anyhow::anyhow!("no se pudo escuchar en {address}: {e}. ¿Está ocupado el puerto? Use --port para elegir otro."))?;
+    let local = listener.local_addr()?;
+    let embedded = only.len() == ServiceName::ALL.len();
+    let suite = Suite::assemble(&crate::all_specs(), &only, settings, local).await?;
+
+    let shown_host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        local.ip().to_string()
+    };
+    println!("Rúbrica escuchando en http://{shown_host}:{}", local.port());
+    for (service, location) in suite.data_locations() {
+        println!(
+            "  {:<12} http://{shown_host}:{}/{service}  (datos: {location})",
+            service.title(),
+            local.port()
+        );
+    }
+    if embedded {
+        println!("Datos en {}", suite.settings().data_dir.display());
+    }
+    println!(
+        "Salud: /<servicio>/health/ready · API: /<servicio>/openapi.json · Ctrl-C para detener."
+    );
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_on_signal(shutdown.clone()));
+    suite.serve(listener, shutdown).await?;
+    println!("Rúbrica se detuvo ordenadamente.");
+    Ok(())
+}

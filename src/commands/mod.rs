@@ -1,0 +1,7 @@
+//! The CLI's commands beyond `serve`, one module each.
+
+pub mod access;
+pub mod audit;
+pub mod log_verify;
+pub mod login;
+pub mod pdf;

@@ -1,0 +1,800 @@
+//! Access: FIEL challenge login, one-time mail links, API tokens, the role ×
+//! endpoint table, and the audit chain.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rubrica_fiel::Credential;
+use rubrica_platform::testing::TestBackend;
+use rubrica_platform::{Allowed, Problem, Role, ServiceName};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestData, spawn_with};
+
+/// The shared hand-out folder beside the repository.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+/// A test PKI (CA + FIEL-like maria, juan, ana, a CSD-like and an expired
+/// certificate), made once per test run by the hand-out's script.
+fn test_pki() -> &'static Path {
+    static PKI: OnceLock<PathBuf> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("rubrica-pki-{}", std::process::id()));
+        if !dir.join("ca.cer").exists() {
+            let status = std::process::Command::new("bash")
+                .arg(fixtures().join("make-test-pki.sh"))
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("bash runs make-test-pki.sh");
+            assert!(status.success(), "make-test-pki.sh failed");
+        }
+        // Trust only the CA, not the member certificates beside it.
+        let anchors = dir.join("anchors");
+        std::fs::create_dir_all(&anchors).unwrap();
+        std::fs::copy(dir.join("ca.cer"), anchors.join("ca.cer")).unwrap();
+        dir
+    })
+}
+
+fn credential(name: &str) -> Credential {
+    let dir = test_pki();
+    Credential::from_files(
+        dir.join(format!("{name}.cer")),
+        dir.join(format!("{name}.key")),
+        "12345678a",
+    )
+    .unwrap()
+}
+
+fn sat_credential(name: &str) -> Credential {
+    let dir = fixtures().join("sat-test-certs").join(name);
+    Credential::from_files(
+        dir.join("certificate.cer"),
+        dir.join("private_key.key"),
+        "12345678a",
+    )
+    .unwrap()
+}
+
+const MARIA: &str = "GORM800101AB1";
+const JUAN: &str = "PELJ750505CD2";
+const SAT_FIEL: &str = "EKU9003173C9";
+
+/// The suite with FIEL logins trusting the test CA, and a strict rate limit.
+async fn spawn(data: &TestData) -> TestApp {
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.max_failed_attempts = 4;
+    spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await
+}
+
+/// A secretariat from the Jalisco preset, with maria as titular of the
+/// presiding seat (so President), juan as titular of academia and the SAT
+/// test FIEL's holder as enlace — arranged in the secretariat's tables.
+async fn arrange_secretariat(app: &TestApp) -> String {
+    let db = app.context(ServiceName::Secretariat).db.pool();
+    let config = serde_json::to_string(&rubrica_rules::preset("jalisco").unwrap()).unwrap();
+    let id = "stl-jalisco".to_string();
+    sqlx::query("INSERT INTO secretariats (id, name, preset, config, created_at, updated_at) VALUES ($1, 'STL Jalisco', 'jalisco', $2, 0, 0)")
+        .bind(&id)
+        .bind(config)
+        .execute(db)
+        .await
+        .unwrap();
+    for (member, name, rfc, email, role, seat, ends_on) in [
+        (
+            "m-maria",
+            "MARÍA GONZÁLEZ RUIZ",
+            MARIA,
+            "maria@example.test",
+            "titular",
+            "organo_garante",
+            None,
+        ),
+        (
+            "m-juan",
+            "JUAN PÉREZ LÓPEZ",
+            JUAN,
+            "juan@example.test",
+            "titular",
+            "academia",
+            None,
+        ),
+        (
+            "m-sat",
+            "ESCUELA KEMPER URGATE",
+            SAT_FIEL,
+            "eku@example.test",
+            "enlace",
+            "empresarial",
+            None,
+        ),
+        (
+            "m-pedro",
+            "PEDRO SALIENTE",
+            "SAPE700101AA1",
+            "pedro@example.test",
+            "titular",
+            "sociedad_civil",
+            Some("2020-01-01"),
+        ),
+    ] {
+        sqlx::query("INSERT INTO members (id, secretariat_id, name, rfc, email, created_at) VALUES ($1, $2, $3, $4, $5, 0)")
+            .bind(member)
+            .bind(&id)
+            .bind(name)
+            .bind(rfc)
+            .bind(email)
+            .execute(db)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO designations (id, secretariat_id, member_id, role, seat, starts_on, ends_on, created_at) VALUES ($1, $2, $3, $4, $5, '2019-01-01', $6, 0)")
+            .bind(format!("d-{member}"))
+            .bind(&id)
+            .bind(member)
+            .bind(role)
+            .bind(seat)
+            .bind(ends_on)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+/// Runs the challenge–response with `credential`, signing `tamper(nonce)`.
+async fn fiel_login_signing(
+    app: &TestApp,
+    credential: &Credential,
+    signed: impl Fn(&str) -> String,
+) -> (reqwest::StatusCode, Value, String) {
+    let base = app.url(ServiceName::Secretariat);
+    let challenge: Value = app
+        .client
+        .post(format!("{base}/auth/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nonce = challenge["nonce"].as_str().unwrap().to_string();
+    let signature = credential.sign_sha256(signed(&nonce).as_bytes()).unwrap();
+    let response = app
+        .client
+        .post(format!("{base}/auth/fiel"))
+        .json(&json!({
+            "nonce": nonce,
+            "certificate": BASE64.encode(credential.certificate().der()),
+            "signature": BASE64.encode(&signature),
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null), nonce)
+}
+
+async fn fiel_login(app: &TestApp, credential: &Credential) -> (reqwest::StatusCode, Value) {
+    let (status, body, _) = fiel_login_signing(app, credential, str::to_string).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_member_logs_in_with_a_test_pki_fiel_and_gets_the_roles_of_their_designations() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn(&data).await;
+        arrange_secretariat(&app).await;
+
+        let (status, maria) = fiel_login(&app, &credential("maria")).await;
+        assert_eq!(status, 200, "{maria} on {}", backend.label());
+        assert_eq!(maria["caller"]["method"], "fiel");
+        assert_eq!(maria["caller"]["roles"], json!(["presidente", "titular"]));
+        let (status, juan) = fiel_login(&app, &credential("juan")).await;
+        assert_eq!(status, 200);
+        assert_eq!(juan["caller"]["roles"], json!(["titular"]));
+
+        // The token works, here and (through introspection) in another service.
+        let token = maria["token"].as_str().unwrap();
+        let me: Value = app
+            .client
+            .get(format!("{}/auth/me", app.url(ServiceName::Secretariat)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["rfc"], MARIA);
+        let mail_audit = app
+            .client
+            .get(format!("{}/audit", app.url(ServiceName::Mail)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            mail_audit.status(),
+            200,
+            "the President reads the mail service's audit trail"
+        );
+        let refused = app
+            .client
+            .get(format!("{}/audit", app.url(ServiceName::Mail)))
+            .bearer_auth(juan["token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "a titular does not");
+
+        // Logging out revokes the token.
+        let out = app
+            .client
+            .post(format!("{}/auth/logout", app.url(ServiceName::Secretariat)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 204);
+        let after = app
+            .client
+            .get(format!("{}/auth/me", app.url(ServiceName::Secretariat)))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after.status(), 401);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_sat_test_fiel_signs_the_challenge_but_is_refused_without_sat_s_ca_among_the_anchors() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+
+    let (status, body) = fiel_login(&app, &sat_credential("FIEL_EKU9003173C9")).await;
+
+    assert_eq!(status, 401, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("confianza") || detail.contains("autoridad"),
+        "{detail}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn logins_with_a_csd_an_expired_fiel_a_wrong_signature_or_a_replayed_nonce_are_refused() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn(&data).await;
+        arrange_secretariat(&app).await;
+
+        let (status, csd) = fiel_login(&app, &credential("csd")).await;
+        assert_eq!(status, 401, "{}", backend.label());
+        assert!(csd["detail"].as_str().unwrap().contains("CSD"), "{csd}");
+
+        let (status, expired) = fiel_login(&app, &credential("expired")).await;
+        assert_eq!(status, 401);
+        assert!(
+            expired["detail"].as_str().unwrap().contains("venci"),
+            "{expired}"
+        );
+
+        let (status, wrong, _) =
+            fiel_login_signing(&app, &credential("juan"), |n| format!("{n}-otro")).await;
+        assert_eq!(status, 401);
+
+        // Unknown RFC (ana is no member): the very same answer as a wrong signature.
+        let (status, unknown) = fiel_login(&app, &credential("ana")).await;
+        assert_eq!(status, 401);
+        assert_eq!(unknown["detail"], wrong["detail"]);
+
+        // Replay: the nonce of a successful login cannot be used again.
+        let (status, _, nonce) =
+            fiel_login_signing(&app, &credential("maria"), str::to_string).await;
+        assert_eq!(status, 200);
+        let maria = credential("maria");
+        let replay = app
+            .client
+            .post(format!("{}/auth/fiel", app.url(ServiceName::Secretariat)))
+            .json(&json!({
+                "nonce": nonce,
+                "certificate": BASE64.encode(maria.certificate().der()),
+                "signature": BASE64.encode(maria.sign_sha256(nonce.as_bytes()).unwrap()),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay.status(), 401);
+        let problem: Problem = replay.json().await.unwrap();
+        assert!(problem.detail.contains("ya se usó"), "{}", problem.detail);
+
+        // Garbage is a 400, not a 500.
+        let garbage = app
+            .client
+            .post(format!("{}/auth/fiel", app.url(ServiceName::Secretariat)))
+            .json(&json!({"nonce": "x", "certificate": "no es base64!", "signature": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(garbage.status(), 400);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited_per_account() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let juan = credential("juan");
+    for _ in 0..4 {
+        let (status, _, _) = fiel_login_signing(&app, &juan, |n| format!("{n}!")).await;
+        assert_eq!(status, 401);
+    }
+
+    let (status, body) = fiel_login(&app, &juan).await;
+
+    assert_eq!(status, 429, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("Espere"));
+    app.stop().await;
+}
+
+/// Undoes quoted-printable soft line breaks, so a long token reads whole.
+fn unfold(text: &str) -> String {
+    text.replace("=\r\n", "").replace("=\n", "")
+}
+
+/// Waits for the access-link message for `email` in the mail outbox folder.
+async fn mailed_token(data: &TestData, email: &str) -> String {
+    let dir = data.dir.path().join("mail").join("outbox");
+    let started = Instant::now();
+    loop {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let text = unfold(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+                if text.contains(email)
+                    && let Some(at) = text.find("--link ")
+                {
+                    let token: String = text[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    return token;
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no mail for {email}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_one_time_link_is_mailed_works_once_never_signs_and_expires() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn(&data).await;
+        arrange_secretariat(&app).await;
+        let base = app.url(ServiceName::Secretariat);
+
+        let ask = |email: &'static str| {
+            let client = app.client.clone();
+            let base = base.clone();
+            async move {
+                let response = client
+                    .post(format!("{base}/auth/email-link"))
+                    .json(&json!({ "email": email }))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
+        };
+        let known = ask("juan@example.test").await;
+        let unknown = ask("nadie@example.test").await;
+        assert_eq!(known.0, 202, "{}", backend.label());
+        assert_eq!(
+            known, unknown,
+            "the same answer whether or not the account exists"
+        );
+
+        let token = mailed_token(&data, "juan@example.test").await;
+        let redeem = |token: String| {
+            let client = app.client.clone();
+            let base = base.clone();
+            async move {
+                client
+                    .post(format!("{base}/auth/email-link/redeem"))
+                    .json(&json!({ "token": token }))
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = redeem(token.clone()).await;
+        assert_eq!(first.status(), 200);
+        let session: Value = first.json().await.unwrap();
+        assert_eq!(session["caller"]["method"], "enlace_correo");
+        assert_eq!(session["caller"]["roles"], json!(["titular"]));
+        assert_eq!(redeem(token).await.status(), 401, "a link works once");
+
+        // A link used late is refused.
+        ask("juan@example.test").await;
+        let db = app.context(ServiceName::Secretariat).db.pool();
+        let late = loop {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM auth_email_links")
+                .fetch_one(db)
+                .await
+                .unwrap();
+            if n == 2 {
+                sqlx::query("UPDATE auth_email_links SET expires_at = 1 WHERE used_at IS NULL")
+                    .execute(db)
+                    .await
+                    .unwrap();
+                break mailed_token_after(&data, "juan@example.test", 2).await;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(redeem(late).await.status(), 401);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+/// The token of the `nth` message to `email` (messages are named by event id,
+/// which sorts by time).
+async fn mailed_token_after(data: &TestData, email: &str, nth: usize) -> String {
+    let dir = data.dir.path().join("mail").join("outbox");
+    let started = Instant::now();
+    loop {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|e| e.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        let matching: Vec<String> = files
+            .iter()
+            .map(|p| unfold(&std::fs::read_to_string(p).unwrap_or_default()))
+            .filter(|t| t.contains(email))
+            .collect();
+        if matching.len() >= nth {
+            let text = &matching[nth - 1];
+            let at = text.find("--link ").unwrap();
+            return text[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no mail #{nth}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An API token of `role` for `service`, created by the operator.
+async fn api_token(app: &TestApp, secretariat: &str, service: ServiceName, role: Role) -> String {
+    let role = serde_json::to_value(role).unwrap();
+    let response = app
+        .client
+        .post(format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)))
+        .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+        .json(&json!({ "name": "prueba", "secretariat_id": secretariat, "service": service, "role": role }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_role_may_call_exactly_the_operations_the_access_table_allows() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    let secretariat = arrange_secretariat(&app).await;
+    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let mut checked = 0;
+
+    for spec in rubrica::all_specs() {
+        let service = spec.name;
+        let mut tokens: Vec<(Option<Role>, Option<String>)> = vec![(None, None)];
+        for role in Role::ALL {
+            let token = if role == Role::Operator {
+                operator.clone()
+            } else {
+                api_token(&app, &secretariat, service, role).await
+            };
+            tokens.push((Some(role), Some(token)));
+        }
+        for access in spec.access_table() {
+            let path = access
+                .path
+                .split('/')
+                .map(|part| {
+                    if part.starts_with('{') {
+                        "inexistente"
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let url = format!("{}{path}", app.url(service));
+            for (role, token) in &tokens {
+                let mut request = match access.method {
+                    "GET" => app.client.get(&url),
+                    "POST" => app.client.post(&url).json(&json!({})),
+                    "PUT" => app.client.put(&url).json(&json!({})),
+                    "PATCH" => app.client.patch(&url).json(&json!({})),
+                    "DELETE" => app.client.delete(&url),
+                    other => panic!("unexpected method {other}"),
+                };
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let detail = body["detail"].as_str().unwrap_or("");
+                let by_table = status == 403 && detail.starts_with("No tiene permiso para");
+                let allowed = match (access.allowed, role) {
+                    (Allowed::Public, _) => true,
+                    (Allowed::Roles(_), None) => false,
+                    (Allowed::Roles(roles), Some(role)) => roles.contains(role),
+                };
+                let what = format!("{:?} {} /{service}{}", role, access.method, access.path);
+                if allowed {
+                    assert!(
+                        !by_table && status != 401,
+                        "{what} should be allowed: {status} {detail}"
+                    );
+                } else if role.is_none() {
+                    assert_eq!(status, 401, "{what}: {detail}");
+                    assert!(detail.contains("debe iniciar sesión"), "{what}: {detail}");
+                } else {
+                    assert!(
+                        by_table,
+                        "{what} should be refused by the table: {status} {detail}"
+                    );
+                    assert!(detail.contains(access.action), "{what}: {detail}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 9 * 5, "walked {checked} role × operation pairs");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_api_token_works_only_on_its_own_service() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    let secretariat = arrange_secretariat(&app).await;
+    let token = api_token(&app, &secretariat, ServiceName::Mail, Role::President).await;
+
+    let on_mail = app
+        .client
+        .get(format!("{}/audit", app.url(ServiceName::Mail)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let on_archive = app
+        .client
+        .get(format!("{}/audit", app.url(ServiceName::Archive)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(on_mail.status(), 200);
+    assert_eq!(on_archive.status(), 403);
+    let problem: Problem = on_archive.json().await.unwrap();
+    assert!(
+        problem
+            .detail
+            .contains("solo sirve para el servicio «mail»"),
+        "{}",
+        problem.detail
+    );
+    app.stop().await;
+}
+
+async fn chain(app: &TestApp) -> Value {
+    app.client
+        .get(format!(
+            "{}/audit/verify",
+            app.url(ServiceName::Secretariat)
+        ))
+        .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_chain_detects_a_deleted_or_modified_entry() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn(&data).await;
+        let secretariat = arrange_secretariat(&app).await;
+        for role in [
+            Role::Titular,
+            Role::Enlace,
+            Role::Suplente,
+            Role::Facilitator,
+        ] {
+            api_token(&app, &secretariat, ServiceName::Secretariat, role).await;
+        }
+        let (status, _) = fiel_login(&app, &credential("maria")).await;
+        assert_eq!(status, 200);
+
+        let intact = chain(&app).await;
+        assert_eq!(intact["ok"], true, "{intact} on {}", backend.label());
+        assert_eq!(intact["entries"], 5);
+        let entries: Value = app
+            .client
+            .get(format!("{}/audit", app.url(ServiceName::Secretariat)))
+            .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entries[0]["action"], "acceso.token_api_creado");
+        assert_eq!(entries[0]["actor_id"], "operador");
+        assert_eq!(entries[4]["action"], "acceso.inicio_fiel");
+        assert_eq!(entries[4]["role"], "presidente");
+        assert!(entries[4]["request_id"].is_string());
+
+        let db = app.context(ServiceName::Secretariat).db.pool();
+        sqlx::query("UPDATE audit_log SET actor_name = 'otra persona' WHERE seq = 2")
+            .execute(db)
+            .await
+            .unwrap();
+        let modified = chain(&app).await;
+        assert_eq!(modified["ok"], false);
+        assert_eq!(modified["broken_at"], 2);
+        assert!(
+            modified["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("modificada")
+        );
+
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+            .execute(db)
+            .await
+            .unwrap();
+        let deleted = chain(&app).await;
+        assert_eq!(deleted["ok"], false);
+        assert_eq!(deleted["broken_at"], 2);
+        assert!(
+            deleted["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("eliminaron")
+        );
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+// The CLI runs as a child process that calls back into this test's server:
+// a second worker thread keeps the server answering while this one waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_logs_in_with_a_fiel_and_verifies_an_audit_chain() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let pki = test_pki();
+    let session_file = data.dir.path().join("sesion.json");
+
+    let login = std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["login", "--server", &format!("http://{}", app.address)])
+        .arg("--cer")
+        .arg(pki.join("maria.cer"))
+        .arg("--key")
+        .arg(pki.join("maria.key"))
+        .arg("--password-file")
+        .arg(pki.join("maria.password.txt"))
+        .env("RUBRICA_SESSION_FILE", &session_file)
+        .output()
+        .unwrap();
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&login.stdout);
+    assert!(
+        stdout.contains("Sesión iniciada como MARÍA GONZÁLEZ RUIZ"),
+        "{stdout}"
+    );
+    let stored: Value = serde_json::from_slice(&std::fs::read(&session_file).unwrap()).unwrap();
+    let me = app
+        .client
+        .get(format!("{}/auth/me", app.url(ServiceName::Secretariat)))
+        .bearer_auth(stored["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&session_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["audit", "verify", "--service", "secretariat"])
+        .env("RUBRICA_DATA_DIR", data.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("íntegra"));
+
+    sqlx::query("UPDATE audit_log SET details = '{}' WHERE seq = 1")
+        .execute(app.context(ServiceName::Secretariat).db.pool())
+        .await
+        .unwrap();
+    let broken = std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["audit", "verify", "--service", "secretariat"])
+        .env("RUBRICA_DATA_DIR", data.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("alterada"));
+    app.stop().await;
+}
+
+#[test]
+fn the_access_table_in_the_docs_matches_the_code() {
+    let documented =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/access.md"))
+            .unwrap_or_default();
+    assert_eq!(
+        documented,
+        rubrica::commands::access::markdown(),
+        "docs/access.md is stale: regenerate it with `cargo run -- access > docs/access.md`"
+    );
+}

@@ -1,0 +1,11 @@
+//! Cross-service tests: services started as real HTTP servers on port 0.
+//! Every database test runs on SQLite and, when `RUBRICA_TEST_POSTGRES` names
+//! a server, on PostgreSQL with a fresh database.
+
+mod access;
+mod archive;
+mod events;
+mod helpers;
+mod mail;
+mod platform;
+mod secretariat;

@@ -1,0 +1,326 @@
+//! The platform as a client sees it: health, OpenAPI, errors, limits.
+
+use rubrica_platform::testing::TestBackend;
+use rubrica_platform::{Backend, Problem, ServiceName};
+use serde_json::Value;
+
+use crate::helpers::{TestData, spawn_suite};
+
+#[tokio::test]
+async fn every_service_of_the_embedded_suite_is_live_and_ready() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn_suite(&data).await;
+        for service in ServiceName::ALL {
+            for check in ["live", "ready"] {
+                let response = app
+                    .client
+                    .get(format!("{}/health/{check}", app.url(service)))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status(),
+                    200,
+                    "{service} {check} on {}",
+                    backend.label()
+                );
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["service"], service.as_str());
+            }
+        }
+        let overall = app
+            .client
+            .get(format!("http://{}/health/ready", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(overall.status(), 200);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn ready_answers_503_when_a_migration_is_missing() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn_suite(&data).await;
+        let signing = app.context(ServiceName::Signing);
+        // Someone rolled the schema back under a running replica.
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 1")
+            .execute(signing.db.pool())
+            .await
+            .unwrap();
+
+        let response = app
+            .client
+            .get(format!("{}/health/ready", app.url(ServiceName::Signing)))
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), 503, "{}", backend.label());
+        let problem: Problem = response.json().await.unwrap();
+        assert!(problem.detail.contains("migraciones"), "{}", problem.detail);
+        // The other services are unaffected.
+        let mail = app
+            .client
+            .get(format!("{}/health/ready", app.url(ServiceName::Mail)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mail.status(), 200);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn each_service_keeps_its_own_database() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn_suite(&data).await;
+        let secretariat = app.context(ServiceName::Secretariat);
+        sqlx::query("INSERT INTO inbox_events (event_id, event_type, source, received_at) VALUES ('solo-secretariado', 'x', 'mail', 0)")
+            .execute(secretariat.db.pool())
+            .await
+            .unwrap();
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbox_events")
+            .fetch_one(app.context(ServiceName::Archive).db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 0, "the archive must not see the secretariat's rows");
+        match secretariat.db.backend() {
+            Backend::Sqlite => {
+                let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+                    .fetch_one(secretariat.db.pool())
+                    .await
+                    .unwrap();
+                assert_eq!(mode, "wal");
+                assert!(data.dir.path().join("secretariat.db").exists());
+            }
+            Backend::Postgres => {
+                let (schema,): (String,) = sqlx::query_as("SELECT current_schema()::text")
+                    .fetch_one(secretariat.db.pool())
+                    .await
+                    .unwrap();
+                assert_eq!(schema, "secretariat");
+            }
+        }
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_exists_and_every_service_documents_the_platform_routes() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    for service in ServiceName::ALL {
+        let doc: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(doc["servers"][0]["url"], format!("/{service}"));
+        let paths = doc["paths"].as_object().unwrap();
+        for expected in [
+            "/health/live",
+            "/health/ready",
+            "/internal/events",
+            "/internal/outbox",
+        ] {
+            assert!(paths.contains_key(expected), "{service} lacks {expected}");
+        }
+        for (path, operations) in paths {
+            for method in operations.as_object().unwrap().keys() {
+                let url = format!("{}{path}", app.url(service));
+                let request = match method.as_str() {
+                    "get" => app.client.get(&url),
+                    "post" => app.client.post(&url).json(&serde_json::json!({})),
+                    "put" => app.client.put(&url).json(&serde_json::json!({})),
+                    "patch" => app.client.patch(&url).json(&serde_json::json!({})),
+                    "delete" => app.client.delete(&url),
+                    other => panic!("unexpected method {other}"),
+                };
+                let status = request
+                    .bearer_auth(app.internal_token())
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert!(
+                    status != 404 && status != 405,
+                    "{service}: {method} {path} is documented but answers {status}"
+                );
+            }
+        }
+    }
+    app.stop().await;
+}
+
+async fn problem_of(response: reqwest::Response, status: u16) -> Problem {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert!(response.headers().contains_key("x-request-id"));
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn client_mistakes_get_spanish_problem_details() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let mail = app.url(ServiceName::Mail);
+
+    let p = problem_of(
+        app.client
+            .get(format!("{mail}/no-existe"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert!(p.detail.contains("No existe la ruta"), "{}", p.detail);
+
+    let p = problem_of(
+        app.client
+            .delete(format!("{mail}/health/live"))
+            .send()
+            .await
+            .unwrap(),
+        405,
+    )
+    .await;
+    assert!(
+        p.detail.contains("no admite el método DELETE"),
+        "{}",
+        p.detail
+    );
+
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    assert!(p.detail.contains("token interno"), "{}", p.detail);
+
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth("otro-token")
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
+    assert!(p.detail.contains("token interno"));
+
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .header("content-type", "application/json")
+            .body("{no es json")
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(p.detail.contains("no es JSON válido"), "{}", p.detail);
+
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .json(&serde_json::json!({"id": 7}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(
+        p.detail.contains("no tiene la forma esperada"),
+        "{}",
+        p.detail
+    );
+
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
+    assert!(p.detail.contains("Content-Type"), "{}", p.detail);
+
+    let huge = format!(
+        "\"{}\"",
+        "a".repeat(app.settings.http.body_limit_bytes + 10)
+    );
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap(),
+        413,
+    )
+    .await;
+    assert!(p.detail.contains("excede el tamaño"), "{}", p.detail);
+
+    let p = problem_of(
+        app.client
+            .get(format!("{mail}/internal/outbox?limit=muchos"))
+            .bearer_auth(app.internal_token())
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(p.detail.contains("consulta no es válido"), "{}", p.detail);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_caller_request_id_is_kept_and_echoed() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let response = app
+        .client
+        .get(format!("{}/no-existe", app.url(ServiceName::Archive)))
+        .header("x-request-id", "solicitud-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "solicitud-123");
+    let problem: Problem = response.json().await.unwrap();
+    assert_eq!(problem.request_id.as_deref(), Some("solicitud-123"));
+    app.stop().await;
+}
