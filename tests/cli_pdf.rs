@@ -11,11 +11,31 @@ use serde_json::Value;
 
 /// Members of the test PKI: file, name, RFC, CURP.
 const MEMBERS: [(&str, &str, &str, &str); 4] = [
-    ("maria", "MARIA GONZALEZ RUIZ", "GORM800101AB1", "GORM800101MDFNZR09"),
-    ("juan", "JUAN PEREZ LOPEZ", "PELJ750505CD2", "PELJ750505HDFRPN02"),
-    ("ana", "ANA TORRES DIAZ", "TODA900909EF3", "TODA900909MDFRZN05"),
+    (
+        "maria",
+        "MARIA GONZALEZ RUIZ",
+        "GORM800101AB1",
+        "GORM800101MDFNZR09",
+    ),
+    (
+        "juan",
+        "JUAN PEREZ LOPEZ",
+        "PELJ750505CD2",
+        "PELJ750505HDFRPN02",
+    ),
+    (
+        "ana",
+        "ANA TORRES DIAZ",
+        "TODA900909EF3",
+        "TODA900909MDFRZN05",
+    ),
     // Has a FIEL but is not a signer of the acta.
-    ("lucia", "LUCIA MENDEZ ROJAS", "MERL910214ST9", "MERL910214MJCNJC08"),
+    (
+        "lucia",
+        "LUCIA MENDEZ ROJAS",
+        "MERL910214ST9",
+        "MERL910214MJCNJC08",
+    ),
 ];
 
 /// A folder with the test PKI, the example acta and its layout (maria, juan
@@ -23,17 +43,22 @@ const MEMBERS: [(&str, &str, &str, &str); 4] = [
 fn workdir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("cli-pdf-{}", std::process::id()));
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-pdf-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/make-test-pki.sh");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/make-test-pki.sh");
         let mut cmd = Command::new("bash");
         cmd.arg(&script).arg(&dir);
         for (f, n, r, c) in MEMBERS {
             cmd.arg(format!("{f}:{n}:{r}:{c}"));
         }
         let out = cmd.output().expect("make-test-pki.sh runs (bash, openssl)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let signers = MEMBERS[..3]
             .iter()
             .map(|(id, name, rfc, _)| SignerIdentity {
@@ -46,7 +71,11 @@ fn workdir() -> &'static Path {
             .collect();
         let layout = LayoutManifest::standard(4, example::A4, signers);
         std::fs::write(dir.join("acta.pdf"), example::acta(4)).unwrap();
-        std::fs::write(dir.join("layout.json"), serde_json::to_vec_pretty(&layout).unwrap()).unwrap();
+        std::fs::write(
+            dir.join("layout.json"),
+            serde_json::to_vec_pretty(&layout).unwrap(),
+        )
+        .unwrap();
         dir
     })
 }
@@ -60,13 +89,26 @@ fn rubrica(args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn sign_as(member: &str, input: &str, output: &str) -> Output {
     rubrica(&[
-        "sign", "--in", input, "--out", output, "--cer", &format!("{member}.cer"), "--key",
-        &format!("{member}.key"), "--password-file", &format!("{member}.password.txt"),
+        "sign",
+        "--in",
+        input,
+        "--out",
+        output,
+        "--cer",
+        &format!("{member}.cer"),
+        "--key",
+        &format!("{member}.key"),
+        "--password-file",
+        &format!("{member}.password.txt"),
     ])
 }
 
@@ -74,7 +116,15 @@ fn sign_as(member: &str, input: &str, output: &str) -> Output {
 fn two_signatures() -> &'static Path {
     static DONE: OnceLock<PathBuf> = OnceLock::new();
     DONE.get_or_init(|| {
-        let o = rubrica(&["signable", "--in", "acta.pdf", "--layout", "layout.json", "--out", "signable.pdf"]);
+        let o = rubrica(&[
+            "signable",
+            "--in",
+            "acta.pdf",
+            "--layout",
+            "layout.json",
+            "--out",
+            "signable.pdf",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let o = sign_as("maria", "signable.pdf", "one.pdf");
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -108,14 +158,20 @@ fn verify_json_is_the_report_and_without_trust_it_is_indeterminate_exit_1() {
     let report: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
     assert_eq!(report["verdict"], "indeterminate");
     assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
-    assert_eq!(report["signatures"][0]["checks"]["chain"]["outcome"], "indeterminate");
+    assert_eq!(
+        report["signatures"][0]["checks"]["chain"]["outcome"],
+        "indeterminate"
+    );
     assert_eq!(report["record_complete"], false);
 }
 
 #[test]
 fn a_flipped_byte_makes_verify_exit_1_and_garbage_exit_2() {
     let mut pdf = std::fs::read(two_signatures()).unwrap();
-    let at = pdf.windows(15).position(|w| w == b"Acta de ejemplo").unwrap();
+    let at = pdf
+        .windows(15)
+        .position(|w| w == b"Acta de ejemplo")
+        .unwrap();
     pdf[at] = b'Z';
     std::fs::write(workdir().join("flipped.pdf"), &pdf).unwrap();
     let o = rubrica(&["verify", "flipped.pdf", "--trust", "ca.pem"]);
@@ -146,10 +202,22 @@ fn sign_refuses_with_exit_2_and_a_spanish_message() {
     }
     std::fs::write(workdir().join("wrong.txt"), "otra-contraseña").unwrap();
     let o = rubrica(&[
-        "sign", "--in", "signable.pdf", "--out", "refused.pdf", "--cer", "ana.cer", "--key", "ana.key",
-        "--password-file", "wrong.txt",
+        "sign",
+        "--in",
+        "signable.pdf",
+        "--out",
+        "refused.pdf",
+        "--cer",
+        "ana.cer",
+        "--key",
+        "ana.key",
+        "--password-file",
+        "wrong.txt",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("contraseña"), "{}", text(&o));
-    assert!(!workdir().join("refused.pdf").exists(), "nothing is written on a refusal");
+    assert!(
+        !workdir().join("refused.pdf").exists(),
+        "nothing is written on a refusal"
+    );
 }

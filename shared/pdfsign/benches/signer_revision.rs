@@ -19,15 +19,60 @@ use rubrica_pdfsign::{
 };
 
 const MEMBERS: [(&str, &str, &str, &str); 9] = [
-    ("maria", "MARIA GONZALEZ RUIZ", "GORM800101AB1", "GORM800101MDFNZR09"),
-    ("juan", "JUAN PEREZ LOPEZ", "PELJ750505CD2", "PELJ750505HDFRPN02"),
-    ("ana", "ANA TORRES DIAZ", "TODA900909EF3", "TODA900909MDFRZN05"),
-    ("luis", "LUIS HERNANDEZ MORA", "HEML820315GH4", "HEML820315HJCRRS07"),
-    ("sofia", "SOFIA RAMIREZ CASTRO", "RACS880720JK5", "RACS880720MJCMST03"),
-    ("jose", "JOSE ALVAREZ PENA", "AAPJ850412LM6", "AAPJ850412HJCLXS01"),
-    ("carmen", "CARMEN VEGA SOLIS", "VESC790101NP7", "VESC790101MJCGLR04"),
-    ("raul", "RAUL ORTIZ LUNA", "OILR860606QR8", "OILR860606HJCRNL06"),
-    ("lucia", "LUCIA MENDEZ ROJAS", "MERL910214ST9", "MERL910214MJCNJC08"),
+    (
+        "maria",
+        "MARIA GONZALEZ RUIZ",
+        "GORM800101AB1",
+        "GORM800101MDFNZR09",
+    ),
+    (
+        "juan",
+        "JUAN PEREZ LOPEZ",
+        "PELJ750505CD2",
+        "PELJ750505HDFRPN02",
+    ),
+    (
+        "ana",
+        "ANA TORRES DIAZ",
+        "TODA900909EF3",
+        "TODA900909MDFRZN05",
+    ),
+    (
+        "luis",
+        "LUIS HERNANDEZ MORA",
+        "HEML820315GH4",
+        "HEML820315HJCRRS07",
+    ),
+    (
+        "sofia",
+        "SOFIA RAMIREZ CASTRO",
+        "RACS880720JK5",
+        "RACS880720MJCMST03",
+    ),
+    (
+        "jose",
+        "JOSE ALVAREZ PENA",
+        "AAPJ850412LM6",
+        "AAPJ850412HJCLXS01",
+    ),
+    (
+        "carmen",
+        "CARMEN VEGA SOLIS",
+        "VESC790101NP7",
+        "VESC790101MJCGLR04",
+    ),
+    (
+        "raul",
+        "RAUL ORTIZ LUNA",
+        "OILR860606QR8",
+        "OILR860606HJCRNL06",
+    ),
+    (
+        "lucia",
+        "LUCIA MENDEZ ROJAS",
+        "MERL910214ST9",
+        "MERL910214MJCNJC08",
+    ),
 ];
 
 fn main() {

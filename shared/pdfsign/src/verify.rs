@@ -769,10 +769,7 @@ fn overall_summary(
         return if fields == 0 {
             "El documento no tiene firmas ni campos de firma.".to_owned()
         } else {
-            format!(
-                "El documento no tiene firmas todavía: {}.",
-                missing(fields)
-            )
+            format!("El documento no tiene firmas todavía: {}.", missing(fields))
         };
     }
     let valid = signatures
