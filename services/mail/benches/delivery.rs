@@ -81,7 +81,10 @@ fn aiosmtpd(dir: &std::path::Path) -> (Child, u16) {
         .expect("python3-aiosmtpd is installed");
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "aiosmtpd did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (child, port)
@@ -152,7 +155,11 @@ async fn document_server(pdf: Vec<u8>, token: String) -> String {
                     .get("authorization")
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v == format!("Bearer {token}"));
-                if ok { Ok(pdf) } else { Err(StatusCode::UNAUTHORIZED) }
+                if ok {
+                    Ok(pdf)
+                } else {
+                    Err(StatusCode::UNAUTHORIZED)
+                }
             }
         }),
     );
@@ -205,9 +212,14 @@ async fn main() {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = listener.local_addr().unwrap();
-    let suite = Suite::assemble(&[rubrica_mail::spec()], &[ServiceName::Mail], settings, address)
-        .await
-        .unwrap();
+    let suite = Suite::assemble(
+        &[rubrica_mail::spec()],
+        &[ServiceName::Mail],
+        settings,
+        address,
+    )
+    .await
+    .unwrap();
     let db = suite.context(ServiceName::Mail).unwrap().db.clone();
     let stop = CancellationToken::new();
     let serving = tokio::spawn(suite.serve(listener, stop.clone()));
@@ -251,18 +263,26 @@ async fn main() {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "{}", response.text().await.unwrap_or_default());
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     let enqueue = queued_at.elapsed();
-    println!("  encolado (1 evento → {messages} filas, en su transacción): {:.2} s", enqueue.as_secs_f64());
+    println!(
+        "  encolado (1 evento → {messages} filas, en su transacción): {:.2} s",
+        enqueue.as_secs_f64()
+    );
 
     let started = Instant::now();
     let mut samples = Vec::new();
     let mut next_sample = 0.0;
     loop {
-        let (sent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_messages WHERE status <> 'en_cola'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let (sent,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM mail_messages WHERE status <> 'en_cola'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         let fraction = sent as f64 / messages as f64;
         if fraction >= next_sample {
             let (rss, _) = memory();
@@ -276,17 +296,20 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
-    let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_messages WHERE status = 'fallido'")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let (failed,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM mail_messages WHERE status = 'fallido'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
     let (_, peak) = memory();
     println!(
         "  entregados: {messages} en {:.2} s → {:.1} mensajes/s ({failed} fallidos)",
         elapsed.as_secs_f64(),
         messages as f64 / elapsed.as_secs_f64()
     );
-    println!("  memoria residente antes de encolar: {rss_before:.1} MiB; pico del proceso: {peak:.1} MiB");
+    println!(
+        "  memoria residente antes de encolar: {rss_before:.1} MiB; pico del proceso: {peak:.1} MiB"
+    );
     print!("  memoria residente mientras se vacía la cola (enviados → MiB):");
     for (sent, rss) in &samples {
         print!(" {sent}→{rss:.1}");
