@@ -54,6 +54,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The archive: where objects are stored, the log's signing key, limits.
     pub archive: ArchiveSettings,
+    /// Signing routes: how long a prepared signature waits, upload limits.
+    pub signing: SigningSettings,
     /// Which services receive which event types, on top of the built-in
     /// subscriptions each service declares. Keys are event types.
     pub subscriptions: BTreeMap<String, Vec<String>>,
@@ -205,6 +207,21 @@ pub struct ArchiveSettings {
     pub log_key_file: Option<PathBuf>,
     /// Largest object accepted for archiving, in bytes.
     pub max_object_bytes: usize,
+}
+
+/// Signing routes (used by the signing service). Its trust anchors are
+/// `auth.trust_anchors_dir`: the same SAT roots decide FIEL logins and
+/// signatures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    /// How long a prepared signature (the bytes a member signs) stays
+    /// usable; after that `complete` refuses it and the member prepares again.
+    pub prepare_ttl_seconds: u64,
+    /// Largest PDF accepted to open a route or to verify, in bytes.
+    pub max_pdf_bytes: usize,
+    /// `/Location` written in every signature (e.g. "Guadalajara, Jalisco").
+    pub location: Option<String>,
 }
 
 /// Listening address and request limits.
@@ -365,6 +382,11 @@ impl Default for Settings {
                 s3_allow_http: false,
                 log_key_file: None,
                 max_object_bytes: 64 * 1024 * 1024,
+            },
+            signing: SigningSettings {
+                prepare_ttl_seconds: 15 * 60,
+                max_pdf_bytes: 32 * 1024 * 1024,
+                location: None,
             },
             auth: AuthSettings {
                 operator_token: None,
