@@ -15,13 +15,13 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, TestData, spawn_with};
 
 /// The shared hand-out folder beside the repository.
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
 }
 
 /// A test PKI (CA + FIEL-like maria, juan, ana, a CSD-like and an expired
 /// certificate), made once per test run by the hand-out's script.
-fn test_pki() -> &'static Path {
+pub(crate) fn test_pki() -> &'static Path {
     static PKI: OnceLock<PathBuf> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("rubrica-pki-{}", std::process::id()));
@@ -42,7 +42,7 @@ fn test_pki() -> &'static Path {
     })
 }
 
-fn credential(name: &str) -> Credential {
+pub(crate) fn credential(name: &str) -> Credential {
     let dir = test_pki();
     Credential::from_files(
         dir.join(format!("{name}.cer")),

@@ -8,4 +8,5 @@ mod events;
 mod helpers;
 mod mail;
 mod platform;
+mod records;
 mod secretariat;

@@ -28,7 +28,7 @@
 
 use std::sync::Arc;
 
-use rubrica_platform::{ServiceContext, ServiceName, ServiceParts, ServiceSpec};
+use rubrica_platform::{EventHandlers, ServiceContext, ServiceName, ServiceParts, ServiceSpec};
 use sqlx::migrate::Migrator;
 
 pub mod api;
@@ -38,6 +38,8 @@ pub mod digest;
 pub mod key;
 pub mod log;
 pub mod model;
+pub mod opendata;
+pub mod records;
 pub mod storage;
 pub mod tree;
 
@@ -61,10 +63,24 @@ pub fn spec() -> ServiceSpec {
 fn build(context: &ServiceContext) -> ServiceParts {
     let archive = Archive::new(context.clone());
     archive.warm_up();
-    ServiceParts {
+    let ingestor = records::Ingestor::new(archive.clone());
+    let public = api::records::Records {
+        archive: archive.clone(),
+        validator: ingestor.validator(),
+    };
+    context
+        .background
+        .add("archivo: registros firmados", move |stop| {
+            ingestor.run(stop)
+        });
+    let mut parts = ServiceParts {
         internal: api::internal_router(archive.clone()),
-        ..ServiceParts::new(api::router(archive))
-    }
+        ..ServiceParts::new(api::router(archive, public))
+    };
+    parts.handlers = EventHandlers::new()
+        .on(records::ROUTE_COMPLETED, records::OnRouteCompleted)
+        .on(opendata::SESSION_CLOSED, opendata::OnSessionClosed);
+    parts
 }
 
 /// An epoch-ms instant as people in central Mexico read it

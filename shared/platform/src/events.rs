@@ -44,7 +44,8 @@ pub const SUITE_SUBSCRIPTIONS: &[(&str, &[ServiceName])] = &[
     // A member asked for a one-time access link: the mail service sends it.
     ("auth.link_requested", &[ServiceName::Mail]),
     // A session closed: the documents service writes its acta or minuta.
-    ("session.closed", &[ServiceName::Documents]),
+    // The archive keeps its open data: sessions, attendance, votes, agreements.
+    ("session.closed", &[ServiceName::Documents, ServiceName::Archive]),
     // The mail service's messages (payloads: services/mail/README.md).
     // A convocatoria was issued, or its session changed or was cancelled:
     // every member gets it with a calendar invitation (000 V.6).
@@ -58,7 +59,9 @@ pub const SUITE_SUBSCRIPTIONS: &[(&str, &[ServiceName])] = &[
     ("route.signed", &[ServiceName::Mail]),
     ("route.refused", &[ServiceName::Mail]),
     ("route.cancelled", &[ServiceName::Mail]),
-    ("route.completed", &[ServiceName::Mail]),
+    // Completed: the mail service sends the copies, the archive verifies
+    // and archives the signed record (000 V.10).
+    ("route.completed", &[ServiceName::Mail, ServiceName::Archive]),
     // A member's term is ending: activity report and handover (000 III.7).
     ("term.ending", &[ServiceName::Mail]),
 ];

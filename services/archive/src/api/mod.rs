@@ -15,10 +15,13 @@ use rubrica_platform::utoipa_axum::router::OpenApiRouter;
 use rubrica_platform::utoipa_axum::routes;
 use rubrica_platform::{Access, Allowed};
 
+use self::records::{REFUSAL_READERS, Records};
+
 use crate::archive::Archive;
 
 pub mod log;
 pub mod objects;
+pub mod records;
 
 const fn public(method: &'static str, path: &'static str, action: &'static str) -> Access {
     Access {
@@ -62,10 +65,50 @@ pub const ACCESS: &[Access] = &[
         "/verify/hash",
         "verificar si una huella SHA-256 está archivada",
     ),
+    public("GET", "/records", "buscar registros firmados archivados"),
+    public(
+        "GET",
+        "/records/{sha256}",
+        "consultar un registro firmado archivado",
+    ),
+    public(
+        "POST",
+        "/verify/pdf",
+        "verificar las firmas de un PDF y si es un registro archivado",
+    ),
+    public(
+        "GET",
+        "/open-data/datapackage.json",
+        "consultar el descriptor de datos abiertos",
+    ),
+    public(
+        "GET",
+        "/open-data/{file}",
+        "descargar datos abiertos en CSV o JSON",
+    ),
+    Access {
+        method: "GET",
+        path: "/refusals",
+        allowed: Allowed::Roles(REFUSAL_READERS),
+        action: "consultar los registros rechazados por el archivo",
+    },
 ];
 
-/// The public routes.
-pub fn router(archive: Archive) -> OpenApiRouter {
+/// The public routes (and the refusals, for the President and facilitator).
+pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
+    let uploads = records.archive.context().settings.archive.max_object_bytes;
+    let record_routes = OpenApiRouter::new()
+        .routes(routes!(records::list))
+        .routes(routes!(records::get))
+        .routes(routes!(records::refusals))
+        .routes(routes!(records::datapackage))
+        .routes(routes!(records::open_data))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(records::verify_pdf))
+                .layer(DefaultBodyLimit::max(uploads)),
+        )
+        .with_state(records);
     OpenApiRouter::new()
         .routes(routes!(log::head))
         .routes(routes!(log::entries))
@@ -75,6 +118,7 @@ pub fn router(archive: Archive) -> OpenApiRouter {
         .routes(routes!(objects::download))
         .routes(routes!(objects::verify_hash))
         .with_state(archive)
+        .merge(record_routes)
 }
 
 /// The service-to-service routes, behind the internal token. Archiving
