@@ -89,6 +89,13 @@ enum Command {
         next_help_heading = "Opciones"
     )]
     Verify(VerifyArgs),
+    /// Genera un documento (acta, minuta, convocatoria, informe, entrega_recepcion) en PDF/A con las mismas plantillas que el servicio, sin servidor.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica render --kind TIPO --data DATOS.json --out DOCUMENTO.pdf [--layout MANIFIESTO.json]",
+        next_help_heading = "Opciones"
+    )]
+    Render(RenderArgs),
     /// Abre un acta aprobada a firma: agrega los campos de firma y de rúbrica de cada firmante según el manifiesto de diseño.
     #[command(
         help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
@@ -103,6 +110,22 @@ enum Command {
         next_help_heading = "Opciones"
     )]
     Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// Tipo de documento: acta, minuta, convocatoria, informe o entrega_recepcion.
+    #[arg(long, value_name = "TIPO")]
+    kind: String,
+    /// Datos del documento (JSON; ejemplos en templates/examples/).
+    #[arg(long, value_name = "ARCHIVO")]
+    data: PathBuf,
+    /// Dónde guardar el PDF.
+    #[arg(long = "out", value_name = "ARCHIVO")]
+    output: PathBuf,
+    /// Dónde guardar el manifiesto de diseño (JSON) para abrirlo a firma.
+    #[arg(long, value_name = "ARCHIVO")]
+    layout: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +283,14 @@ pub async fn main() -> ExitCode {
             command: RulesCommand::Evaluate { input },
         } => rules_evaluate(&input),
         Command::Verify(args) => verify(args).await,
+        Command::Render(args) => ExitCode::from(crate::commands::render::render(
+            crate::commands::render::RenderRequest {
+                kind: &args.kind,
+                data: &args.data,
+                output: &args.output,
+                layout: args.layout.as_deref(),
+            },
+        )),
         Command::Signable(args) => ExitCode::from(crate::commands::pdf::signable(
             &args.input,
             &args.layout,

@@ -5,3 +5,4 @@ pub mod audit;
 pub mod log_verify;
 pub mod login;
 pub mod pdf;
+pub mod render;

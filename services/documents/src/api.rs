@@ -1,0 +1,318 @@
+//! The documents service's HTTP API and its access table.
+//!
+//! - `POST /documents`: render a record from data (first draft).
+//! - `POST /documents/{id}/versions`: render a corrected draft.
+//! - `POST /documents/{id}/approve`: approve a version (frozen from then on).
+//! - `GET /documents`, `GET /documents/{id}`: records and their versions.
+//! - `GET /documents/{id}/pdf`, `GET /documents/{id}/layout`: the PDF and the
+//!   layout manifest (`?version=N`; default: approved, else the latest draft).
+//! - Internal, for the signing service: `GET /internal/documents/{id}/pdf`
+//!   and `…/layout`, approved versions only.
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rubrica_pdfsign::LayoutManifest;
+use rubrica_platform::error::{Path, Query};
+use rubrica_platform::utoipa_axum::router::OpenApiRouter;
+use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::{Access, Allowed, Caller, Json, Problem, Role, ServiceName};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::documents::{Documents, DocumentsError};
+use crate::model::{Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery};
+
+/// Who renders drafts: the facilitator drafts (004, duties), the President
+/// may, and an outgoing member renders their own report and handover
+/// (000 III.7; the handler limits them to those kinds).
+const DRAFTERS: &[Role] = &[Role::President, Role::Facilitator, Role::OutgoingMember];
+
+/// Who reads records: every member (they sign them), outgoing members and
+/// the operator.
+const READERS: &[Role] = &[
+    Role::President,
+    Role::Facilitator,
+    Role::Titular,
+    Role::Suplente,
+    Role::Enlace,
+    Role::InvitedMember,
+    Role::OutgoingMember,
+    Role::Operator,
+];
+
+const fn row(method: &'static str, path: &'static str, allowed: &'static [Role], action: &'static str) -> Access {
+    Access {
+        method,
+        path,
+        allowed: Allowed::Roles(allowed),
+        action,
+    }
+}
+
+/// Who may call each operation of [`router`].
+pub const ACCESS: &[Access] = &[
+    row("POST", "/documents", DRAFTERS, "generar un documento"),
+    row("GET", "/documents", READERS, "listar documentos"),
+    row("GET", "/documents/{id}", READERS, "consultar un documento y sus versiones"),
+    row("POST", "/documents/{id}/versions", DRAFTERS, "generar una nueva versión de un borrador"),
+    row("POST", "/documents/{id}/approve", Role::MANAGERS, "aprobar una versión de un documento"),
+    row("GET", "/documents/{id}/pdf", READERS, "descargar el PDF de un documento"),
+    row("GET", "/documents/{id}/layout", READERS, "consultar el manifiesto de diseño de un documento"),
+];
+
+/// Largest request body: the 20-page example acta's data is ~100 KB.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The public routes.
+pub fn router(documents: Documents) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show))
+        .routes(routes!(new_version))
+        .routes(routes!(approve))
+        .routes(routes!(pdf))
+        .routes(routes!(layout))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(documents)
+}
+
+/// The service-to-service routes, behind the internal token.
+pub fn internal_router(documents: Documents) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(internal_pdf))
+        .routes(routes!(internal_layout))
+        .with_state(documents)
+}
+
+/// Path of a record.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DocumentPath {
+    /// The record's id.
+    pub id: String,
+}
+
+/// Renders a record and stores it as its first draft.
+#[utoipa::path(
+    post,
+    path = "/documents",
+    tag = "documentos",
+    summary = "Genera un documento (acta, minuta, convocatoria, informe o acta de entrega-recepción) y lo guarda como borrador",
+    request_body = RenderRequest,
+    security(("sesion" = [])),
+    responses(
+        (status = 201, description = "Versión 1: id, SHA-256, páginas, el PDF/A-2b (base64) y el manifiesto de diseño", body = RenderedVersion),
+        (status = 403, description = "Su rol no permite generar este tipo de documento", body = Problem),
+        (status = 422, description = "Faltan campos o no son válidos: `errors` los lista todos", body = Problem),
+        (status = 500, description = "Error en la plantilla (archivo y línea en la bitácora); no se guardó nada", body = Problem),
+    )
+)]
+pub async fn create(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Json(request): Json<RenderRequest>,
+) -> Result<(StatusCode, Json<RenderedVersion>), DocumentsError> {
+    let created = documents.create(&caller, request.kind, request.data).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Lists records.
+#[utoipa::path(
+    get,
+    path = "/documents",
+    tag = "documentos",
+    summary = "Lista los documentos de una sesión, o los 100 más recientes de su secretariado",
+    params(ListQuery),
+    security(("sesion" = [])),
+    responses((status = 200, description = "Documentos con sus versiones", body = Vec<DocumentView>))
+)]
+pub async fn list(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<DocumentView>>, DocumentsError> {
+    Ok(Json(documents.list(&caller, query.session_id.as_deref()).await?))
+}
+
+/// A record and its versions.
+#[utoipa::path(
+    get,
+    path = "/documents/{id}",
+    tag = "documentos",
+    summary = "Consulta un documento: estado (borrador o aprobado) y cada versión con su SHA-256",
+    params(DocumentPath),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "El documento", body = DocumentView),
+        (status = 403, description = "Pertenece a otro secretariado", body = Problem),
+        (status = 404, description = "No existe", body = Problem),
+    )
+)]
+pub async fn show(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Path(path): Path<DocumentPath>,
+) -> Result<Json<DocumentView>, DocumentsError> {
+    Ok(Json(documents.view(&caller, &path.id).await?))
+}
+
+/// Renders a corrected draft.
+#[utoipa::path(
+    post,
+    path = "/documents/{id}/versions",
+    tag = "documentos",
+    summary = "Genera una nueva versión de un borrador con los datos corregidos (cada versión conserva su SHA-256)",
+    params(DocumentPath),
+    request_body = NewDraft,
+    security(("sesion" = [])),
+    responses(
+        (status = 201, description = "La nueva versión", body = RenderedVersion),
+        (status = 404, description = "No existe", body = Problem),
+        (status = 409, description = "Ya fue aprobado (congelado), o cambió mientras se generaba", body = Problem),
+        (status = 422, description = "Faltan campos o no son válidos: `errors` los lista todos", body = Problem),
+        (status = 500, description = "Error en la plantilla; no se guardó nada", body = Problem),
+    )
+)]
+pub async fn new_version(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Path(path): Path<DocumentPath>,
+    Json(draft): Json<NewDraft>,
+) -> Result<(StatusCode, Json<RenderedVersion>), DocumentsError> {
+    let created = documents.new_version(&caller, &path.id, draft.data).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Approves a version.
+#[utoipa::path(
+    post,
+    path = "/documents/{id}/approve",
+    tag = "documentos",
+    summary = "Aprueba una versión: el documento queda congelado y puede abrirse a firma",
+    params(DocumentPath),
+    request_body = Approval,
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "El documento aprobado", body = DocumentView),
+        (status = 404, description = "No existe el documento o la versión", body = Problem),
+        (status = 409, description = "Ya estaba aprobado", body = Problem),
+    )
+)]
+pub async fn approve(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Path(path): Path<DocumentPath>,
+    Json(approval): Json<Approval>,
+) -> Result<Json<DocumentView>, DocumentsError> {
+    Ok(Json(documents.approve(&caller, &path.id, approval.version).await?))
+}
+
+fn pdf_response(pdf: Vec<u8>, sha256: &str, folio: &str) -> Response {
+    let mut response = pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    let safe: String = folio
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{safe}.pdf\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
+}
+
+/// The PDF of a record.
+#[utoipa::path(
+    get,
+    path = "/documents/{id}/pdf",
+    tag = "documentos",
+    summary = "Descarga el PDF/A-2b de un documento (la versión indicada; si no, la aprobada o el último borrador)",
+    params(DocumentPath, VersionQuery),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "El PDF; el encabezado ETag es su SHA-256", content_type = "application/pdf"),
+        (status = 404, description = "No existe el documento o la versión", body = Problem),
+    )
+)]
+pub async fn pdf(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Path(path): Path<DocumentPath>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Response, DocumentsError> {
+    let (pdf, sha256, folio) = documents.pdf(&caller, &path.id, query.version, false).await?;
+    Ok(pdf_response(pdf, &sha256, &folio))
+}
+
+/// The layout manifest of a record.
+#[utoipa::path(
+    get,
+    path = "/documents/{id}/layout",
+    tag = "documentos",
+    summary = "Consulta el manifiesto de diseño: páginas y recuadros de rúbrica y de firma de cada firmante, en puntos PDF",
+    params(DocumentPath, VersionQuery),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "El manifiesto (rubrica_pdfsign::LayoutManifest)", body = Object),
+        (status = 404, description = "No existe el documento o la versión", body = Problem),
+    )
+)]
+pub async fn layout(
+    State(documents): State<Documents>,
+    caller: Caller,
+    Path(path): Path<DocumentPath>,
+    Query(query): Query<VersionQuery>,
+) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
+    Ok(axum::Json(documents.layout(&caller, &path.id, query.version, false).await?))
+}
+
+/// The approved PDF, for the signing service.
+#[utoipa::path(
+    get,
+    path = "/internal/documents/{id}/pdf",
+    tag = "interno",
+    summary = "PDF de la versión aprobada (para el servicio de firma)",
+    params(DocumentPath, VersionQuery),
+    security(("internal_token" = [])),
+    responses(
+        (status = 200, description = "El PDF aprobado", content_type = "application/pdf"),
+        (status = 404, description = "No existe", body = Problem),
+        (status = 409, description = "Aún no está aprobado", body = Problem),
+    )
+)]
+pub async fn internal_pdf(
+    State(documents): State<Documents>,
+    Path(path): Path<DocumentPath>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Response, DocumentsError> {
+    let caller = Caller::service(ServiceName::Signing);
+    let (pdf, sha256, folio) = documents.pdf(&caller, &path.id, query.version, true).await?;
+    Ok(pdf_response(pdf, &sha256, &folio))
+}
+
+/// The approved version's layout manifest, for the signing service.
+#[utoipa::path(
+    get,
+    path = "/internal/documents/{id}/layout",
+    tag = "interno",
+    summary = "Manifiesto de diseño de la versión aprobada (para el servicio de firma)",
+    params(DocumentPath, VersionQuery),
+    security(("internal_token" = [])),
+    responses(
+        (status = 200, description = "El manifiesto", body = Object),
+        (status = 404, description = "No existe", body = Problem),
+        (status = 409, description = "Aún no está aprobado", body = Problem),
+    )
+)]
+pub async fn internal_layout(
+    State(documents): State<Documents>,
+    Path(path): Path<DocumentPath>,
+    Query(query): Query<VersionQuery>,
+) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
+    let caller = Caller::service(ServiceName::Signing);
+    Ok(axum::Json(documents.layout(&caller, &path.id, query.version, true).await?))
+}
