@@ -176,7 +176,7 @@ def write(name, data):
 
 
 write("acta.json", session_record("ordinaria", "Sesión ordinaria", "acta", "2026-ORD-04", AGENDA, 2, 4))
-write("acta-20-paginas.json", session_record("ordinaria", "Sesión ordinaria", "acta", "2026-ORD-05", AGENDA, PARAGRAPHS_PER_ITEM, 12))
+write("acta-20-paginas.json", session_record("ordinaria", "Sesión ordinaria", "acta", "2026-ORD-05", AGENDA, PARAGRAPHS_PER_ITEM, 23))
 write("acta-extraordinaria.json", session_record("extraordinaria", "Sesión extraordinaria", "acta", "2026-EXT-01", AGENDA[:5], 1, 2))
 minuta = session_record("reunion_de_trabajo", "Reunión de trabajo", "minuta", "2026-RT-07", AGENDA[3:8], 1, 2)
 minuta["quorum"] = {"at_opening": None}

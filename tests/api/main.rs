@@ -4,9 +4,11 @@
 
 mod access;
 mod archive;
+mod documents;
 mod events;
 mod helpers;
 mod mail;
 mod platform;
 mod records;
 mod secretariat;
+mod signing;

@@ -60,7 +60,7 @@ const CASES: &[(DocumentKind, &str, &[&str])] = &[
             "ACTA DE LA SESIÓN ORDINARIA",
             "Lista de asistencia",
             "Verificación del quórum",
-            "quórum: 9 de 9 asientos activos representados, incluye sociedad civil",
+            "Quórum: 9 de 9 asientos activos representados, incluye sociedad civil",
             "Aprobación del orden del día",
             "Acuerdo 2026-ORD-04/ACU-01",
             "Firmas al calce",
