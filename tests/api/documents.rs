@@ -63,7 +63,14 @@ impl Fixture {
     }
 
     async fn call(&self, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-        call(&self.app, method, &format!("{}{path}", self.base), token, body).await
+        call(
+            &self.app,
+            method,
+            &format!("{}{path}", self.base),
+            token,
+            body,
+        )
+        .await
     }
 
     async fn bytes(&self, path: &str, token: &str) -> (u16, Vec<u8>) {
@@ -129,7 +136,12 @@ async fn missing_fields_answer_422_listing_every_one_in_spanish_and_nothing_is_s
         data["attendance"]["seats"][2]["sector"] = json!(7);
 
         let (status, problem) = fx
-            .call("POST", "/documents", &fx.facilitator, json!({ "kind": "acta", "data": data }))
+            .call(
+                "POST",
+                "/documents",
+                &fx.facilitator,
+                json!({ "kind": "acta", "data": data }),
+            )
             .await;
 
         assert_eq!(status, 422, "{problem}");
@@ -141,20 +153,38 @@ async fn missing_fields_answer_422_listing_every_one_in_spanish_and_nothing_is_s
             .collect();
         assert_eq!(
             fields,
-            ["session.date", "session.place", "attendance.seats[2].sector", "signers"]
+            [
+                "session.date",
+                "session.place",
+                "attendance.seats[2].sector",
+                "signers"
+            ]
         );
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains("4 problemas"), "{detail}");
-        assert!(detail.contains("«session.date» falta este campo"), "{detail}");
-        assert!(detail.contains("«attendance.seats[2].sector» debe ser un texto"), "{detail}");
+        assert!(
+            detail.contains("«session.date» falta este campo"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("«attendance.seats[2].sector» debe ser un texto"),
+            "{detail}"
+        );
         assert!(detail.contains("no se guardó nada"), "{detail}");
-        let (status, listed) = fx.call("GET", "/documents", &fx.facilitator, Value::Null).await;
+        let (status, listed) = fx
+            .call("GET", "/documents", &fx.facilitator, Value::Null)
+            .await;
         assert_eq!(status, 200);
         assert_eq!(listed, json!([]));
 
         // An unknown kind is refused too, in Spanish.
         let (status, problem) = fx
-            .call("POST", "/documents", &fx.facilitator, json!({ "kind": "oficio", "data": {} }))
+            .call(
+                "POST",
+                "/documents",
+                &fx.facilitator,
+                json!({ "kind": "oficio", "data": {} }),
+            )
             .await;
         assert_eq!(status, 422, "{problem}");
         fx.finish().await;
@@ -163,14 +193,19 @@ async fn missing_fields_answer_422_listing_every_one_in_spanish_and_nothing_is_s
 
 #[tokio::test]
 async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_fetches_its_pdf_and_layout()
-{
+ {
     for backend in TestBackend::all() {
         let fx = Fixture::arrange(&backend).await;
         let data = fx.example("convocatoria.json");
 
         // Render: version 1 with its PDF and manifest.
         let (status, v1) = fx
-            .call("POST", "/documents", &fx.facilitator, json!({ "kind": "convocatoria", "data": data }))
+            .call(
+                "POST",
+                "/documents",
+                &fx.facilitator,
+                json!({ "kind": "convocatoria", "data": data }),
+            )
             .await;
         assert_eq!(status, 201, "{v1}");
         let id = v1["id"].as_str().unwrap().to_string();
@@ -180,7 +215,12 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
 
         // A titular reads but does not draft.
         let (status, _) = fx
-            .call("POST", &format!("/documents/{id}/versions"), &fx.titular, json!({ "data": data }))
+            .call(
+                "POST",
+                &format!("/documents/{id}/versions"),
+                &fx.titular,
+                json!({ "data": data }),
+            )
             .await;
         assert_eq!(status, 403);
 
@@ -188,7 +228,12 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
         let mut corrected = data.clone();
         corrected["session"]["place"] = json!("el Auditorio del ITEI, Guadalajara, Jalisco");
         let (status, v2) = fx
-            .call("POST", &format!("/documents/{id}/versions"), &fx.facilitator, json!({ "data": corrected }))
+            .call(
+                "POST",
+                &format!("/documents/{id}/versions"),
+                &fx.facilitator,
+                json!({ "data": corrected }),
+            )
             .await;
         assert_eq!(status, 201, "{v2}");
         assert_eq!(v2["version"], 2);
@@ -196,49 +241,100 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
 
         // Not approved yet: the signing service's route refuses it.
         let internal = fx.app.internal_token().to_string();
-        let (status, _) = fx.bytes(&format!("/internal/documents/{id}/pdf"), &internal).await;
+        let (status, _) = fx
+            .bytes(&format!("/internal/documents/{id}/pdf"), &internal)
+            .await;
         assert_eq!(status, 409);
 
         // Approve version 2: frozen.
         let (status, approved) = fx
-            .call("POST", &format!("/documents/{id}/approve"), &fx.facilitator, json!({ "version": 2 }))
+            .call(
+                "POST",
+                &format!("/documents/{id}/approve"),
+                &fx.facilitator,
+                json!({ "version": 2 }),
+            )
             .await;
         assert_eq!(status, 200, "{approved}");
         assert_eq!(approved["status"], "aprobado");
         assert_eq!(approved["approved_version"], 2);
         assert_eq!(approved["versions"].as_array().unwrap().len(), 2);
         let (status, problem) = fx
-            .call("POST", &format!("/documents/{id}/versions"), &fx.facilitator, json!({ "data": data }))
+            .call(
+                "POST",
+                &format!("/documents/{id}/versions"),
+                &fx.facilitator,
+                json!({ "data": data }),
+            )
             .await;
         assert_eq!(status, 409, "{problem}");
         assert!(problem["detail"].as_str().unwrap().contains("congelado"));
         let (status, _) = fx
-            .call("POST", &format!("/documents/{id}/approve"), &fx.facilitator, json!({ "version": 1 }))
+            .call(
+                "POST",
+                &format!("/documents/{id}/approve"),
+                &fx.facilitator,
+                json!({ "version": 1 }),
+            )
             .await;
         assert_eq!(status, 409);
 
         // The PDF and layout, by a member and by the signing service.
         let (status, pdf) = fx.bytes(&format!("/documents/{id}/pdf"), &fx.titular).await;
         assert_eq!(status, 200);
-        assert_eq!(hex::encode(Sha256::digest(&pdf)), v2["sha256"].as_str().unwrap());
-        let (status, internal_pdf) = fx.bytes(&format!("/internal/documents/{id}/pdf"), &internal).await;
+        assert_eq!(
+            hex::encode(Sha256::digest(&pdf)),
+            v2["sha256"].as_str().unwrap()
+        );
+        let (status, internal_pdf) = fx
+            .bytes(&format!("/internal/documents/{id}/pdf"), &internal)
+            .await;
         assert_eq!(status, 200);
         assert!(internal_pdf == pdf);
-        let (status, old) = fx.bytes(&format!("/documents/{id}/pdf?version=1"), &fx.titular).await;
+        let (status, old) = fx
+            .bytes(&format!("/documents/{id}/pdf?version=1"), &fx.titular)
+            .await;
         assert_eq!(status, 200);
-        assert_eq!(hex::encode(Sha256::digest(&old)), v1["sha256"].as_str().unwrap());
-        let (status, layout) = fx.bytes(&format!("/internal/documents/{id}/layout"), &internal).await;
+        assert_eq!(
+            hex::encode(Sha256::digest(&old)),
+            v1["sha256"].as_str().unwrap()
+        );
+        let (status, layout) = fx
+            .bytes(&format!("/internal/documents/{id}/layout"), &internal)
+            .await;
         assert_eq!(status, 200);
         let manifest = rubrica_pdfsign::LayoutManifest::from_json(&layout).unwrap();
         assert_eq!(manifest.document_sha256.as_deref(), v2["sha256"].as_str());
         rubrica_pdfsign::make_signable(&pdf, &manifest).unwrap();
-        let (status, public_layout) = fx.call("GET", &format!("/documents/{id}/layout"), &fx.titular, Value::Null).await;
+        let (status, public_layout) = fx
+            .call(
+                "GET",
+                &format!("/documents/{id}/layout"),
+                &fx.titular,
+                Value::Null,
+            )
+            .await;
         assert_eq!(status, 200);
-        assert_eq!(public_layout, serde_json::from_slice::<Value>(&layout).unwrap());
+        assert_eq!(
+            public_layout,
+            serde_json::from_slice::<Value>(&layout).unwrap()
+        );
 
-        // Unknown record: 404 in Spanish.
-        let (status, problem) = fx.call("GET", "/documents/no-existe/pdf", &fx.titular, Value::Null).await;
+        // Unknown record: 404 in Spanish; a malformed id: 400.
+        let unknown = uuid::Uuid::now_v7();
+        let (status, problem) = fx
+            .call(
+                "GET",
+                &format!("/documents/{unknown}/pdf"),
+                &fx.titular,
+                Value::Null,
+            )
+            .await;
         assert_eq!(status, 404, "{problem}");
+        let (status, problem) = fx
+            .call("GET", "/documents/no-existe/pdf", &fx.titular, Value::Null)
+            .await;
+        assert_eq!(status, 400, "{problem}");
         fx.finish().await;
     }
 }
@@ -275,7 +371,12 @@ async fn a_closed_session_gets_its_draft_acta_once_however_often_the_event_arriv
         }
 
         let (status, listed) = fx
-            .call("GET", "/documents?session_id=ses-2026-ord-04", &fx.facilitator, Value::Null)
+            .call(
+                "GET",
+                "/documents?session_id=ses-2026-ord-04",
+                &fx.facilitator,
+                Value::Null,
+            )
             .await;
         assert_eq!(status, 200, "{listed}");
         let listed = listed.as_array().unwrap();
@@ -305,7 +406,12 @@ async fn a_closed_session_gets_its_draft_acta_once_however_often_the_event_arriv
             .unwrap();
         assert_eq!(response.status(), 200);
         let (_, listed) = fx
-            .call("GET", "/documents?session_id=ses-2026-rt-07", &fx.facilitator, Value::Null)
+            .call(
+                "GET",
+                "/documents?session_id=ses-2026-rt-07",
+                &fx.facilitator,
+                Value::Null,
+            )
             .await;
         assert_eq!(listed[0]["kind"], "minuta", "{listed}");
         fx.finish().await;

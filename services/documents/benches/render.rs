@@ -29,7 +29,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../templates/examples/acta-20-paginas.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../templates/examples/acta-20-paginas.json"
+    );
     let data: serde_json::Value = match std::fs::read(path)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -70,7 +73,10 @@ fn main() {
     let p90 = times[times.len() * 9 / 10];
     let max = times[times.len() - 1];
     println!("acta de ejemplo: {pages} páginas, 9 firmantes; {runs} generaciones seguidas");
-    println!("  primera (con carga de fuentes): {:.1} ms", first.as_secs_f64() * 1e3);
+    println!(
+        "  primera (con carga de fuentes): {:.1} ms",
+        first.as_secs_f64() * 1e3
+    );
     println!(
         "  mediana: {:.1} ms   p90: {:.1} ms   máxima: {:.1} ms   (meta: mediana ≤ 150 ms)",
         median.as_secs_f64() * 1e3,

@@ -21,7 +21,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::documents::{Documents, DocumentsError};
-use crate::model::{Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery};
+use crate::model::{
+    Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery,
+};
 
 /// Who renders drafts: the facilitator drafts (004, duties), the President
 /// may, and an outgoing member renders their own report and handover
@@ -41,7 +43,12 @@ const READERS: &[Role] = &[
     Role::Operator,
 ];
 
-const fn row(method: &'static str, path: &'static str, allowed: &'static [Role], action: &'static str) -> Access {
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    allowed: &'static [Role],
+    action: &'static str,
+) -> Access {
     Access {
         method,
         path,
@@ -54,11 +61,36 @@ const fn row(method: &'static str, path: &'static str, allowed: &'static [Role],
 pub const ACCESS: &[Access] = &[
     row("POST", "/documents", DRAFTERS, "generar un documento"),
     row("GET", "/documents", READERS, "listar documentos"),
-    row("GET", "/documents/{id}", READERS, "consultar un documento y sus versiones"),
-    row("POST", "/documents/{id}/versions", DRAFTERS, "generar una nueva versión de un borrador"),
-    row("POST", "/documents/{id}/approve", Role::MANAGERS, "aprobar una versión de un documento"),
-    row("GET", "/documents/{id}/pdf", READERS, "descargar el PDF de un documento"),
-    row("GET", "/documents/{id}/layout", READERS, "consultar el manifiesto de diseño de un documento"),
+    row(
+        "GET",
+        "/documents/{id}",
+        READERS,
+        "consultar un documento y sus versiones",
+    ),
+    row(
+        "POST",
+        "/documents/{id}/versions",
+        DRAFTERS,
+        "generar una nueva versión de un borrador",
+    ),
+    row(
+        "POST",
+        "/documents/{id}/approve",
+        Role::MANAGERS,
+        "aprobar una versión de un documento",
+    ),
+    row(
+        "GET",
+        "/documents/{id}/pdf",
+        READERS,
+        "descargar el PDF de un documento",
+    ),
+    row(
+        "GET",
+        "/documents/{id}/layout",
+        READERS,
+        "consultar el manifiesto de diseño de un documento",
+    ),
 ];
 
 /// Largest request body: the 20-page example acta's data is ~100 KB.
@@ -112,7 +144,9 @@ pub async fn create(
     caller: Caller,
     Json(request): Json<RenderRequest>,
 ) -> Result<(StatusCode, Json<RenderedVersion>), DocumentsError> {
-    let created = documents.create(&caller, request.kind, request.data).await?;
+    let created = documents
+        .create(&caller, request.kind, request.data)
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -131,7 +165,9 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<DocumentView>>, DocumentsError> {
-    Ok(Json(documents.list(&caller, query.session_id.as_deref()).await?))
+    Ok(Json(
+        documents.list(&caller, query.session_id.as_deref()).await?,
+    ))
 }
 
 /// A record and its versions.
@@ -204,24 +240,40 @@ pub async fn approve(
     Path(path): Path<DocumentPath>,
     Json(approval): Json<Approval>,
 ) -> Result<Json<DocumentView>, DocumentsError> {
-    Ok(Json(documents.approve(&caller, &path.id, approval.version).await?))
+    Ok(Json(
+        documents
+            .approve(&caller, &path.id, approval.version)
+            .await?,
+    ))
 }
 
 fn pdf_response(pdf: Vec<u8>, sha256: &str, folio: &str) -> Response {
     let mut response = pdf.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
         headers.insert(header::ETAG, etag);
     }
     let safe: String = folio
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{safe}.pdf\"")) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     response
 }
 
@@ -244,7 +296,9 @@ pub async fn pdf(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, DocumentsError> {
-    let (pdf, sha256, folio) = documents.pdf(&caller, &path.id, query.version, false).await?;
+    let (pdf, sha256, folio) = documents
+        .pdf(&caller, &path.id, query.version, false)
+        .await?;
     Ok(pdf_response(pdf, &sha256, &folio))
 }
 
@@ -267,7 +321,11 @@ pub async fn layout(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
-    Ok(axum::Json(documents.layout(&caller, &path.id, query.version, false).await?))
+    Ok(axum::Json(
+        documents
+            .layout(&caller, &path.id, query.version, false)
+            .await?,
+    ))
 }
 
 /// The approved PDF, for the signing service.
@@ -290,7 +348,9 @@ pub async fn internal_pdf(
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, DocumentsError> {
     let caller = Caller::service(ServiceName::Signing);
-    let (pdf, sha256, folio) = documents.pdf(&caller, &path.id, query.version, true).await?;
+    let (pdf, sha256, folio) = documents
+        .pdf(&caller, &path.id, query.version, true)
+        .await?;
     Ok(pdf_response(pdf, &sha256, &folio))
 }
 
@@ -314,5 +374,9 @@ pub async fn internal_layout(
     Query(query): Query<VersionQuery>,
 ) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
     let caller = Caller::service(ServiceName::Signing);
-    Ok(axum::Json(documents.layout(&caller, &path.id, query.version, true).await?))
+    Ok(axum::Json(
+        documents
+            .layout(&caller, &path.id, query.version, true)
+            .await?,
+    ))
 }

@@ -7,7 +7,9 @@
 //! marks the event received, so the draft and that mark commit together;
 //! the `source_event_id` column is a second guard against doing it twice.
 
-use rubrica_platform::{Caller, Event, EventHandler, EventHandlers, HandlerError, HandlerFuture, ServiceName};
+use rubrica_platform::{
+    Caller, Event, EventHandler, EventHandlers, HandlerError, HandlerFuture, ServiceName,
+};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
@@ -58,13 +60,15 @@ struct OnSessionClosed {
 impl EventHandler for OnSessionClosed {
     fn handle<'a>(&'a self, tx: &'a mut AnyConnection, event: &'a Event) -> HandlerFuture<'a> {
         Box::pin(async move {
-            let closed: ClosedSession = serde_json::from_value(event.payload.clone()).map_err(|e| {
-                HandlerError::Rejected(format!(
-                    "el evento session.closed no trae los datos de la sesión ({e})"
-                ))
-            })?;
+            let closed: ClosedSession =
+                serde_json::from_value(event.payload.clone()).map_err(|e| {
+                    HandlerError::Rejected(format!(
+                        "el evento session.closed no trae los datos de la sesión ({e})"
+                    ))
+                })?;
             let kind = closed.record_kind();
-            let rendered = match render_in_span(&self.documents, kind, event.payload.clone()).await {
+            let rendered = match render_in_span(&self.documents, kind, event.payload.clone()).await
+            {
                 Ok(r) => r,
                 Err(DocumentsError::InvalidData(errors)) => {
                     let listed = errors
@@ -74,14 +78,20 @@ impl EventHandler for OnSessionClosed {
                         .join("; ");
                     return Err(HandlerError::Rejected(format!(
                         "no se puede generar {} de la sesión {}: {listed}",
-                        if kind == DocumentKind::Minuta { "la minuta" } else { "el acta" },
+                        if kind == DocumentKind::Minuta {
+                            "la minuta"
+                        } else {
+                            "el acta"
+                        },
                         closed.session.folio.as_deref().unwrap_or("?")
                     )));
                 }
                 // A template error or an infrastructure failure: the relay
                 // retries (a fixed template then applies the event).
                 Err(DocumentsError::Api(e)) => {
-                    return Err(HandlerError::Failed(anyhow::anyhow!("generando el borrador: {e}")));
+                    return Err(HandlerError::Failed(anyhow::anyhow!(
+                        "generando el borrador: {e}"
+                    )));
                 }
             };
             let caller = Caller::service(ServiceName::Secretariat);
@@ -108,7 +118,11 @@ mod tests {
 
     #[test]
     fn work_meetings_get_a_minuta_and_sessions_an_acta() {
-        let read = |v: serde_json::Value| serde_json::from_value::<ClosedSession>(v).unwrap().record_kind();
+        let read = |v: serde_json::Value| {
+            serde_json::from_value::<ClosedSession>(v)
+                .unwrap()
+                .record_kind()
+        };
         assert_eq!(
             read(serde_json::json!({ "session": { "record": "minuta", "extra": 1 }, "otro": [] })),
             DocumentKind::Minuta

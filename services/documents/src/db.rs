@@ -92,7 +92,10 @@ pub async fn insert_document(
 }
 
 /// Inserts a version.
-pub async fn insert_version(conn: &mut AnyConnection, v: &NewVersion<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_version(
+    conn: &mut AnyConnection,
+    v: &NewVersion<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO document_versions (document_id, version, sha256, page_count, page_width, page_height, data, pdf, layout, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -114,7 +117,10 @@ pub async fn insert_version(conn: &mut AnyConnection, v: &NewVersion<'_>) -> Res
 }
 
 /// A record by id.
-pub async fn document(conn: &mut AnyConnection, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
+pub async fn document(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<DocumentRow>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = $1"
     )))
@@ -212,13 +218,12 @@ pub async fn layout(
     id: &str,
     version: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT layout FROM document_versions WHERE document_id = $1 AND version = $2",
-    )
-    .bind(id)
-    .bind(version)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT layout FROM document_versions WHERE document_id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await?;
     row.map(|r| r.try_get(0)).transpose()
 }
 

@@ -53,7 +53,11 @@ pub fn invalid_data_problem(errors: &[FieldError]) -> serde_json::Value {
     let detail = format!(
         "Los datos del documento no son válidos ({} {}): {listed}. Corríjalos y vuelva a enviarlos; no se guardó nada.",
         errors.len(),
-        if errors.len() == 1 { "problema" } else { "problemas" }
+        if errors.len() == 1 {
+            "problema"
+        } else {
+            "problemas"
+        }
     );
     let problem = Problem {
         kind: "about:blank".into(),
@@ -117,19 +121,23 @@ impl Documents {
     /// Renders in `spawn_blocking`, behind the semaphore, in the caller's
     /// span. A template error is logged with its file and line and becomes
     /// a 500; nothing is stored.
-    pub async fn render(&self, kind: DocumentKind, data: serde_json::Value) -> Result<RenderedRecord> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("esperando turno para generar")))?;
+    pub async fn render(
+        &self,
+        kind: DocumentKind,
+        data: serde_json::Value,
+    ) -> Result<RenderedRecord> {
+        let _permit = self.permits.acquire().await.map_err(|e| {
+            ApiError::Unexpected(anyhow::Error::new(e).context("esperando turno para generar"))
+        })?;
         let span = tracing::Span::current();
         let outcome = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             render::render(kind, &data)
         })
         .await
-        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("generando el documento")))?;
+        .map_err(|e| {
+            ApiError::Unexpected(anyhow::Error::new(e).context("generando el documento"))
+        })?;
         match outcome {
             Ok(rendered) => Ok(rendered),
             Err(RenderError::InvalidData(errors)) => Err(DocumentsError::InvalidData(errors)),
@@ -141,7 +149,13 @@ impl Documents {
                     kind = %kind,
                     "error en la plantilla al generar el documento; no se guardó nada"
                 );
-                Err(ApiError::Unexpected(anyhow::anyhow!("plantilla {}:{}: {}", e.file, e.line, e.message)).into())
+                Err(ApiError::Unexpected(anyhow::anyhow!(
+                    "plantilla {}:{}: {}",
+                    e.file,
+                    e.line,
+                    e.message
+                ))
+                .into())
             }
         }
     }
@@ -153,7 +167,10 @@ impl Documents {
         kind: DocumentKind,
         data: serde_json::Value,
     ) -> Result<RenderedVersion> {
-        if caller.has_any(&[Role::OutgoingMember]) && !caller.has_any(Role::MANAGERS) && !OUTGOING_KINDS.contains(&kind) {
+        if caller.has_any(&[Role::OutgoingMember])
+            && !caller.has_any(Role::MANAGERS)
+            && !OUTGOING_KINDS.contains(&kind)
+        {
             return Err(ApiError::Forbidden(
                 "Una persona integrante saliente solo puede generar su informe de actividades y su acta de entrega-recepción.".into(),
             )
@@ -161,8 +178,14 @@ impl Documents {
         }
         let rendered = self.render(kind, data.clone()).await?;
         check_secretariat(caller, rendered.facts.secretariat_id.as_deref())?;
-        let mut tx = self.context.begin().await.map_err(DocumentsError::unexpected("abriendo la transacción"))?;
-        let id = self.store_new(&mut tx, caller, &rendered, &data, None).await?;
+        let mut tx = self
+            .context
+            .begin()
+            .await
+            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+        let id = self
+            .store_new(&mut tx, caller, &rendered, &data, None)
+            .await?;
         self.context
             .outbox
             .commit(tx)
@@ -200,7 +223,8 @@ impl Documents {
         db::insert_document(tx, &row, source_event_id)
             .await
             .map_err(DocumentsError::unexpected("guardando el documento"))?;
-        self.store_version(tx, caller, &id, 1, rendered, data, now).await?;
+        self.store_version(tx, caller, &id, 1, rendered, data, now)
+            .await?;
         Ok(id)
     }
 
@@ -215,8 +239,9 @@ impl Documents {
         data: &serde_json::Value,
         now: i64,
     ) -> Result<()> {
-        let layout = serde_json::to_string(&rendered.manifest)
-            .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("serializando el manifiesto")))?;
+        let layout = serde_json::to_string(&rendered.manifest).map_err(|e| {
+            ApiError::Unexpected(anyhow::Error::new(e).context("serializando el manifiesto"))
+        })?;
         db::insert_version(
             tx,
             &NewVersion {
@@ -224,7 +249,10 @@ impl Documents {
                 version,
                 sha256: &rendered.sha256,
                 page_count: i64::from(rendered.page_count),
-                page_size: (rendered.page_size.0.round() as i64, rendered.page_size.1.round() as i64),
+                page_size: (
+                    rendered.page_size.0.round() as i64,
+                    rendered.page_size.1.round() as i64,
+                ),
                 data: &data.to_string(),
                 pdf: &rendered.pdf,
                 layout: &layout,
@@ -277,9 +305,16 @@ impl Documents {
         if existing.approved_version.is_some() {
             return Err(frozen(&existing).into());
         }
-        let kind = DocumentKind::parse(&existing.kind)
-            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("tipo guardado desconocido: {}", existing.kind)))?;
-        if caller.has_any(&[Role::OutgoingMember]) && !caller.has_any(Role::MANAGERS) && !OUTGOING_KINDS.contains(&kind) {
+        let kind = DocumentKind::parse(&existing.kind).ok_or_else(|| {
+            ApiError::Unexpected(anyhow::anyhow!(
+                "tipo guardado desconocido: {}",
+                existing.kind
+            ))
+        })?;
+        if caller.has_any(&[Role::OutgoingMember])
+            && !caller.has_any(Role::MANAGERS)
+            && !OUTGOING_KINDS.contains(&kind)
+        {
             return Err(ApiError::Forbidden("Una persona integrante saliente solo puede corregir su informe y su acta de entrega-recepción.".into()).into());
         }
         let rendered = self.render(kind, data.clone()).await?;
@@ -289,7 +324,11 @@ impl Documents {
                 message: "no puede cambiar entre versiones de un mismo documento".into(),
             }]));
         }
-        let mut tx = self.context.begin().await.map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+        let mut tx = self
+            .context
+            .begin()
+            .await
+            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
         let now = now_ms();
         let advanced = db::advance_version(&mut tx, id, existing.latest_version, now)
             .await
@@ -301,7 +340,8 @@ impl Documents {
             .into());
         }
         let version = existing.latest_version + 1;
-        self.store_version(&mut tx, caller, id, version, &rendered, &data, now).await?;
+        self.store_version(&mut tx, caller, id, version, &rendered, &data, now)
+            .await?;
         self.context
             .outbox
             .commit(tx)
@@ -312,7 +352,12 @@ impl Documents {
 
     /// Approves a version: the record is frozen from then on.
     pub async fn approve(&self, caller: &Caller, id: &str, version: i64) -> Result<DocumentView> {
-        let mut tx = self.context.begin().await.map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+        check_id(id)?;
+        let mut tx = self
+            .context
+            .begin()
+            .await
+            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
         let existing = db::document(&mut tx, id)
             .await
             .map_err(DocumentsError::unexpected("leyendo el documento"))?
@@ -383,6 +428,7 @@ impl Documents {
     }
 
     async fn load(&self, caller: &Caller, id: &str) -> Result<DocumentRow> {
+        check_id(id)?;
         let mut conn = self
             .context
             .db
@@ -409,11 +455,17 @@ impl Documents {
     }
 
     /// The records of a session, or the caller's secretariat's latest 100.
-    pub async fn list(&self, caller: &Caller, session_id: Option<&str>) -> Result<Vec<DocumentView>> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        session_id: Option<&str>,
+    ) -> Result<Vec<DocumentView>> {
         let mut conn = self.conn().await?;
         let rows = match session_id {
             Some(s) => db::documents_of_session(&mut conn, s).await,
-            None if caller.has_any(&[Role::Operator]) => db::recent_documents(&mut conn, None, 100).await,
+            None if caller.has_any(&[Role::Operator]) => {
+                db::recent_documents(&mut conn, None, 100).await
+            }
             None => db::recent_documents(&mut conn, caller.secretariat_id.as_deref(), 100).await,
         }
         .map_err(DocumentsError::unexpected("listando los documentos"))?;
@@ -496,8 +548,10 @@ impl Documents {
             .await
             .map_err(DocumentsError::unexpected("leyendo el manifiesto"))?
             .ok_or_else(|| missing_version(&row, version))?;
-        serde_json::from_str(&text)
-            .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("leyendo el manifiesto guardado")).into())
+        serde_json::from_str(&text).map_err(|e| {
+            ApiError::Unexpected(anyhow::Error::new(e).context("leyendo el manifiesto guardado"))
+                .into()
+        })
     }
 }
 
@@ -509,9 +563,22 @@ fn check_secretariat(caller: &Caller, secretariat_id: Option<&str>) -> Result<()
     }
     match (secretariat_id, caller.secretariat_id.as_deref()) {
         (Some(owner), Some(mine)) if owner != mine => Err(ApiError::Forbidden(
-            "El documento pertenece a otro secretariado; solo sus integrantes pueden consultarlo.".into(),
+            "El documento pertenece a otro secretariado; solo sus integrantes pueden consultarlo."
+                .into(),
         )),
         _ => Ok(()),
+    }
+}
+
+/// Record ids are UUIDs; anything else is a malformed URL (400), not an
+/// unknown record.
+fn check_id(id: &str) -> Result<(), ApiError> {
+    match uuid::Uuid::parse_str(id) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError::BadRequest(format!(
+            "«{}» no es un identificador de documento (se espera un UUID, como el que devuelve POST /documents).",
+            id.chars().take(60).collect::<String>()
+        ))),
     }
 }
 
@@ -554,7 +621,12 @@ pub fn version_view(id: &str, version: i64, rendered: &RenderedRecord) -> Render
 fn document_view(row: DocumentRow, versions: Vec<db::VersionRow>) -> DocumentView {
     DocumentView {
         kind: DocumentKind::parse(&row.kind).unwrap_or(DocumentKind::Acta),
-        status: if row.approved_version.is_some() { "aprobado" } else { "borrador" }.into(),
+        status: if row.approved_version.is_some() {
+            "aprobado"
+        } else {
+            "borrador"
+        }
+        .into(),
         id: row.id,
         folio: row.folio,
         title: row.title,
@@ -581,7 +653,11 @@ fn document_view(row: DocumentRow, versions: Vec<db::VersionRow>) -> DocumentVie
 
 /// Renders `kind` from `data` inside an already open transaction (the
 /// `session.closed` handler), in `spawn_blocking` behind the semaphore.
-pub async fn render_in_span(documents: &Documents, kind: DocumentKind, data: serde_json::Value) -> Result<RenderedRecord> {
+pub async fn render_in_span(
+    documents: &Documents,
+    kind: DocumentKind,
+    data: serde_json::Value,
+) -> Result<RenderedRecord> {
     documents
         .render(kind, data)
         .instrument(tracing::info_span!("generar", tipo = %kind))

@@ -22,11 +22,11 @@ use std::sync::LazyLock;
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Array, Bytes, Datetime, Dict, Label, Selector, Smart, Str, Value};
 use typst::introspection::Introspector;
-use typst_layout::PagedDocument;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::{LazyHash, PicoStr};
 use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use crate::kind::DocumentKind;
@@ -150,7 +150,8 @@ impl World for RenderWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        self.source(id).map(|s| Bytes::from_string(s.text().to_string()))
+        self.source(id)
+            .map(|s| Bytes::from_string(s.text().to_string()))
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -173,7 +174,9 @@ pub fn to_typst(value: &serde_json::Value) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
         serde_json::Value::String(s) => Value::Str(Str::from(s.as_str())),
-        serde_json::Value::Array(items) => Value::Array(items.iter().map(to_typst).collect::<Array>()),
+        serde_json::Value::Array(items) => {
+            Value::Array(items.iter().map(to_typst).collect::<Array>())
+        }
         serde_json::Value::Object(map) => Value::Dict(
             map.iter()
                 .map(|(k, v)| (Str::from(k.as_str()), to_typst(v)))

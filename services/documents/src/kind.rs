@@ -195,7 +195,10 @@ impl DocumentKind {
                     ),
                     _ => format!("Acta de entrega-recepción — {folio}"),
                 };
-                let session_id = opt(data.get("session").unwrap_or(&serde_json::Value::Null), "id");
+                let session_id = opt(
+                    data.get("session").unwrap_or(&serde_json::Value::Null),
+                    "id",
+                );
                 (folio, title, session_id, signers)
             }
         };
@@ -291,7 +294,10 @@ fn check_signers(signers: &[SignerIdentity]) -> Vec<FieldError> {
         if !rfcs.insert(s.rfc.as_str()) {
             errors.push(FieldError {
                 field: format!("signers[{i}].rfc"),
-                message: format!("el RFC {} aparece en dos firmantes; cada persona firma una vez", s.rfc),
+                message: format!(
+                    "el RFC {} aparece en dos firmantes; cada persona firma una vez",
+                    s.rfc
+                ),
             });
         }
     }
@@ -385,10 +391,13 @@ const SESSION_RECORD: &[(&str, Shape)] = &[
             ("others", Shape::OptList(&ATTENDEE)),
         ]),
     ),
-    ("quorum", Shape::Object(&[("at_opening", Shape::OptObject(&[
-        ("ok", Shape::Flag),
-        ("explanation", Shape::Text),
-    ]))])),
+    (
+        "quorum",
+        Shape::Object(&[(
+            "at_opening",
+            Shape::OptObject(&[("ok", Shape::Flag), ("explanation", Shape::Text)]),
+        )]),
+    ),
     (
         "agenda",
         Shape::Object(&[
@@ -480,7 +489,10 @@ const ENTREGA: &[(&str, Shape)] = &[
     ("place", Shape::Text),
     ("outgoing", PERSON),
     ("incoming", PERSON),
-    ("receiver_president", Shape::OptObject(&[("name", Shape::Text)])),
+    (
+        "receiver_president",
+        Shape::OptObject(&[("name", Shape::Text)]),
+    ),
     ("items", Shape::NonEmptyList(&ITEM)),
     ("observations", Shape::OptText),
     ("signers", Shape::NonEmptyList(&SIGNER)),
@@ -508,7 +520,15 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["secretariat", "session", "attendance", "quorum", "agenda", "agreements", "signers"]
+            [
+                "secretariat",
+                "session",
+                "attendance",
+                "quorum",
+                "agenda",
+                "agreements",
+                "signers"
+            ]
         );
     }
 }

@@ -78,7 +78,10 @@ pub fn render(kind: DocumentKind, data: &serde_json::Value) -> Result<RenderedRe
         .collect();
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), engine::to_typst(data));
-    inputs.insert(Str::from("signers"), Value::Array(signers.into_iter().collect()));
+    inputs.insert(
+        Str::from("signers"),
+        Value::Array(signers.into_iter().collect()),
+    );
     let ident = format!("rubrica:{}:{}", kind.as_str(), facts.folio);
     let rendered = engine::render_pdf(kind, inputs, &ident)?;
     let sha256 = hex::encode(Sha256::digest(&rendered.pdf));
@@ -118,9 +121,12 @@ fn manifest(
     let mut signers = Vec::with_capacity(facts.signers.len());
     for who in &facts.signers {
         let mine = || rendered.boxes.iter().filter(|b| b.signer == who.id);
-        let signature = mine()
-            .find(|b| b.purpose == "signature")
-            .ok_or_else(|| bad(format!("la plantilla no reservó el recuadro de firma de «{}»", who.id)))?;
+        let signature = mine().find(|b| b.purpose == "signature").ok_or_else(|| {
+            bad(format!(
+                "la plantilla no reservó el recuadro de firma de «{}»",
+                who.id
+            ))
+        })?;
         let mut initials: Vec<PlacedRect> = mine()
             .filter(|b| b.purpose == "initials")
             .map(to_rect)

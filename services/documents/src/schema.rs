@@ -55,7 +55,10 @@ pub struct FieldError {
 
 /// Checks `value` against the object fields `fields`, collecting every
 /// problem.
-pub fn check(value: &serde_json::Value, fields: &'static [(&'static str, Shape)]) -> Vec<FieldError> {
+pub fn check(
+    value: &serde_json::Value,
+    fields: &'static [(&'static str, Shape)],
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if value.is_object() {
         check_fields(value, fields, "", &mut errors);
@@ -141,7 +144,11 @@ fn check_value(
     };
     let absent = matches!(value, None | Some(J::Null));
     match shape {
-        Shape::OptText | Shape::OptDate | Shape::OptTime | Shape::OptObject(_) | Shape::OptList(_)
+        Shape::OptText
+        | Shape::OptDate
+        | Shape::OptTime
+        | Shape::OptObject(_)
+        | Shape::OptList(_)
             if absent => {}
         _ if absent => fail("falta este campo"),
         Shape::Text | Shape::OptText => match value {

@@ -83,22 +83,40 @@ const CASES: &[(DocumentKind, &str, &[&str])] = &[
     (
         DocumentKind::Minuta,
         "minuta.json",
-        &["MINUTA DE LA REUNIÓN DE TRABAJO", "Temas tratados", "Acuerdos y compromisos"],
+        &[
+            "MINUTA DE LA REUNIÓN DE TRABAJO",
+            "Temas tratados",
+            "Acuerdos y compromisos",
+        ],
     ),
     (
         DocumentKind::Convocatoria,
         "convocatoria.json",
-        &["CONVOCATORIA", "Orden del día", "9 de diciembre de 2026", "días hábiles"],
+        &[
+            "CONVOCATORIA",
+            "Orden del día",
+            "9 de diciembre de 2026",
+            "días hábiles",
+        ],
     ),
     (
         DocumentKind::Informe,
         "informe.json",
-        &["INFORME DE ACTIVIDADES", "Jesús Ángel Íñiguez Pérez", "Asuntos pendientes"],
+        &[
+            "INFORME DE ACTIVIDADES",
+            "Jesús Ángel Íñiguez Pérez",
+            "Asuntos pendientes",
+        ],
     ),
     (
         DocumentKind::EntregaRecepcion,
         "entrega-recepcion.json",
-        &["ACTA DE ENTREGA-RECEPCIÓN", "Inventario", "SHA-256", "Begoña Ruiz Castañeda"],
+        &[
+            "ACTA DE ENTREGA-RECEPCIÓN",
+            "Inventario",
+            "SHA-256",
+            "Begoña Ruiz Castañeda",
+        ],
     ),
 ];
 
@@ -141,7 +159,10 @@ fn pdfinfo_sees_the_manifest_s_page_count_and_a_spanish_pdf_a_2b() {
                 && meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
             "{name}: PDF/A-2b: {meta}"
         );
-        assert!(meta.contains("es-MX"), "{name}: the language is Spanish: {meta}");
+        assert!(
+            meta.contains("es-MX"),
+            "{name}: the language is Spanish: {meta}"
+        );
     }
 }
 
@@ -151,7 +172,10 @@ fn qpdf_finds_no_errors_in_any_kind() {
         let r = rendered(*kind, name);
         if let Some((ok, out)) = tool("qpdf", &["--check"], &r.pdf) {
             assert!(ok, "{name}: {out}");
-            assert!(out.contains("No syntax or stream encoding errors"), "{name}: {out}");
+            assert!(
+                out.contains("No syntax or stream encoding errors"),
+                "{name}: {out}"
+            );
         }
     }
 }
@@ -171,10 +195,16 @@ fn rendering_the_same_data_twice_gives_identical_bytes() {
 fn the_manifest_of_every_kind_is_accepted_by_make_signable() {
     for (kind, name, _) in CASES {
         let r = rendered(*kind, name);
-        assert_eq!(r.manifest.document_sha256.as_deref(), Some(r.sha256.as_str()));
+        assert_eq!(
+            r.manifest.document_sha256.as_deref(),
+            Some(r.sha256.as_str())
+        );
         let signable = rubrica_pdfsign::make_signable(&r.pdf, &r.manifest)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(signable.starts_with(&r.pdf), "{name}: an incremental update");
+        assert!(
+            signable.starts_with(&r.pdf),
+            "{name}: an incremental update"
+        );
         if let Some((ok, out)) = tool("qpdf", &["--check"], &signable) {
             assert!(ok, "{name}: signable: {out}");
         }
@@ -196,7 +226,10 @@ fn the_20_page_acta_has_20_pages_9_signers_and_boxes_where_the_template_left_roo
             // In the right margin strip, right of the text (which ends at 528 pt).
             assert_eq!(slot.x, 540.0);
             assert_eq!(slot.width, 56.0);
-            assert!(slot.y >= 64.0 && slot.y + slot.height <= 792.0 - 84.0 + 0.01, "{slot:?}");
+            assert!(
+                slot.y >= 64.0 && slot.y + slot.height <= 792.0 - 84.0 + 0.01,
+                "{slot:?}"
+            );
         }
         // Same place on every page.
         assert!(s.initials.windows(2).all(|w| w[0].y == w[1].y));
@@ -238,7 +271,12 @@ fn missing_and_malformed_fields_are_all_listed_in_spanish_and_nothing_is_rendere
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         fields,
-        ["session.date", "session.start_time", "agenda", "signers[0].rfc"]
+        [
+            "session.date",
+            "session.start_time",
+            "agenda",
+            "signers[0].rfc"
+        ]
     );
     assert_eq!(errors[0].message, "falta este campo");
     assert!(errors[1].message.contains("hora"));
@@ -253,5 +291,8 @@ fn a_repeated_signer_is_refused_before_rendering() {
     let Err(RenderError::InvalidData(errors)) = render(DocumentKind::Informe, &data) else {
         panic!("a repeated signer is invalid");
     };
-    assert!(errors.iter().any(|e| e.message.contains("repetido")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("repetido")),
+        "{errors:?}"
+    );
 }
