@@ -194,19 +194,21 @@ pub fn render_pdf(
     inputs: Dict,
     ident: &str,
 ) -> Result<Rendered, TemplateError> {
-    let result = render_uncached(kind, inputs, ident);
+    let result = render_source(kind, kind.template(), inputs, ident);
     comemo::evict(0);
     result
 }
 
-fn render_uncached(
+/// Renders `main` as the main file of `kind` (tests give a broken one).
+fn render_source(
     kind: DocumentKind,
+    main: &str,
     inputs: Dict,
     ident: &str,
 ) -> Result<Rendered, TemplateError> {
     let world = RenderWorld {
         library: LazyHash::new(Library::builder().with_inputs(inputs).build()),
-        main: Source::new(*MAIN_ID, kind.template().to_string()),
+        main: Source::new(*MAIN_ID, main.to_string()),
     };
     let warned = typst::compile::<PagedDocument>(&world);
     let document = warned
@@ -336,5 +338,30 @@ fn template_error(
         file,
         line,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_error_names_the_template_file_and_line() {
+        let broken = "#import \"/layout.typ\": *\nHola.\n#no-existe(1)\n";
+        let error = render_source(DocumentKind::Minuta, broken, Dict::new(), "prueba").unwrap_err();
+        assert_eq!(error.file, "templates/documents/minuta.typ");
+        assert_eq!(error.line, 3);
+        assert!(error.message.contains("no-existe"), "{}", error.message);
+        comemo::evict(0);
+    }
+
+    #[test]
+    fn an_error_inside_the_shared_layout_names_layout_typ() {
+        // `long-date` on something that is not a date string fails inside layout.typ.
+        let broken = "#import \"/layout.typ\": *\n#long-date(7)\n";
+        let error = render_source(DocumentKind::Acta, broken, Dict::new(), "prueba").unwrap_err();
+        assert_eq!(error.file, "templates/documents/layout.typ");
+        assert!(error.line > 0);
+        comemo::evict(0);
     }
 }
