@@ -6,6 +6,9 @@
 //! payload as it is. The handler runs inside the inbox transaction that
 //! marks the event received, so the draft and that mark commit together;
 //! the `source_event_id` column is a second guard against doing it twice.
+//! The render (tens of milliseconds) happens while that transaction is open:
+//! on SQLite it holds the write lock that long, which the embedded default
+//! tolerates; closing sessions is rare.
 
 use rubrica_platform::{
     Caller, Event, EventHandler, EventHandlers, HandlerError, HandlerFuture, ServiceName,

@@ -176,8 +176,13 @@ impl Documents {
             )
             .into());
         }
-        let rendered = self.render(kind, data.clone()).await?;
-        check_secretariat(caller, rendered.facts.secretariat_id.as_deref())?;
+        // Refuse another secretariat's data before spending a render on it.
+        check_secretariat(caller, data["secretariat"]["id"].as_str())?;
+        let mut rendered = self.render(kind, data.clone()).await?;
+        // Data without a secretariat id belongs to the caller's secretariat.
+        if rendered.facts.secretariat_id.is_none() {
+            rendered.facts.secretariat_id = caller.secretariat_id.clone();
+        }
         let mut tx = self
             .context
             .begin()
@@ -317,7 +322,10 @@ impl Documents {
         {
             return Err(ApiError::Forbidden("Una persona integrante saliente solo puede corregir su informe y su acta de entrega-recepción.".into()).into());
         }
-        let rendered = self.render(kind, data.clone()).await?;
+        let mut rendered = self.render(kind, data.clone()).await?;
+        if rendered.facts.secretariat_id.is_none() {
+            rendered.facts.secretariat_id = existing.secretariat_id.clone();
+        }
         if rendered.facts.secretariat_id != existing.secretariat_id {
             return Err(DocumentsError::InvalidData(vec![FieldError {
                 field: "secretariat.id".into(),
