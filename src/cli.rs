@@ -106,7 +106,7 @@ enum Command {
     /// Firma un acta con su e.firma (FIEL) en su equipo: rubrica cada página y firma al calce en sus campos, que encuentra por el RFC de su certificado.
     #[command(
         help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
-        override_usage = "rubrica sign --in FIRMABLE.pdf --out FIRMADO.pdf --cer ARCHIVO --key ARCHIVO --password-file ARCHIVO [--trust ca.pem|CARPETA]",
+        override_usage = "rubrica sign --in FIRMABLE.pdf --out FIRMADO.pdf --cer ARCHIVO --key ARCHIVO --password-file ARCHIVO [--trust ca.pem|CARPETA]\n       rubrica sign --server URL --route ID --cer ARCHIVO --key ARCHIVO --password-file ARCHIVO [--out COPIA.pdf]",
         next_help_heading = "Opciones"
     )]
     Sign(SignArgs),
@@ -144,11 +144,26 @@ struct SignableArgs {
 #[derive(Debug, Args)]
 struct SignArgs {
     /// El acta firmable (o ya firmada por otros).
-    #[arg(long = "in", value_name = "ARCHIVO")]
-    input: PathBuf,
-    /// Dónde guardar el acta con su firma.
-    #[arg(long = "out", value_name = "ARCHIVO")]
-    output: PathBuf,
+    #[arg(
+        long = "in",
+        value_name = "ARCHIVO",
+        required_unless_present = "server",
+        conflicts_with = "server"
+    )]
+    input: Option<PathBuf>,
+    /// Dónde guardar el acta con su firma (con --server, opcional: una copia de la versión firmada).
+    #[arg(
+        long = "out",
+        value_name = "ARCHIVO",
+        required_unless_present = "server"
+    )]
+    output: Option<PathBuf>,
+    /// Servidor de Rúbrica (la suite o su servicio de firma): firma en línea la ruta indicada con --route, en dos pasos; la llave no sale de su equipo.
+    #[arg(long, value_name = "URL", requires = "route", conflicts_with_all = ["trust", "location"])]
+    server: Option<String>,
+    /// Identificador de la ruta de firma (con --server).
+    #[arg(long, value_name = "ID", requires = "server")]
+    route: Option<String>,
     /// Certificado de su FIEL (.cer).
     #[arg(long, value_name = "ARCHIVO")]
     cer: PathBuf,
@@ -296,17 +311,42 @@ pub async fn main() -> ExitCode {
             &args.layout,
             &args.output,
         )),
-        Command::Sign(args) => ExitCode::from(crate::commands::pdf::sign(
+        Command::Sign(args) => sign(args).await,
+    }
+}
+
+/// `rubrica sign`: offline on a file (`commands::pdf`), or online on a
+/// signing route with `--server` (`commands::remote_sign`).
+async fn sign(args: SignArgs) -> ExitCode {
+    match (&args.server, &args.route, &args.input, &args.output) {
+        (Some(server), Some(route), _, output) => ExitCode::from(
+            crate::commands::remote_sign::run(crate::commands::remote_sign::RemoteSignRequest {
+                server,
+                route,
+                cer: &args.cer,
+                key: &args.key,
+                password_file: &args.password_file,
+                output: output.as_deref(),
+            })
+            .await,
+        ),
+        (_, _, Some(input), Some(output)) => ExitCode::from(crate::commands::pdf::sign(
             crate::commands::pdf::SignRequest {
-                input: &args.input,
-                output: &args.output,
+                input,
+                output,
                 cer: &args.cer,
                 key: &args.key,
                 password_file: &args.password_file,
                 trust: args.trust.as_deref(),
-                location: args.location,
+                location: args.location.clone(),
             },
         )),
+        _ => {
+            eprintln!(
+                "error: indique --in y --out para firmar un archivo, o --server y --route para firmar una ruta en línea. Use --help para ver las opciones."
+            );
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -5,4 +5,5 @@ pub mod audit;
 pub mod log_verify;
 pub mod login;
 pub mod pdf;
+pub mod remote_sign;
 pub mod render;

@@ -1063,6 +1063,11 @@ impl Signing {
             .begin()
             .await
             .map_err(unexpected("abriendo transacción"))?;
+        // The revision row first (the route references it); rolled back
+        // with everything else if the swap finds the route moved on.
+        db::insert_revision(&mut tx, &new_sha, &signed, now)
+            .await
+            .map_err(unexpected("guardando la revisión firmada"))?;
         if !db::swap_current(&mut tx, id, &prepare.base_sha256, &new_sha, now)
             .await
             .map_err(unexpected("actualizando la revisión actual"))?
@@ -1101,9 +1106,6 @@ impl Signing {
                     .into(),
             ));
         }
-        db::insert_revision(&mut tx, &new_sha, &signed, now)
-            .await
-            .map_err(unexpected("guardando la revisión firmada"))?;
         db::add_route_revision(
             &mut tx,
             id,

@@ -1,0 +1,257 @@
+//! `rubrica sign --server URL --route ID --cer … --key … --password-file …`:
+//! signs a route's record through the signing service's two-step API,
+//! signing locally — the private key and its password never leave this
+//! machine; only the certificate and the signature value travel.
+//!
+//! 1. FIEL login at the secretariat (challenge signed locally) → a session
+//!    that may sign; it is not stored.
+//! 2. `POST /routes/{id}/prepare` with the certificate → the bytes to sign.
+//! 3. RSA PKCS#1 v1.5 SHA-256 over them with the local key.
+//! 4. `POST /routes/{id}/complete`. If another member completed in between
+//!    (409, stale revision), prepare again — a few times at most.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rubrica_fiel::{Credential, read_password_file};
+use serde_json::{Value, json};
+
+/// What `rubrica sign --server` needs.
+pub struct RemoteSignRequest<'a> {
+    pub server: &'a str,
+    pub route: &'a str,
+    pub cer: &'a Path,
+    pub key: &'a Path,
+    pub password_file: &'a Path,
+    /// Where to save the route's PDF after signing, if wanted.
+    pub output: Option<&'a Path>,
+}
+
+/// How many times a stale prepare is retried before giving up.
+const ATTEMPTS: usize = 6;
+
+/// A failure: the exit code (2: the server or the input refused; 1: could
+/// not talk to the server or write) and the Spanish message.
+struct Failure(u8, String);
+
+/// The suite's (or the signing service's) URL → (secretariat, signing).
+pub fn service_urls(server: &str) -> (String, String) {
+    let server = server.trim_end_matches('/');
+    match server.strip_suffix("/signing") {
+        Some(root) => (format!("{root}/secretariat"), server.to_string()),
+        None => (format!("{server}/secretariat"), format!("{server}/signing")),
+    }
+}
+
+/// Runs the command; returns the exit code.
+pub async fn run(request: RemoteSignRequest<'_>) -> u8 {
+    match sign(&request).await {
+        Ok(message) => {
+            println!("{message}");
+            0
+        }
+        Err(Failure(code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
+    let credential = read_password_file(request.password_file)
+        .and_then(|password| Credential::from_files(request.cer, request.key, &*password))
+        .map_err(|e| Failure(if e.is_caused_by_input() { 2 } else { 1 }, e.to_string()))?;
+    let certificate = credential.certificate();
+    certificate
+        .ensure_fiel()
+        .map_err(|e| Failure(2, e.to_string()))?;
+    let (secretariat, signing) = service_urls(request.server);
+    let client = reqwest::Client::new();
+
+    // 1. A session that may sign.
+    let (_, challenge) = call(
+        client.post(format!("{secretariat}/auth/challenge")),
+        &secretariat,
+    )
+    .await?;
+    let nonce = challenge["nonce"]
+        .as_str()
+        .ok_or_else(|| Failure(1, "el servidor no envió un reto de inicio de sesión".into()))?
+        .to_string();
+    let proof = credential
+        .sign_sha256(nonce.as_bytes())
+        .map_err(|e| Failure(1, e.to_string()))?;
+    let (_, granted) = call(
+        client
+            .post(format!("{secretariat}/auth/fiel"))
+            .json(&json!({
+                "nonce": nonce,
+                "certificate": BASE64.encode(certificate.der()),
+                "signature": BASE64.encode(proof),
+            })),
+        &secretariat,
+    )
+    .await?;
+    let token = granted["token"]
+        .as_str()
+        .ok_or_else(|| Failure(1, "el servidor no envió un token de sesión".into()))?
+        .to_string();
+
+    // 2–4, again while someone else completes first.
+    let route = request.route.trim();
+    let mut last_conflict = String::new();
+    for attempt in 1..=ATTEMPTS {
+        let (_, prepared) = call(
+            client
+                .post(format!("{signing}/routes/{route}/prepare"))
+                .bearer_auth(&token)
+                .json(&json!({ "certificate": BASE64.encode(certificate.der()) })),
+            &signing,
+        )
+        .await?;
+        let to_sign = prepared["to_sign"]
+            .as_str()
+            .and_then(|b| BASE64.decode(b).ok())
+            .ok_or_else(|| Failure(1, "el servidor no envió los datos a firmar".into()))?;
+        let prepare_id = prepared["prepare_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let value = credential
+            .sign_sha256(&to_sign)
+            .map_err(|e| Failure(1, e.to_string()))?;
+        let response = client
+            .post(format!("{signing}/routes/{route}/complete"))
+            .bearer_auth(&token)
+            .json(&json!({ "prepare_id": prepare_id, "signature": BASE64.encode(value) }))
+            .send()
+            .await
+            .map_err(|e| unreachable(&signing, e))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            let signed = body["route"]["signers"]
+                .as_array()
+                .map(|s| s.iter().filter(|s| s["status"] == "firmado").count())
+                .unwrap_or_default();
+            let total = body["route"]["signers"].as_array().map_or(0, Vec::len);
+            let mut message = format!(
+                "Firmó {} (RFC {}) con el certificado {} la ruta {route}: {signed} de {total} firmas.",
+                certificate.holder_name(),
+                certificate.rfc(),
+                certificate.display_number(),
+            );
+            if body["completed"] == true {
+                message.push_str(" El acta quedó firmada por todos.");
+            }
+            if let Some(output) = request.output {
+                let (bytes, sha) = download(&client, &signing, route, &token).await?;
+                std::fs::write(output, &bytes).map_err(|e| {
+                    Failure(1, format!("no se pudo guardar {}: {e}", output.display()))
+                })?;
+                message.push_str(&format!(
+                    " Copia guardada en {} (SHA-256 {sha}).",
+                    output.display()
+                ));
+            }
+            return Ok(message);
+        }
+        let detail = detail(&body);
+        if status.as_u16() == 409 && detail.contains("Prepare la firma de nuevo") {
+            last_conflict = detail;
+            eprintln!(
+                "Otro integrante firmó al mismo tiempo; se prepara de nuevo (intento {attempt} de {ATTEMPTS})."
+            );
+            continue;
+        }
+        return Err(refusal(status, detail));
+    }
+    Err(Failure(
+        2,
+        format!(
+            "no se pudo firmar tras {ATTEMPTS} intentos porque otros integrantes firmaban al mismo tiempo: {last_conflict} Intente de nuevo en unos momentos."
+        ),
+    ))
+}
+
+async fn download(
+    client: &reqwest::Client,
+    signing: &str,
+    route: &str,
+    token: &str,
+) -> Result<(Vec<u8>, String), Failure> {
+    let response = client
+        .get(format!("{signing}/routes/{route}/pdf"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| unreachable(signing, e))?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return Err(refusal(status, detail(&body)));
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| unreachable(signing, e))?;
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    Ok((bytes.to_vec(), sha))
+}
+
+/// Sends `request`; a 2xx gives its JSON, anything else the server's detail.
+async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<(u16, Value), Failure> {
+    let response = request.send().await.map_err(|e| unreachable(base, e))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok((status.as_u16(), body))
+    } else {
+        Err(refusal(status, detail(&body)))
+    }
+}
+
+fn detail(body: &Value) -> String {
+    body["detail"].as_str().unwrap_or("sin detalle").to_string()
+}
+
+fn refusal(status: reqwest::StatusCode, detail: String) -> Failure {
+    let code = if status.is_client_error() { 2 } else { 1 };
+    Failure(code, format!("el servidor respondió {status}: {detail}"))
+}
+
+fn unreachable(base: &str, error: reqwest::Error) -> Failure {
+    Failure(
+        1,
+        format!(
+            "no se pudo conectar con {base}: {error}. Revise la dirección del servidor (--server)."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_address_and_the_signing_address_both_work() {
+        assert_eq!(
+            service_urls("http://h:8080/"),
+            (
+                "http://h:8080/secretariat".into(),
+                "http://h:8080/signing".into()
+            )
+        );
+        assert_eq!(
+            service_urls("http://h:8080/signing"),
+            (
+                "http://h:8080/secretariat".into(),
+                "http://h:8080/signing".into()
+            )
+        );
+    }
+}
