@@ -173,22 +173,29 @@ struct Fixture {
 /// Secretariat, signing and mail in one process, trusting the test CA, with
 /// the nine members (the first is the President) in the secretariat.
 async fn arrange(backend: &TestBackend, tweak: impl FnOnce(&mut Settings)) -> Fixture {
-    let data = TestData::new(backend).await;
-    let mut settings = data.settings(data.dir.path());
-    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.max_failed_attempts = 1000;
-    tweak(&mut settings);
-    let app = spawn_with(
-        &rubrica::all_specs(),
+    arrange_with(
+        backend,
         &[
             ServiceName::Secretariat,
             ServiceName::Signing,
             ServiceName::Mail,
         ],
-        settings,
-        "127.0.0.1:0",
+        tweak,
     )
-    .await;
+    .await
+}
+
+async fn arrange_with(
+    backend: &TestBackend,
+    services: &[ServiceName],
+    tweak: impl FnOnce(&mut Settings),
+) -> Fixture {
+    let data = TestData::new(backend).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.max_failed_attempts = 1000;
+    tweak(&mut settings);
+    let app = spawn_with(&rubrica::all_specs(), services, settings, "127.0.0.1:0").await;
     let db = app.context(ServiceName::Secretariat).db.pool();
     let config = serde_json::to_string(&rubrica_rules::preset("jalisco").unwrap()).unwrap();
     let secretariat = "stl-jalisco".to_string();
@@ -1208,5 +1215,94 @@ async fn rubrica_sign_with_server_signs_a_route_locally_and_saves_the_signed_cop
     assert_eq!(report.signatures[0].verdict, Verdict::Valid);
     assert_eq!(ana.status.code(), Some(2), "a member who is not a signer");
     assert!(String::from_utf8_lossy(&ana.stderr).contains("no está entre los firmantes"));
+    fx.finish().await;
+}
+
+#[tokio::test]
+async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
+    let fx = arrange_with(
+        &TestBackend::Sqlite,
+        &[
+            ServiceName::Secretariat,
+            ServiceName::Documents,
+            ServiceName::Signing,
+        ],
+        |_| {},
+    )
+    .await;
+    let operator = fx.app.settings.auth.operator_token.clone().unwrap();
+    let (_, token) = call(
+        &fx.app,
+        "POST",
+        &format!("{}/auth/api-tokens", fx.app.url(ServiceName::Secretariat)),
+        &operator,
+        json!({ "name": "redacción", "secretariat_id": fx.secretariat, "service": "documents", "role": "facilitador" }),
+    )
+    .await;
+    let drafter = token["token"].as_str().unwrap().to_string();
+    let example = format!(
+        "{}/templates/examples/acta.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut data: Value = serde_json::from_slice(&std::fs::read(example).unwrap()).unwrap();
+    data["secretariat"]["id"] = json!(fx.secretariat);
+    let documents = fx.app.url(ServiceName::Documents);
+    let (status, draft) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents"),
+        &drafter,
+        json!({ "kind": "acta", "data": data }),
+    )
+    .await;
+    assert_eq!(status, 201, "{draft}");
+    let document_id = draft["id"].as_str().unwrap().to_string();
+    let by_reference = |document_id: &str| {
+        let mut body = fx.open_body(&["maria"], 1, "any");
+        let object = body.as_object_mut().unwrap();
+        object.remove("pdf_base64");
+        object.remove("layout");
+        object.insert("document_id".into(), json!(document_id));
+        body
+    };
+
+    // A draft is not opened for signature.
+    let (status, problem) = fx
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&document_id),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("aprobada"), "{problem}");
+    let (status, approved) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents/{document_id}/approve"),
+        &drafter,
+        json!({ "version": 1 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+
+    let (status, route) = fx
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&document_id),
+        )
+        .await;
+
+    assert_eq!(status, 201, "{route}");
+    assert_eq!(route["document_id"], json!(document_id));
+    assert_eq!(route["revisions"][0]["kind"], "aprobada");
+    assert_eq!(route["revisions"][0]["sha256"], draft["sha256"]);
+    assert_eq!(
+        route["signers"].as_array().unwrap().len(),
+        draft["layout"]["signers"].as_array().unwrap().len()
+    );
     fx.finish().await;
 }

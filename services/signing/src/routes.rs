@@ -593,7 +593,7 @@ impl Signing {
             let mut request = self
                 .context
                 .http
-                .get(format!("{base}/documents/{id}/{path}"))
+                .get(format!("{base}/internal/documents/{id}/{path}"))
                 .timeout(std::time::Duration::from_secs(30));
             if let Some(token) = &self.context.settings.internal_token {
                 request = request.bearer_auth(token);
@@ -1307,4 +1307,127 @@ fn final_filename(route: &RouteRow) -> String {
         })
         .collect();
     format!("{}-{name}-firmada.pdf", route.record_kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepare_row(
+        state: Option<Vec<u8>>,
+        expires_at: i64,
+        completed_at: Option<i64>,
+    ) -> PrepareRow {
+        PrepareRow {
+            id: "p".into(),
+            route_id: "r".into(),
+            signer_id: "maria".into(),
+            base_sha256: "0".repeat(64),
+            certificate_number: "30001000000500003415".into(),
+            prepared_by: "maria".into(),
+            state,
+            expires_at,
+            completed_at,
+        }
+    }
+
+    #[test]
+    fn a_prepare_is_usable_once_and_only_until_it_expires() {
+        let fresh = prepare_row(Some(b"{}".to_vec()), 1_000, None);
+        assert_eq!(usable_state(&fresh, 1_000).unwrap(), b"{}");
+        let expired = usable_state(&fresh, 1_001).unwrap_err();
+        assert!(matches!(expired, ApiError::Conflict(ref m) if m.contains("venció")));
+        let used = prepare_row(None, 1_000, Some(900));
+        assert!(
+            matches!(usable_state(&used, 950), Err(ApiError::Conflict(m)) if m.contains("ya se usó"))
+        );
+        // Bytes dropped by the clean-up count as expired, whatever the clock says.
+        let forgotten = prepare_row(None, 1_000, None);
+        assert!(usable_state(&forgotten, 10).is_err());
+    }
+
+    #[test]
+    fn library_refusals_are_client_errors_with_the_library_text() {
+        let already = pdf_error(PdfSignError::AlreadySigned {
+            name: "MARÍA".into(),
+            rfc: "GORM800101AB1".into(),
+        });
+        assert_eq!(already.status(), 409);
+        let csd = fiel_error(FielError::CsdNotAllowed { number: "1".into() });
+        assert_eq!(csd.status(), 422);
+        assert!(csd.to_string().contains("CSD"), "{csd}");
+        let malformed = pdf_error(PdfSignError::Malformed {
+            detail: "xref".into(),
+        });
+        assert_eq!(malformed.status(), 422);
+        assert!(
+            !malformed.to_string().contains("xref"),
+            "parser details stay out"
+        );
+        let ours = pdf_error(PdfSignError::SignatureTooLarge {
+            needed: 2,
+            reserved: 1,
+        });
+        assert_eq!(ours.status(), 500);
+    }
+
+    #[test]
+    fn the_final_file_name_is_safe_for_mail_and_file_systems() {
+        let route = RouteRow {
+            id: "0193-ab".into(),
+            secretariat_id: "s".into(),
+            title: "t".into(),
+            record_kind: "acta".into(),
+            folio: Some("2026/ORD 01".into()),
+            due_on: None,
+            document_id: None,
+            sign_order: "any".into(),
+            status: OPEN.into(),
+            original_sha256: String::new(),
+            signable_sha256: String::new(),
+            current_sha256: String::new(),
+            final_sha256: None,
+            layout: String::new(),
+            recipients: String::new(),
+            cancel_reason: None,
+            opened_by: String::new(),
+            created_at: 0,
+            updated_at: 0,
+            closed_at: None,
+        };
+        assert_eq!(final_filename(&route), "acta-2026-ORD-01-firmada.pdf");
+        let without_folio = RouteRow {
+            folio: None,
+            ..route
+        };
+        assert_eq!(final_filename(&without_folio), "acta-0193-ab-firmada.pdf");
+    }
+
+    #[test]
+    fn a_caller_is_matched_to_their_signer_by_member_id_or_rfc() {
+        let signer = |id: &str, rfc: &str| SignerRow {
+            signer_id: id.into(),
+            position: 0,
+            name: id.to_uppercase(),
+            rfc: rfc.into(),
+            seat: String::new(),
+            role: String::new(),
+            email: None,
+            status: PENDING.into(),
+            signed_at: None,
+            certificate_number: None,
+            refusal_reason: None,
+            refused_at: None,
+        };
+        let signers = [
+            signer("maria", "GORM800101AB1"),
+            signer("juan", "PELJ750505CD2"),
+        ];
+        let mut caller = Caller::public(None);
+        assert!(caller_signer(&caller, &signers).is_none());
+        caller.rfc = Some("pelj750505cd2".into());
+        assert_eq!(caller_signer(&caller, &signers).unwrap().signer_id, "juan");
+        caller.member_id = Some("maria".into());
+        assert_eq!(caller_signer(&caller, &signers).unwrap().signer_id, "maria");
+    }
 }
