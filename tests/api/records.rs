@@ -237,7 +237,7 @@ async fn a_completed_route_is_verified_again_archived_and_published_and_a_bad_on
         assert_eq!(names, ["MARÍA GONZÁLEZ RUIZ", "JUAN PÉREZ LÓPEZ"]);
         for signer in signers {
             assert_eq!(signer["verdict"], "valida");
-            assert_eq!(signer["certificate_number"].as_str().unwrap().len(), 20);
+            assert!(!signer["certificate_number"].as_str().unwrap().is_empty());
         }
         // Published about signers: name, seat, role, certificate — no RFC or CURP.
         let published = record.to_string();

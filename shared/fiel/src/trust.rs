@@ -226,7 +226,16 @@ impl fmt::Debug for CaCertificate {
 pub struct TrustStore {
     /// Every CA certificate found, without duplicates.
     anchors: Vec<CaCertificate>,
+    /// SHA-256 fingerprints of end-entity certificates trusted one by one
+    /// (the `fijados/` subfolder): for credentials whose CA cannot be had,
+    /// such as SAT's public test FIELs, whose test root SAT does not publish
+    /// where we can reach it. Reported as such, never as a chain.
+    pinned: Vec<[u8; 32]>,
 }
+
+/// The subfolder of a trust folder whose certificates are trusted one by
+/// one, without a chain ([`TrustStore::is_pinned`]).
+pub const PINNED_SUBFOLDER: &str = "fijados";
 
 impl TrustStore {
     /// A store that trusts nothing: every chain is reported untrusted
@@ -266,7 +275,11 @@ impl TrustStore {
         for file in &files {
             store.add_file(file)?;
         }
-        if store.is_empty() {
+        let pinned = dir.join(PINNED_SUBFOLDER);
+        if pinned.is_dir() {
+            store.add_pinned_dir(&pinned)?;
+        }
+        if store.is_empty() && store.pinned.is_empty() {
             return Err(FielError::EmptyTrustStore {
                 path: dir.to_owned(),
             });
@@ -323,6 +336,47 @@ impl TrustStore {
             }
         }
         Ok(added)
+    }
+
+    /// Trusts every certificate file of `dir` one by one (see [`Self::is_pinned`]).
+    fn add_pinned_dir(&mut self, dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|source| FielError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| CA_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            let bytes = input::read_limited(&path, MAX_CREDENTIAL_BYTES, "un certificado")?;
+            let certificate =
+                Certificate::from_der(&bytes).map_err(|e| FielError::MalformedTrustAnchor {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            self.pin(&certificate);
+        }
+        Ok(())
+    }
+
+    /// Trusts this one end-entity certificate without a chain.
+    pub fn pin(&mut self, certificate: &Certificate) {
+        let fingerprint = certificate.fingerprint_sha256();
+        if !self.pinned.contains(&fingerprint) {
+            self.pinned.push(fingerprint);
+        }
+    }
+
+    /// Whether `certificate` is trusted by itself (pinned), not through a CA.
+    pub fn is_pinned(&self, certificate: &Certificate) -> bool {
+        self.pinned.contains(&certificate.fingerprint_sha256())
     }
 
     /// Adds one anchor; `false` if it was already there.

@@ -292,6 +292,14 @@ impl Validator {
 
         let chain_result = self.trust.build_chain(certificate, intermediates, at);
         let (chain, chain_path, chain_der) = match &chain_result {
+            Err(_) if self.trust.is_pinned(certificate) => (
+                Check::new(
+                    Outcome::Passed,
+                    "Certificado fijado en la configuración (carpeta «fijados» de las autoridades de confianza): se confía en este certificado concreto, no en una cadena hasta una autoridad certificadora.",
+                ),
+                vec![certificate.subject().to_owned()],
+                Vec::new(),
+            ),
             Ok(found) => {
                 let anchor = found.anchor().map(CaCertificate::name).unwrap_or_default();
                 (

@@ -376,3 +376,39 @@ fn the_summary_serialises_the_public_facts() {
     assert_eq!(json["not_after"], "2027-05-17T04:37:14Z");
     assert_eq!(json["fingerprint_sha256"].as_str().unwrap().len(), 64);
 }
+
+#[test]
+fn a_sat_fiel_pinned_in_the_trust_folder_is_valid_and_only_that_certificate_is() {
+    // SAT's test root is not available, so a deployment that must accept its
+    // test FIEL (the demo) trusts that one certificate, in `fijados/`.
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = dir.path().join(rubrica_fiel::trust::PINNED_SUBFOLDER);
+    std::fs::create_dir_all(&pinned).unwrap();
+    std::fs::write(
+        pinned.join("EKU9003173C9.cer"),
+        sat_cer("FIEL_EKU9003173C9"),
+    )
+    .unwrap();
+    let store = TrustStore::from_dir(dir.path()).unwrap();
+    let validator = Validator::new(store, &RevocationSource::NotConfigured).unwrap();
+
+    let report = validator.validate(
+        &sat_certificate("FIEL_EKU9003173C9"),
+        datetime!(2025-06-01 12:00 UTC),
+    );
+    assert_eq!(report.chain.outcome, Outcome::Passed, "{:?}", report.chain);
+    assert!(
+        report.chain.explanation.contains("fijado"),
+        "{:?}",
+        report.chain
+    );
+    assert_eq!(report.verdict, Verdict::Valid);
+
+    // Another certificate of the same issuer is not trusted by that pin.
+    let other = validator.validate(
+        &sat_certificate("FIEL_AAA010101AAA"),
+        datetime!(2020-06-01 12:00 UTC),
+    );
+    assert_eq!(other.chain.outcome, Outcome::Indeterminate);
+    assert_ne!(other.verdict, Verdict::Valid);
+}
