@@ -245,6 +245,10 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
             .bytes(&format!("/internal/documents/{id}/pdf"), &internal)
             .await;
         assert_eq!(status, 409);
+        // Nor through the public route with the internal token (how the
+        // signing service asks): drafts never go out for signature.
+        let (status, _) = fx.bytes(&format!("/documents/{id}/pdf"), &internal).await;
+        assert_eq!(status, 409);
 
         // Approve version 2: frozen.
         let (status, approved) = fx
@@ -291,6 +295,13 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
             .await;
         assert_eq!(status, 200);
         assert!(internal_pdf == pdf);
+        let (status, by_token) = fx.bytes(&format!("/documents/{id}/pdf"), &internal).await;
+        assert_eq!(status, 200);
+        assert!(by_token == pdf);
+        let (status, _) = fx
+            .bytes(&format!("/documents/{id}/layout"), &internal)
+            .await;
+        assert_eq!(status, 200);
         let (status, old) = fx
             .bytes(&format!("/documents/{id}/pdf?version=1"), &fx.titular)
             .await;

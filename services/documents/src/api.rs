@@ -6,8 +6,9 @@
 //! - `GET /documents`, `GET /documents/{id}`: records and their versions.
 //! - `GET /documents/{id}/pdf`, `GET /documents/{id}/layout`: the PDF and the
 //!   layout manifest (`?version=N`; default: approved, else the latest draft).
-//! - Internal, for the signing service: `GET /internal/documents/{id}/pdf`
-//!   and `…/layout`, approved versions only.
+//! - For the signing service, approved versions only: the same two routes
+//!   called with the internal token ([`crate::internal_auth`]), or
+//!   `GET /internal/documents/{id}/pdf` and `…/layout`.
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::documents::{Documents, DocumentsError};
+use crate::internal_auth::INTERNAL_ACTOR;
 use crate::model::{
     Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery,
 };
@@ -296,8 +298,10 @@ pub async fn pdf(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, DocumentsError> {
+    // Another service (the signing service) gets approved versions only.
+    let approved_only = caller.actor_id == INTERNAL_ACTOR;
     let (pdf, sha256, folio) = documents
-        .pdf(&caller, &path.id, query.version, false)
+        .pdf(&caller, &path.id, query.version, approved_only)
         .await?;
     Ok(pdf_response(pdf, &sha256, &folio))
 }
@@ -321,9 +325,10 @@ pub async fn layout(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
+    let approved_only = caller.actor_id == INTERNAL_ACTOR;
     Ok(axum::Json(
         documents
-            .layout(&caller, &path.id, query.version, false)
+            .layout(&caller, &path.id, query.version, approved_only)
             .await?,
     ))
 }

@@ -18,7 +18,8 @@
 //! - [`documents`]: drafts, versions, approval (frozen), reads; renders in
 //!   `spawn_blocking` behind a semaphore.
 //! - [`closed`]: `session.closed` → draft acta or minuta.
-//! - [`api`]: routes and access table; [`model`]: JSON shapes; [`db`]: SQL.
+//! - [`api`]: routes and access table; [`internal_auth`]: the internal token
+//!   as a read-only caller; [`model`]: JSON shapes; [`db`]: SQL.
 //!
 //! Templates live in `templates/documents/` (compiled into the binary), and
 //! example data for every kind in `templates/examples/`.
@@ -38,6 +39,7 @@ pub mod closed;
 pub mod db;
 pub mod documents;
 pub mod engine;
+pub mod internal_auth;
 pub mod kind;
 pub mod model;
 pub mod render;
@@ -63,8 +65,17 @@ pub fn spec() -> ServiceSpec {
 
 fn build(context: &ServiceContext) -> ServiceParts {
     let documents = Documents::new(context.clone());
+    let authenticator = internal_auth::InternalOrRemote {
+        internal_token: context.settings.internal_token.clone(),
+        remote: rubrica_platform::auth::RemoteAuthenticator::new(
+            context.http.clone(),
+            context.settings.services.secretariat.url.clone(),
+            context.settings.internal_token.clone(),
+        ),
+    };
     ServiceParts {
         handlers: closed::handlers(documents.clone()),
+        authenticator: Some(Arc::new(authenticator)),
         internal: api::internal_router(documents.clone()),
         ..ServiceParts::new(api::router(documents))
     }
