@@ -474,7 +474,17 @@ fn detail(body: &Value) -> &str {
 #[tokio::test]
 async fn a_route_opens_on_an_approved_acta_and_two_members_sign_it_remotely() {
     for backend in TestBackend::all() {
-        let fx = arrange(&backend, |_| {}).await;
+        let fx = arrange_with(
+            &backend,
+            &[
+                ServiceName::Secretariat,
+                ServiceName::Signing,
+                ServiceName::Mail,
+                ServiceName::Archive,
+            ],
+            |_| {},
+        )
+        .await;
         let route = fx.open(&["maria", "juan"], 3, "any").await;
         let id = route["id"].as_str().unwrap().to_string();
 
@@ -601,23 +611,39 @@ async fn a_route_opens_on_an_approved_acta_and_two_members_sign_it_remotely() {
                 json!({}),
             )
             .await;
-            // To the mail service (the archive, subscribed to route.completed, does not run here).
-            let list: Vec<Value> = deliveries
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|d| d["subscriber"] == "mail")
-                .cloned()
-                .collect();
+            let list: Vec<Value> = deliveries.as_array().unwrap().iter().cloned().collect();
             assert!(
                 list.iter().all(|d| d["status"] != "dead"),
                 "a dead letter: {list:?}"
             );
-            if list.len() >= 4 && list.iter().all(|d| d["status"] == "delivered") {
+            // Four events to the mail service, route.completed to the archive too.
+            if list.len() >= 5 && list.iter().all(|d| d["status"] == "delivered") {
                 break;
             }
             assert!(Instant::now() < deadline, "not delivered: {list:?}");
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // The archive fetched the final PDF from this service, verified it and archived it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, record) = call(
+                &fx.app,
+                "GET",
+                &format!("{}/records/{final_sha}", fx.app.url(ServiceName::Archive)),
+                "",
+                json!({}),
+            )
+            .await;
+            if status == 200 {
+                assert!(record.to_string().contains(&final_sha), "{record}");
+                break;
+            }
+            assert_eq!(status, 404, "{record}");
+            assert!(
+                Instant::now() < deadline,
+                "the archive never archived the record"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         fx.finish().await;
     }
