@@ -32,7 +32,6 @@ CREATE TABLE archive_records (
     kind              TEXT NOT NULL,
     folio             TEXT,
     title             TEXT NOT NULL,
-    title_search      TEXT NOT NULL,      -- lower case, without accents
     record_date       TEXT NOT NULL,      -- AAAA-MM-DD (central Mexico)
     record_year       INTEGER NOT NULL,
     size_bytes        BIGINT NOT NULL,
@@ -43,6 +42,20 @@ CREATE TABLE archive_records (
 CREATE INDEX archive_records_secretariat ON archive_records (secretariat_id, record_date);
 CREATE INDEX archive_records_year ON archive_records (record_year, record_date);
 CREATE INDEX archive_records_order ON archive_records (record_date, sha256);
+
+-- The words of each record's title (lower case, without accents), so a
+-- title search is an index look-up per word instead of a scan.
+CREATE TABLE archive_record_words (
+    word    TEXT NOT NULL,
+    sha256  TEXT NOT NULL REFERENCES archive_records (sha256),
+    PRIMARY KEY (word, sha256)
+);
+
+-- How many records have each word: a search starts from its rarest word.
+CREATE TABLE archive_word_counts (
+    word    TEXT PRIMARY KEY,
+    records BIGINT NOT NULL
+);
 
 -- Why a completed route's PDF was not archived as a good record.
 CREATE TABLE archive_refusals (

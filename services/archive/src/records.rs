@@ -540,8 +540,8 @@ impl Ingestor {
         let now = now_ms();
         let mut tx = self.ctx().begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO archive_records (sha256, route_id, secretariat_id, secretariat_name, kind, folio, title, title_search, record_date, record_year, size_bytes, signers, refusals, archived_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '[]', $13) ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO archive_records (sha256, route_id, secretariat_id, secretariat_name, kind, folio, title, record_date, record_year, size_bytes, signers, refusals, archived_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '[]', $12) ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(sha256.hex())
         .bind(&payload.route.id)
@@ -550,7 +550,6 @@ impl Ingestor {
         .bind(&kind)
         .bind(&payload.route.folio)
         .bind(&payload.route.title)
-        .bind(searchable(&payload.route.title))
         .bind(&record_date)
         .bind(record_date[..4].parse::<i32>().unwrap_or(0))
         .bind(size)
@@ -560,6 +559,20 @@ impl Ingestor {
         .await?
         .rows_affected();
         if inserted == 1 {
+            for word in title_words(&payload.route.title) {
+                sqlx::query("INSERT INTO archive_record_words (word, sha256) VALUES ($1, $2) ON CONFLICT (word, sha256) DO NOTHING")
+                    .bind(&word)
+                    .bind(sha256.hex())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO archive_word_counts (word, records) VALUES ($1, 1)
+                     ON CONFLICT (word) DO UPDATE SET records = archive_word_counts.records + 1",
+                )
+                .bind(&word)
+                .execute(&mut *tx)
+                .await?;
+            }
             self.ctx()
                 .outbox
                 .record(
@@ -617,6 +630,19 @@ fn record_date(report: &VerificationReport) -> String {
     )
 }
 
+/// The distinct searchable words of a title: lower case, without accents,
+/// letters and digits only, at least two characters.
+pub fn title_words(title: &str) -> Vec<String> {
+    let mut words: Vec<String> = searchable(title)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
 /// Lower case without accents, for searching titles.
 pub fn searchable(text: &str) -> String {
     text.chars()
@@ -641,6 +667,23 @@ mod tests {
         assert_eq!(
             searchable("Acta de la Sesión Ordinaria — Año"),
             "acta de la sesion ordinaria — ano"
+        );
+    }
+
+    #[test]
+    fn title_words_are_distinct_searchable_and_skip_punctuation() {
+        assert_eq!(
+            title_words("Acta de la Sesión Ordinaria 2026-ORD-01, sesión"),
+            [
+                "01",
+                "2026",
+                "acta",
+                "de",
+                "la",
+                "ord",
+                "ordinaria",
+                "sesion"
+            ]
         );
     }
 

@@ -20,7 +20,7 @@ use crate::archive::{Archive, EntryRef};
 use crate::digest::Sha256;
 use crate::model::InclusionProof;
 use crate::opendata::{self, Format};
-use crate::records::{PublicSigner, public_signers, searchable, verdict_word};
+use crate::records::{PublicSigner, public_signers, searchable, title_words, verdict_word};
 
 /// Who may read the refusals.
 pub const REFUSAL_READERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
@@ -88,7 +88,7 @@ pub struct RecordFilter {
     pub kind: Option<String>,
     /// Exact folio.
     pub folio: Option<String>,
-    /// Words of the title (without regard to accents or case).
+    /// Whole words of the title, all of them (without regard to accents or case).
     pub q: Option<String>,
     /// At most this many (default 20, at most 100).
     pub limit: Option<i64>,
@@ -195,15 +195,46 @@ pub async fn list(
                 "La búsqueda excede 200 caracteres: use menos palabras.".into(),
             ));
         }
-        for word in searchable(q).split_whitespace().take(8) {
-            let escaped = word
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            add(
-                "title_search LIKE ? ESCAPE '\\'",
-                Bind::Text(format!("%{escaped}%")),
-            );
+        let words = title_words(q);
+        if words.is_empty() {
+            return Err(ApiError::Unprocessable(
+                "La búsqueda no tiene palabras de al menos dos letras o cifras: escriba palabras del título.".into(),
+            ));
+        }
+        // Every word must be in the title (whole words, without regard to
+        // accents or case). The search starts from the rarest word (an
+        // index look-up) and checks the others record by record; when even
+        // the rarest is common, it walks the records newest first and stops
+        // at the page's end.
+        let words: Vec<String> = words.into_iter().take(8).collect();
+        let counts = word_counts(&records, &words).await?;
+        let Some(rarest) = words
+            .iter()
+            .min_by_key(|w| counts.get(*w).copied().unwrap_or(0))
+        else {
+            return Ok(Json(RecordPage {
+                records: Vec::new(),
+                next_offset: None,
+            }));
+        };
+        if counts.get(rarest).copied().unwrap_or(0) == 0 {
+            return Ok(Json(RecordPage {
+                records: Vec::new(),
+                next_offset: None,
+            }));
+        }
+        for word in &words {
+            if word == rarest && counts[rarest] <= DRIVING_WORD_LIMIT {
+                add(
+                    "sha256 IN (SELECT sha256 FROM archive_record_words WHERE word = ?)",
+                    Bind::Text(word.clone()),
+                );
+            } else {
+                add(
+                    "EXISTS (SELECT 1 FROM archive_record_words w WHERE w.word = ? AND w.sha256 = archive_records.sha256)",
+                    Bind::Text(word.clone()),
+                );
+            }
         }
     }
     let filter_sql = if clauses.is_empty() {
@@ -246,6 +277,41 @@ pub async fn list(
         records,
         next_offset: more.then_some(offset + limit),
     }))
+}
+
+/// A word in more records than this is checked record by record instead
+/// of starting the search.
+const DRIVING_WORD_LIMIT: i64 = 2_000;
+
+/// How many records have each of `words` (absent: none).
+async fn word_counts(
+    records: &Records,
+    words: &[String],
+) -> ApiResult<std::collections::HashMap<String, i64>> {
+    let placeholders: Vec<String> = (1..=words.len()).map(|i| format!("${i}")).collect();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT word, records FROM archive_word_counts WHERE word IN ({})",
+        placeholders.join(", ")
+    )));
+    for word in words {
+        query = query.bind(word.clone());
+    }
+    let mut conn = records
+        .archive
+        .context()
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(unexpected("abriendo conexión"))?;
+    let rows = query
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unexpected("contando palabras"))?;
+    rows.iter()
+        .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(unexpected("contando palabras"))
 }
 
 enum Bind {
