@@ -42,6 +42,8 @@ CREATE TABLE archive_records (
 CREATE INDEX archive_records_secretariat ON archive_records (secretariat_id, record_date);
 CREATE INDEX archive_records_year ON archive_records (record_year, record_date);
 CREATE INDEX archive_records_order ON archive_records (record_date, sha256);
+CREATE INDEX archive_records_folio ON archive_records (folio);
+CREATE INDEX archive_records_kind ON archive_records (kind, record_date);
 
 -- The words of each record's title (lower case, without accents), so a
 -- title search is an index look-up per word instead of a scan.
