@@ -18,6 +18,26 @@ fn status_kib(field: &str) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU time of the whole process (all threads), from /proc/self/stat
+/// (utime + stime, in clock ticks of 10 ms).
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// Main thread's time on a CPU and waiting for one (run queue), in ns,
+/// from /proc/thread-self/schedstat: how much other processes slowed us.
+fn schedstat() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut it = s.split_whitespace();
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
 fn mib(kib: Option<u64>) -> String {
     kib.map(|k| format!("{:.1} MB", k as f64 / 1024.0))
         .unwrap_or_else(|| "no disponible".into())
@@ -44,6 +64,8 @@ fn main() {
         }
     };
     let before = status_kib("VmHWM:");
+    let cpu_before = process_cpu();
+    let sched_before = schedstat();
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     let mut first_hash = None;
     let mut pages = 0;
@@ -67,6 +89,12 @@ fn main() {
             Some(_) => {}
         }
     }
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    let waited = schedstat()
+        .zip(sched_before)
+        .map(|((_, w1), (_, w0))| Duration::from_nanos(w1.saturating_sub(w0)));
     let first = times[0];
     times.sort();
     let median = times[times.len() / 2];
@@ -83,6 +111,18 @@ fn main() {
         p90.as_secs_f64() * 1e3,
         max.as_secs_f64() * 1e3
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "  tiempo de CPU por generación (promedio, todos los hilos): {:.1} ms",
+            cpu.as_secs_f64() * 1e3 / runs as f64
+        );
+    }
+    if let Some(waited) = waited {
+        println!(
+            "  espera por CPU ocupada por otros procesos (promedio): {:.1} ms por generación",
+            waited.as_secs_f64() * 1e3 / runs as f64
+        );
+    }
     println!(
         "  memoria residente máxima (VmHWM): {} al empezar, {} al terminar; residente ahora (VmRSS): {}   (meta: ≤ 150 MB)",
         mib(before),
