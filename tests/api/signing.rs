@@ -1137,6 +1137,15 @@ async fn opening_a_route_refuses_bad_input_and_other_secretariats() {
     let (status, _) = fx
         .signing_call("GET", "/routes/no-existe", &maria_token, json!({}))
         .await;
+    assert_eq!(status, 400);
+    let (status, _) = fx
+        .signing_call(
+            "GET",
+            &format!("/routes/{}", uuid::Uuid::now_v7()),
+            &maria_token,
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 404);
     assert_eq!(fx.count("signing_routes").await, 0);
     assert_eq!(fx.count("signing_revisions").await, 0);

@@ -89,6 +89,17 @@ fn decode_base64(text: &str, what: &str) -> ApiResult<Vec<u8>> {
     })
 }
 
+/// Route ids are UUIDs; anything else is a malformed URL (400), not a
+/// missing route.
+fn check_route_id(id: &str) -> ApiResult<()> {
+    uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "«{}» no es un identificador de ruta de firma (son UUID, como 0193a5b2-…). Revise la URL.",
+            id.chars().take(60).collect::<String>()
+        ))
+    })
+}
+
 fn route_not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!(
         "No existe la ruta de firma «{id}» o no pertenece a su secretariado. Revise el identificador."
@@ -198,6 +209,7 @@ impl Signing {
         caller: &Caller,
         id: &str,
     ) -> ApiResult<RouteRow> {
+        check_route_id(id)?;
         let route = db::route(conn, id)
             .await
             .map_err(unexpected("leyendo la ruta"))?
@@ -293,6 +305,7 @@ impl Signing {
 
     /// The final PDF for another service (mail, archive), by internal token.
     pub async fn final_pdf_internal(&self, id: &str) -> ApiResult<(String, Vec<u8>)> {
+        check_route_id(id)?;
         let mut conn = self.conn().await?;
         let route = db::route(&mut conn, id)
             .await
