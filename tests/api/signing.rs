@@ -611,7 +611,7 @@ async fn a_route_opens_on_an_approved_acta_and_two_members_sign_it_remotely() {
                 json!({}),
             )
             .await;
-            let list: Vec<Value> = deliveries.as_array().unwrap().iter().cloned().collect();
+            let list: Vec<Value> = deliveries.as_array().unwrap().to_vec();
             assert!(
                 list.iter().all(|d| d["status"] != "dead"),
                 "a dead letter: {list:?}"
