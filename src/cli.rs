@@ -45,6 +45,13 @@ enum Command {
         next_help_heading = "Opciones"
     )]
     Serve(ServeArgs),
+    /// Demostración completa: una sesión del STL de Jalisco hasta el acta firmada con FIEL por cada asistente, enviada por correo y archivada.
+    #[command(
+        help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
+        override_usage = "rubrica demo [--data-dir CARPETA] [--port PUERTO] [--exit-when-done]",
+        next_help_heading = "Opciones"
+    )]
+    Demo(DemoArgs),
     /// Inicia sesión en un servidor con su FIEL (la llave no sale de su equipo) o con un enlace recibido por correo.
     #[command(
         help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
@@ -273,6 +280,19 @@ struct ServeArgs {
     data_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Carpeta de datos, vacía (se crea si no existe).
+    #[arg(long, value_name = "CARPETA", default_value = "data-demo")]
+    data_dir: PathBuf,
+    /// Puerto de la suite de demostración (0 elige uno libre).
+    #[arg(long, value_name = "PUERTO", default_value_t = 8080)]
+    port: u16,
+    /// Detiene la suite al terminar, en vez de seguir sirviendo hasta Ctrl-C.
+    #[arg(long)]
+    exit_when_done: bool,
+}
+
 /// Parses the command line and runs the command; the exit code is 0 on
 /// success, 2 for a usage or input error, 1 for a failure.
 pub async fn main() -> ExitCode {
@@ -286,6 +306,21 @@ pub async fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Demo(args) => {
+            // The demo's own lines tell the story; the services' log shows
+            // only warnings and errors.
+            let mut log = Settings::default().log;
+            log.filter = "warn".into();
+            telemetry::init(&log);
+            ExitCode::from(
+                crate::commands::demo::run(crate::commands::demo::DemoOptions {
+                    data_dir: args.data_dir,
+                    port: args.port,
+                    exit_when_done: args.exit_when_done,
+                })
+                .await,
+            )
+        }
         Command::Login(args) => login(args).await,
         Command::Audit {
             command: AuditCommand::Verify { service, config },

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod demo;
 pub mod log_verify;
 pub mod login;
 pub mod pdf;

@@ -23,6 +23,9 @@ use super::secretariats::SecretariatPath;
 
 /// The event a closed session emits.
 pub const SESSION_CLOSED: &str = "session.closed";
+/// A convocatoria was issued: the mail service sends it to every member
+/// with a calendar invitation (000 V.6).
+pub const CONVOCATORIA_ISSUED: &str = "convocatoria.issued";
 
 /// An agenda item as the client writes it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -532,6 +535,11 @@ pub async fn issue_convocatoria(
     db::update_session(&mut tx, &session)
         .await
         .map_err(unexpected("guardando la sesión"))?;
+    let announcement = convocatoria_announcement(&scene, &session, issued, &notice);
+    ctx.outbox
+        .record(&mut tx, CONVOCATORIA_ISSUED, &announcement)
+        .await
+        .map_err(unexpected("registrando el evento de la convocatoria"))?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -542,10 +550,75 @@ pub async fn issue_convocatoria(
     .await
     .map_err(unexpected("registrando en la bitácora"))?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
-    tx.commit()
+    ctx.outbox
+        .commit(tx)
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     Ok(Json(detail))
+}
+
+/// The `convocatoria.issued` payload (the mail service's `SessionNotice`):
+/// the session, its agenda, the notice rule met, and every member in post
+/// on the issue date — each receives the convocatoria (000 V.6); members
+/// without an address are listed too, so the facilitator is told.
+fn convocatoria_announcement(
+    scene: &Scene,
+    session: &SessionRow,
+    issued: time::Date,
+    notice: &rubrica_rules::NoticeFinding,
+) -> serde_json::Value {
+    let roster = &scene.roster;
+    let in_post: Vec<&DesignationRow> = roster
+        .designations
+        .iter()
+        .filter(|d| d.active_on(issued))
+        .collect();
+    let recipient = |member_id: &str| {
+        roster.members.get(member_id).map(|m| {
+            json!({
+                "member_id": m.id,
+                "name": m.name,
+                "email": (!m.email.trim().is_empty()).then(|| m.email.clone()),
+            })
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let recipients: Vec<serde_json::Value> = in_post
+        .iter()
+        .filter(|d| seen.insert(d.member_id.clone()))
+        .filter_map(|d| recipient(&d.member_id))
+        .collect();
+    let facilitators: Vec<serde_json::Value> = in_post
+        .iter()
+        .filter(|d| d.post == Post::Facilitator)
+        .filter_map(|d| recipient(&d.member_id))
+        .collect();
+    json!({
+        "secretariat": { "id": roster.secretariat.id, "name": roster.secretariat.name },
+        "session": {
+            "id": session.id,
+            "kind": kind_str(session.kind),
+            "title": kind_title(session.kind),
+            "folio": session.folio,
+            "date": edge::iso(session.held_on),
+            "time": session.scheduled_time,
+            "place": session.place,
+            "utc_offset_minutes": roster.secretariat.utc_offset_minutes,
+        },
+        "agenda": scene.agenda.iter().map(|item| json!({
+            "number": item.position,
+            "title": item.title,
+            "description": item.description,
+        })).collect::<Vec<_>>(),
+        "notice": {
+            "business_days": notice.business_days,
+            "required": notice.required,
+            "explanation": notice.explanation,
+        },
+        "issued_on": edge::iso(issued),
+        "recipients": recipients,
+        "facilitators": facilitators,
+    })
 }
 
 /// An arrival or a departure.

@@ -1,0 +1,419 @@
+//! The main job end to end (`rubrica demo`'s flow) with every service as a
+//! separate `rubrica serve --only …` process on its own port, talking over
+//! HTTP and the event relay — on SQLite, and on PostgreSQL when
+//! `RUBRICA_TEST_POSTGRES` names a server — and the same flow with one
+//! service killed (SIGKILL) and restarted at a random step.
+//!
+//! The signed acta is checked by tools we did not write: poppler's `pdfsig`
+//! (its output is read: it exits 0 even on a digest mismatch), `qpdf
+//! --check`, and `openssl cms -verify` on every extracted signature.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rubrica::commands::demo::{DemoOutcome, DemoTarget, install_pki, walk_through};
+use rubrica_platform::ServiceName;
+use rubrica_platform::testing::{FreshDatabase, TestBackend};
+use serde_json::Value;
+
+const INTERNAL_TOKEN: &str = "token-interno-de-prueba-e2e";
+const OPERATOR_TOKEN: &str = "operador-de-prueba-e2e";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The five services, each in its own process.
+struct SplitSuite {
+    root: PathBuf,
+    ports: BTreeMap<ServiceName, u16>,
+    children: Mutex<BTreeMap<ServiceName, Child>>,
+    anchors: PathBuf,
+    database_url: Option<String>,
+}
+
+impl SplitSuite {
+    fn start(root: &Path, database_url: Option<String>) -> SplitSuite {
+        let anchors = install_pki(root).unwrap();
+        let ports = ServiceName::ALL.iter().map(|s| (*s, free_port())).collect();
+        let suite = SplitSuite {
+            root: root.to_path_buf(),
+            ports,
+            children: Mutex::new(BTreeMap::new()),
+            anchors,
+            database_url,
+        };
+        for service in ServiceName::ALL {
+            suite.spawn(service);
+        }
+        for service in ServiceName::ALL {
+            suite.wait_ready(service);
+        }
+        suite
+    }
+
+    fn url(&self, service: ServiceName) -> String {
+        format!("http://127.0.0.1:{}/{service}", self.ports[&service])
+    }
+
+    fn spawn(&self, service: ServiceName) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rubrica"));
+        command
+            .args(["serve", "--only", service.as_str(), "--port"])
+            .arg(self.ports[&service].to_string())
+            .arg("--data-dir")
+            .arg(self.root.join(service.as_str()))
+            .env("RUBRICA_INTERNAL_TOKEN", INTERNAL_TOKEN)
+            .env("RUBRICA_AUTH__OPERATOR_TOKEN", OPERATOR_TOKEN)
+            .env("RUBRICA_AUTH__TRUST_ANCHORS_DIR", &self.anchors)
+            .env("RUBRICA_RELAY__POLL_INTERVAL_MS", "200")
+            .env("RUBRICA_RELAY__BACKOFF_BASE_MS", "200")
+            .env("RUBRICA_RELAY__BACKOFF_MAX_MS", "2000")
+            .env("RUBRICA_LOG__FILTER", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for other in ServiceName::ALL {
+            command.env(
+                format!("RUBRICA_SERVICES__{}__URL", other.as_str().to_uppercase()),
+                self.url(other),
+            );
+        }
+        if let Some(url) = &self.database_url {
+            command.env("RUBRICA_DATABASE_URL", url);
+        }
+        let child = command.spawn().unwrap();
+        self.children.lock().unwrap().insert(service, child);
+    }
+
+    /// Blocks until `/health/ready` answers 200 (plain HTTP/1.0 over a socket:
+    /// this runs inside the demo's async flow, from its step hook).
+    fn wait_ready(&self, service: ServiceName) {
+        let started = Instant::now();
+        loop {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.ports[&service])) {
+                let request =
+                    format!("GET /{service}/health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                let mut answer = String::new();
+                if stream.write_all(request.as_bytes()).is_ok()
+                    && stream.read_to_string(&mut answer).is_ok()
+                    && (answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"))
+                {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{service} no quedó listo"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGKILL, then the same command again on the same port and data.
+    fn kill_and_restart(&self, service: ServiceName) {
+        {
+            let mut children = self.children.lock().unwrap();
+            let child = children.get_mut(&service).unwrap();
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        self.spawn(service);
+        self.wait_ready(service);
+    }
+
+    fn target(&self) -> DemoTarget {
+        DemoTarget {
+            secretariat: self.url(ServiceName::Secretariat),
+            documents: self.url(ServiceName::Documents),
+            signing: self.url(ServiceName::Signing),
+            mail: self.url(ServiceName::Mail),
+            archive: self.url(ServiceName::Archive),
+            operator: OPERATOR_TOKEN.into(),
+            dir: self.root.clone(),
+            outbox: self.root.join("mail").join("mail").join("outbox"),
+        }
+    }
+}
+
+impl Drop for SplitSuite {
+    fn drop(&mut self) {
+        for child in self.children.lock().unwrap().values_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn run(program: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Each signature's CMS and the bytes its /ByteRange covers.
+fn signatures(pdf: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = find(&pdf[at..], b"/ByteRange") {
+        let start = at + offset;
+        let open = start + find(&pdf[start..], b"[").unwrap();
+        let close = open + find(&pdf[open..], b"]").unwrap();
+        let numbers: Vec<usize> = std::str::from_utf8(&pdf[open + 1..close])
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        if let [a, b, c, d] = numbers[..] {
+            let mut covered = pdf[a..a + b].to_vec();
+            covered.extend_from_slice(&pdf[c..c + d]);
+            // The hole is `<hex…>`: the CMS, zero-padded.
+            let hex = std::str::from_utf8(&pdf[a + b + 1..c - 1]).unwrap();
+            let mut cms = hex::decode(hex).unwrap();
+            // DER length of the outer SEQUENCE tells where the padding starts.
+            let len = match cms[1] {
+                0x82 => 4 + ((cms[2] as usize) << 8 | cms[3] as usize),
+                0x83 => 5 + ((cms[2] as usize) << 16 | (cms[3] as usize) << 8 | cms[4] as usize),
+                n => 2 + n as usize,
+            };
+            cms.truncate(len);
+            found.push((cms, covered));
+        }
+        at = close;
+    }
+    found
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The checks an outside auditor would run on the signed acta.
+fn independent_validators_accept(outcome: &DemoOutcome, anchors: &Path, work: &Path) {
+    let pdf = std::fs::read(&outcome.signed_pdf).unwrap();
+    let path = outcome.signed_pdf.to_str().unwrap();
+    let (_, out) = run("pdfsig", &[path]);
+    assert_eq!(
+        out.matches("Signature is Valid").count(),
+        7,
+        "pdfsig:\n{out}"
+    );
+    assert!(!out.contains("Digest Mismatch"), "{out}");
+    let (ok, out) = run("qpdf", &["--check", path]);
+    assert!(ok, "qpdf --check:\n{out}");
+    let cms = signatures(&pdf);
+    assert_eq!(cms.len(), 7);
+    let ca = anchors.join("demo-ca.cer");
+    let ca_pem = work.join("demo-ca.pem");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            ca.to_str().unwrap(),
+            "-out",
+            ca_pem.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let sat = anchors.join("fijados").join("EKU9003173C9.cer");
+    let sat_pem = work.join("sat.pem");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            sat.to_str().unwrap(),
+            "-out",
+            sat_pem.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    // Trusted: the demo CA, and SAT's test FIEL itself (its root is not
+    // available; -partial_chain accepts a trusted certificate that is not a root).
+    let trusted = work.join("confianza.pem");
+    let mut both = std::fs::read(&ca_pem).unwrap();
+    both.extend(std::fs::read(&sat_pem).unwrap());
+    std::fs::write(&trusted, both).unwrap();
+    for (i, (signature, content)) in cms.iter().enumerate() {
+        let p7s = work.join(format!("firma-{i}.p7s"));
+        let data = work.join(format!("firma-{i}.bin"));
+        std::fs::write(&p7s, signature).unwrap();
+        std::fs::write(&data, content).unwrap();
+        // The SAT test FIEL's root is not available: its signature is checked
+        // against its own certificate (-partial_chain), the others against the demo CA.
+        let (ok, out) = run(
+            "openssl",
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                p7s.to_str().unwrap(),
+                "-content",
+                data.to_str().unwrap(),
+                "-CAfile",
+                trusted.to_str().unwrap(),
+                "-partial_chain",
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
+        );
+        assert!(
+            ok && out.contains("Verification successful"),
+            "openssl cms -verify de la firma {i}:\n{out}"
+        );
+    }
+}
+
+fn get(url: &str) -> Value {
+    tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(async {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(OPERATOR_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    })
+}
+
+/// Every message exactly once: one convocatoria and one signed copy per
+/// member, one invitation per signer, and as many `.eml` files as sent messages.
+fn mail_is_complete_and_without_duplicates(suite: &SplitSuite, outcome: &DemoOutcome) {
+    let mail = suite.url(ServiceName::Mail);
+    let list = get(&format!(
+        "{mail}/messages?secretariado={}&limite=1000",
+        outcome.secretariat_id
+    ));
+    let messages = list.as_array().unwrap();
+    let count = |kind: &str| {
+        let of_kind: Vec<&Value> = messages.iter().filter(|m| m["kind"] == kind).collect();
+        let recipients: HashSet<String> = of_kind
+            .iter()
+            .map(|m| m["recipient"]["email"].to_string())
+            .collect();
+        assert_eq!(
+            recipients.len(),
+            of_kind.len(),
+            "{kind} repetido: {of_kind:?}"
+        );
+        of_kind.len()
+    };
+    assert_eq!(count("convocatoria"), 11, "{list}");
+    assert_eq!(count("invitacion_firma"), 7, "{list}");
+    assert_eq!(count("copia_firmada"), 11, "{list}");
+    let sent = messages.iter().filter(|m| m["status"] == "enviado").count();
+    let files = std::fs::read_dir(&suite.target().outbox)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .count();
+    assert_eq!(files, sent, "un .eml por mensaje enviado");
+}
+
+/// The archive's log: one record, its head signed, and consistent with the
+/// empty log it started from.
+fn log_is_consistent(suite: &SplitSuite, outcome: &DemoOutcome) {
+    let archive = suite.url(ServiceName::Archive);
+    let head = get(&format!("{archive}/log/head"));
+    assert_eq!(head["tree_size"], 1, "{head}");
+    let record = get(&format!("{archive}/records/{}", outcome.sha256));
+    assert_eq!(record["inclusion"]["tree_size"], 1, "{record}");
+    assert_eq!(record["record"]["signers"].as_array().unwrap().len(), 7);
+}
+
+async fn flow(backend: &TestBackend, kill: Option<(ServiceName, u32)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = match backend {
+        TestBackend::Sqlite => None,
+        other => Some(FreshDatabase::create(other).await.unwrap()),
+    };
+    let suite = SplitSuite::start(dir.path(), database.as_ref().and_then(|d| d.url.clone()));
+    let hook = |step: u32| {
+        if let Some((service, at)) = kill
+            && step == at
+        {
+            eprintln!("paso {step}: kill -9 a {service} y reinicio");
+            suite.kill_and_restart(service);
+        }
+    };
+    let outcome = walk_through(&suite.target(), &hook)
+        .await
+        .unwrap_or_else(|e| panic!("{} {kill:?}: {e:#}", backend.label()));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&outcome.report_path).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "valida", "{report}");
+    assert_eq!(report["record_complete"], true);
+    assert_eq!(report["archived"], true);
+    independent_validators_accept(&outcome, &suite.anchors, dir.path());
+    mail_is_complete_and_without_duplicates(&suite, &outcome);
+    log_is_consistent(&suite, &outcome);
+    drop(suite);
+    if let Some(db) = database {
+        db.drop_database().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_flow_runs_with_every_service_in_its_own_process() {
+    for backend in TestBackend::all() {
+        flow(&backend, None).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_any_service_at_a_random_step_and_restarting_it_still_completes_the_flow() {
+    // A seed from the clock, printed so a failure can be replayed with
+    // RUBRICA_TEST_SEED.
+    let seed: u64 = std::env::var("RUBRICA_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    eprintln!("RUBRICA_TEST_SEED={seed}");
+    let mut state = seed | 1;
+    let mut next = || {
+        // xorshift64
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3 {
+        let service = ServiceName::ALL[(next() % 5) as usize];
+        let step = 2 + (next() % 8) as u32;
+        flow(&TestBackend::Sqlite, Some((service, step))).await;
+    }
+}
