@@ -140,6 +140,7 @@ impl SplitSuite {
             operator: OPERATOR_TOKEN.into(),
             dir: self.root.clone(),
             outbox: self.root.join("mail").join("mail").join("outbox"),
+            quiet: false,
         }
     }
 }

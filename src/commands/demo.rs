@@ -382,6 +382,15 @@ fn summary(done: &DemoOutcome) {
     );
 }
 
+/// `println!` unless the target is quiet.
+macro_rules! say {
+    ($target:expr, $($arg:tt)*) => {
+        if !$target.quiet {
+            println!($($arg)*);
+        }
+    };
+}
+
 /// A client of one service with a bearer token; errors say what was asked.
 #[derive(Clone)]
 struct Api {
@@ -542,6 +551,8 @@ pub struct DemoTarget {
     pub dir: PathBuf,
     /// The mail service's outbox folder.
     pub outbox: PathBuf,
+    /// Print nothing (benchmarks run many flows at once).
+    pub quiet: bool,
 }
 
 impl DemoTarget {
@@ -557,6 +568,7 @@ impl DemoTarget {
             operator: operator.to_string(),
             dir: dir.to_path_buf(),
             outbox: dir.join("mail").join("outbox"),
+            quiet: false,
         }
     }
 }
@@ -576,7 +588,9 @@ pub async fn walk_through(
     let archive = Api::new(&target.archive);
     let step = |n: u32, text: &str| {
         at_step(n);
-        step(n, text);
+        if !target.quiet {
+            step(n, text);
+        }
     };
 
     step(
@@ -614,7 +628,8 @@ pub async fn walk_through(
                 json!({ "member_id": id, "role": person.post, "seat": person.seat, "starts_on": "2026-01-15" }),
             )
             .await?;
-        println!(
+        say!(
+            target,
             "   {:<28} {:<12} {}",
             person.name,
             person.post,
@@ -636,7 +651,7 @@ pub async fn walk_through(
     );
     let president = fiel_login(&secretariat, &credential(dir, "presidencia")?, &stl).await?;
     let facilitator = fiel_login(&secretariat, &credential(dir, "facilitacion")?, &stl).await?;
-    println!("   sesiones obtenidas: Presidencia y facilitador");
+    say!(target, "   sesiones obtenidas: Presidencia y facilitador");
 
     step(
         3,
@@ -673,7 +688,8 @@ pub async fn walk_through(
             json!({ "issued_on": iso(today) }),
         )
         .await?;
-    println!(
+    say!(
+        target,
         "   sesión del {} convocada el {}: {}",
         iso(session_date),
         iso(today),
@@ -698,7 +714,8 @@ pub async fn walk_through(
     let opened = secretariat
         .post(&format!("/sessions/{session}/open"), &president, json!({}))
         .await?;
-    println!(
+    say!(
+        target,
         "   {}",
         opened["quorum"]["at_opening"]["explanation"]
             .as_str()
@@ -716,7 +733,8 @@ pub async fn walk_through(
             json!({ "votes": represented.iter().map(|s| json!({ "seat": s, "vote": "favor" })).collect::<Vec<_>>() }),
         )
         .await?;
-    println!(
+    say!(
+        target,
         "   orden del día: {}",
         approval["finding"]["explanation"]
             .as_str()
@@ -782,7 +800,8 @@ pub async fn walk_through(
             )
             .await?;
         let decision = &motion["decision"];
-        println!(
+        say!(
+            target,
             "   {}. {text}: {} — {}",
             number + 1,
             decision["outcome"].as_str().unwrap_or("?"),
@@ -801,7 +820,10 @@ pub async fn walk_through(
     secretariat
         .post(&format!("/sessions/{session}/close"), &president, json!({}))
         .await?;
-    println!("   sesión cerrada: el servicio de secretariado emitió «session.closed»");
+    say!(
+        target,
+        "   sesión cerrada: el servicio de secretariado emitió «session.closed»"
+    );
 
     step(
         6,
@@ -844,7 +866,10 @@ pub async fn walk_through(
         .or(document["title"].as_str())
         .unwrap_or("Acta de la sesión")
         .to_string();
-    println!("   {title} (folio {folio}), versión {version} aprobada y congelada");
+    say!(
+        target,
+        "   {title} (folio {folio}), versión {version} aprobada y congelada"
+    );
 
     step(
         7,
@@ -883,7 +908,11 @@ pub async fn walk_through(
                 .collect()
         })
         .unwrap_or_default();
-    println!("   ruta {route_id}: {} firmantes pendientes", pending.len());
+    say!(
+        target,
+        "   ruta {route_id}: {} firmantes pendientes",
+        pending.len()
+    );
 
     step(
         8,
@@ -913,7 +942,11 @@ pub async fn walk_through(
         } else {
             String::new()
         };
-        println!("   firmó {name} en {} ms{retries}", took.as_millis());
+        say!(
+            target,
+            "   firmó {name} en {} ms{retries}",
+            took.as_millis()
+        );
     }
 
     step(
@@ -933,7 +966,11 @@ pub async fn walk_through(
         .as_str()
         .context("registro sin huella")?
         .to_string();
-    let out = dir.join("demo");
+    let out = if target.quiet {
+        dir.join("demo").join(&stl)
+    } else {
+        dir.join("demo")
+    };
     std::fs::create_dir_all(&out)?;
     let pdf = archive
         .client
@@ -961,7 +998,11 @@ pub async fn walk_through(
         .await?;
     let report_path = out.join("verificacion.json");
     std::fs::write(&report_path, serde_json::to_vec_pretty(&report)?)?;
-    println!("   {}", report["report"].as_str().unwrap_or_default());
+    say!(
+        target,
+        "   {}",
+        report["report"].as_str().unwrap_or_default()
+    );
 
     let outbox = target.outbox.clone();
     let mail = Api::new(&target.mail);
@@ -988,11 +1029,13 @@ pub async fn walk_through(
                 .count()
         })
         .unwrap_or(0);
-    println!(
+    say!(
+        target,
         "   {copies} copias firmadas enviadas, una a cada integrante (000 V.8); {total} correos en {}",
         outbox.display()
     );
-    println!(
+    say!(
+        target,
         "\nLa demostración tomó {:.1} s.",
         started.elapsed().as_secs_f64()
     );
@@ -1076,6 +1119,6 @@ where
             let why = last_error.map(|e| format!(": {e:#}")).unwrap_or_default();
             bail!("no llegó {what} en {} s{why}", limit.as_secs());
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -45,7 +45,10 @@ pub const SUITE_SUBSCRIPTIONS: &[(&str, &[ServiceName])] = &[
     ("auth.link_requested", &[ServiceName::Mail]),
     // A session closed: the documents service writes its acta or minuta.
     // The archive keeps its open data: sessions, attendance, votes, agreements.
-    ("session.closed", &[ServiceName::Documents, ServiceName::Archive]),
+    (
+        "session.closed",
+        &[ServiceName::Documents, ServiceName::Archive],
+    ),
     // The mail service's messages (payloads: services/mail/README.md).
     // A convocatoria was issued, or its session changed or was cancelled:
     // every member gets it with a calendar invitation (000 V.6).
@@ -61,7 +64,10 @@ pub const SUITE_SUBSCRIPTIONS: &[(&str, &[ServiceName])] = &[
     ("route.cancelled", &[ServiceName::Mail]),
     // Completed: the mail service sends the copies, the archive verifies
     // and archives the signed record (000 V.10).
-    ("route.completed", &[ServiceName::Mail, ServiceName::Archive]),
+    (
+        "route.completed",
+        &[ServiceName::Mail, ServiceName::Archive],
+    ),
     // A member's term is ending: activity report and handover (000 III.7).
     ("term.ending", &[ServiceName::Mail]),
 ];
