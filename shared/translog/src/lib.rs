@@ -304,7 +304,10 @@ impl LogSigner {
 
     /// A signer from PKCS#8 bytes.
     pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, LogError> {
+        // PKCS#8 v2 (with the public key, checked) as ring writes it, or v1
+        // (the seed only) as `openssl genpkey -algorithm ed25519` writes it.
         Ed25519KeyPair::from_pkcs8(pkcs8)
+            .or_else(|_| Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8))
             .map(|key| LogSigner { key })
             .map_err(|e| LogError::BadKey(e.to_string()))
     }
@@ -504,5 +507,20 @@ mod tests {
         let json = serde_json::to_string(&head).unwrap();
         let back: TreeHead = serde_json::from_str(&json).unwrap();
         assert_eq!(back, head);
+    }
+
+    #[test]
+    fn an_openssl_pkcs8_v1_ed25519_key_loads_like_its_seed() {
+        // `openssl genpkey -algorithm ed25519 -outform DER`: v1, seed only.
+        let seed = [7u8; 32];
+        let mut v1 = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        v1.extend_from_slice(&seed);
+        let signer = LogSigner::from_pkcs8(&v1).unwrap();
+        let expected = Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+        assert_eq!(signer.public_key(), expected.public_key().as_ref());
+        assert!(LogSigner::from_pkcs8(&v1[..20]).is_err());
     }
 }
