@@ -239,7 +239,8 @@ impl Archive {
         Ok(head)
     }
 
-    async fn connection(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+    /// A connection from the service's pool; failing to get one is a 500.
+    pub async fn connection(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Any>> {
         self.inner
             .ctx
             .db

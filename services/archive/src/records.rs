@@ -602,7 +602,7 @@ struct Job {
 /// A record's kind as the archive files it (`acta`, `minuta`…); anything
 /// else becomes `registro`.
 fn record_kind(kind: &str) -> String {
-    let kind = searchable(kind).replace([' ', '-'], "_");
+    let kind = rubrica_rules::fold(kind);
     let ok = (1..=40).contains(&kind.len())
         && kind.starts_with(|c: char| c.is_ascii_lowercase())
         && kind
@@ -632,7 +632,7 @@ fn record_date(report: &VerificationReport) -> String {
 /// The distinct searchable words of a title: lower case, without accents,
 /// letters and digits only, at least two characters.
 pub fn title_words(title: &str) -> Vec<String> {
-    let mut words: Vec<String> = searchable(title)
+    let mut words: Vec<String> = rubrica_rules::fold(title)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 2)
         .map(str::to_string)
@@ -642,32 +642,9 @@ pub fn title_words(title: &str) -> Vec<String> {
     words
 }
 
-/// Lower case without accents, for searching titles.
-pub fn searchable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'á' | 'Á' | 'à' | 'ä' => 'a',
-            'é' | 'É' | 'è' | 'ë' => 'e',
-            'í' | 'Í' | 'ì' | 'ï' => 'i',
-            'ó' | 'Ó' | 'ò' | 'ö' => 'o',
-            'ú' | 'Ú' | 'ù' | 'ü' | 'Ü' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn titles_are_searched_without_accents_or_case() {
-        assert_eq!(
-            searchable("Acta de la Sesión Ordinaria — Año"),
-            "acta de la sesion ordinaria — ano"
-        );
-    }
 
     #[test]
     fn title_words_are_distinct_searchable_and_skip_punctuation() {

@@ -80,6 +80,8 @@ pub use renewal::{
 };
 pub use roles::{Role, has_casting_vote, has_voice, has_vote, invited_member_seated};
 pub use scenario::{Scenario, ScenarioOutput, Session, evaluate_scenario};
+/// Case- and accent-insensitive form of a Spanish text (also used to search titles).
+pub use spanish::fold;
 pub use terms::{
     Designation, EndingTerm, TermEnd, TermRule, successor_allowed, term_end, terms_ending_within,
 };

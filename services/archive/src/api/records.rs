@@ -20,7 +20,7 @@ use crate::archive::{Archive, EntryRef};
 use crate::digest::Sha256;
 use crate::model::InclusionProof;
 use crate::opendata::{self, Format};
-use crate::records::{PublicSigner, public_signers, searchable, title_words, verdict_word};
+use crate::records::{PublicSigner, public_signers, title_words, verdict_word};
 
 /// Who may read the refusals.
 pub const REFUSAL_READERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
@@ -179,7 +179,7 @@ pub async fn list(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        add("kind = ?", Bind::Text(searchable(kind)));
+        add("kind = ?", Bind::Text(rubrica_rules::fold(kind)));
     }
     if let Some(folio) = filter
         .folio
@@ -253,14 +253,7 @@ pub async fn list(
             Bind::Int(n) => query.bind(n),
         };
     }
-    let mut conn = records
-        .archive
-        .context()
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(unexpected("abriendo conexión"))?;
+    let mut conn = records.archive.connection().await?;
     let rows = query
         .fetch_all(&mut *conn)
         .await
@@ -296,14 +289,7 @@ async fn word_counts(
     for word in words {
         query = query.bind(word.clone());
     }
-    let mut conn = records
-        .archive
-        .context()
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(unexpected("abriendo conexión"))?;
+    let mut conn = records.archive.connection().await?;
     let rows = query
         .fetch_all(&mut *conn)
         .await
@@ -327,14 +313,7 @@ pub struct RecordPath {
 }
 
 async fn record_by_sha(records: &Records, sha256: &Sha256) -> ApiResult<Option<RecordView>> {
-    let mut conn = records
-        .archive
-        .context()
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(unexpected("abriendo conexión"))?;
+    let mut conn = records.archive.connection().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RECORD_COLUMNS} FROM archive_records WHERE sha256 = $1"
     )))
@@ -543,14 +522,7 @@ pub async fn refusals(
         "consultar los registros rechazados por el archivo",
     )?;
     let everything = caller.has_any(&[Role::Operator]);
-    let mut conn = records
-        .archive
-        .context()
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(unexpected("abriendo conexión"))?;
+    let mut conn = records.archive.connection().await?;
     let rows = sqlx::query(
         "SELECT id, route_id, secretariat_id, sha256, reason, report, refused_at FROM archive_refusals
          WHERE $1 = 1 OR secretariat_id = $2 ORDER BY refused_at DESC LIMIT 500",
