@@ -518,6 +518,35 @@ impl Archive {
         })
     }
 
+    /// Stores bytes by content without logging them: a handover's files
+    /// while it is being prepared (they are logged inside its package).
+    pub async fn stage(&self, sha256: &Sha256, bytes: Bytes) -> ApiResult<()> {
+        let setup = self.ready().await?;
+        setup
+            .storage
+            .put(sha256, bytes)
+            .await
+            .map_err(storage_failure)?;
+        Ok(())
+    }
+
+    /// Stored bytes (archived or staged), checked against their hash; a
+    /// missing object is a 500 (the database says it is there).
+    pub async fn stored(&self, sha256: &Sha256) -> ApiResult<Bytes> {
+        let setup = self.ready().await?;
+        setup
+            .storage
+            .get(sha256)
+            .await
+            .map_err(storage_failure)?
+            .ok_or_else(|| {
+                ApiError::Unexpected(anyhow::anyhow!(
+                    "el objeto {sha256} no está en el almacén ({})",
+                    setup.storage.location()
+                ))
+            })
+    }
+
     /// An object's metadata.
     pub async fn object(&self, sha256: &Sha256) -> ApiResult<Option<ObjectRow>> {
         self.ready().await?;

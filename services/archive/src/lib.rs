@@ -18,6 +18,9 @@
 //!   step with the database; [`tree`]: that tree, with `O(log n)` proofs.
 //! - [`storage`]: the `object_store` (local folder with fsync, or S3).
 //! - [`key`]: the log's signing key (a file, generated once by default).
+//! - [`handovers`]: end-of-term handovers (entrega-recepción), packed as
+//!   BagIt bags in ZIP ([`bagit`]), their uploads checked by content
+//!   ([`sniff`]).
 //! - [`api`]: the HTTP routes and their access table; [`model`]: the JSON
 //!   shapes (shared with the CLI); [`db`]: the SQL; [`digest`]: `Sha256`.
 //!
@@ -33,13 +36,16 @@ use sqlx::migrate::Migrator;
 
 pub mod api;
 pub mod archive;
+pub mod bagit;
 pub mod db;
 pub mod digest;
+pub mod handovers;
 pub mod key;
 pub mod log;
 pub mod model;
 pub mod opendata;
 pub mod records;
+pub mod sniff;
 pub mod storage;
 pub mod tree;
 

@@ -77,6 +77,8 @@ pub struct Resource {
     pub title: &'static str,
     pub description: &'static str,
     table: &'static str,
+    /// Which rows are published (SQL, empty for all).
+    condition: &'static str,
     /// Columns of the keyset order, unique together.
     key: &'static [&'static str],
     pub primary_key: &'static [&'static str],
@@ -92,6 +94,7 @@ pub const RESOURCES: &[Resource] = &[
         title: "Sesiones",
         description: "Cada sesión o reunión de trabajo cerrada del secretariado, con su hallazgo de quórum (000 V.2–3).",
         table: "archive_od_sessions",
+        condition: "",
         key: &["session_id"],
         primary_key: &["sesion_id"],
         fields: &[
@@ -159,6 +162,7 @@ pub const RESOURCES: &[Resource] = &[
         title: "Asistencia por asiento",
         description: "Quién representó cada asiento en cada sesión: titular, suplente o nadie (000 V.2–3).",
         table: "archive_od_attendance",
+        condition: "",
         key: &["session_id", "seat"],
         primary_key: &["sesion_id", "asiento"],
         fields: &[
@@ -202,6 +206,7 @@ pub const RESOURCES: &[Resource] = &[
         title: "Votos",
         description: "El voto de cada asiento en cada votación (000 VI).",
         table: "archive_od_votes",
+        condition: "",
         key: &["session_id", "motion_number", "seat"],
         primary_key: &["sesion_id", "votacion", "asiento"],
         fields: &[
@@ -229,6 +234,7 @@ pub const RESOURCES: &[Resource] = &[
         title: "Acuerdos",
         description: "Los acuerdos de cada sesión con su votación y la regla aplicada (000 VI).",
         table: "archive_od_agreements",
+        condition: "",
         key: &["session_id", "number"],
         primary_key: &["sesion_id", "numero"],
         fields: &[
@@ -282,6 +288,7 @@ pub const RESOURCES: &[Resource] = &[
         title: "Registros firmados",
         description: "Actas, minutas y demás registros firmados con FIEL y archivados, con su huella y dónde descargarlos (000 V.10 a).",
         table: "archive_records",
+        condition: "",
         key: &["record_date", "sha256"],
         primary_key: &["sha256"],
         fields: &[
@@ -318,6 +325,90 @@ pub const RESOURCES: &[Resource] = &[
                 Text,
                 "sha256",
                 "Dónde descargar el PDF firmado (relativa a la URL del archivo).",
+            ),
+        ],
+    },
+    Resource {
+        name: "entregas",
+        title: "Entregas-recepción",
+        description: "Cada entrega-recepción entregada por una persona integrante al concluir su encargo (000 III.7): solo sus datos generales, sin los documentos (que guarda el archivo).",
+        table: "archive_handovers",
+        condition: "status <> 'abierta'",
+        key: &["id"],
+        primary_key: &["entrega_id"],
+        fields: &[
+            field(
+                "entrega_id",
+                Text,
+                "id",
+                "Identificador de la entrega-recepción.",
+            ),
+            field(
+                "secretariado_id",
+                Text,
+                "secretariat_id",
+                "Identificador del secretariado.",
+            ),
+            field("folio", Text, "folio", "Folio de la entrega-recepción."),
+            field(
+                "asiento",
+                Text,
+                "seat",
+                "Asiento que ocupaba quien entrega.",
+            ),
+            field(
+                "entrega",
+                Text,
+                "member_name",
+                "Nombre de la persona que entrega.",
+            ),
+            field(
+                "recibe",
+                Text,
+                "successor_name",
+                "Nombre de la persona sucesora que recibe, si ya estaba designada.",
+            ),
+            field(
+                "estado",
+                Text,
+                "status",
+                "entregada, en_firma (el acta está en firma) o archivada.",
+            ),
+            field(
+                "archivos",
+                Integer,
+                "(SELECT COUNT(*) FROM archive_handover_files f WHERE f.handover_id = archive_handovers.id)",
+                "Número de archivos entregados.",
+            ),
+            field(
+                "bytes",
+                Integer,
+                "(SELECT CAST(COALESCE(SUM(f.size_bytes), 0) AS BIGINT) FROM archive_handover_files f WHERE f.handover_id = archive_handovers.id)",
+                "Tamaño total de los archivos, en bytes.",
+            ),
+            field(
+                "fecha_entrega",
+                Date,
+                "submitted_on",
+                "Fecha en que se entregó (AAAA-MM-DD).",
+            ),
+            field(
+                "fecha_archivo",
+                Date,
+                "archived_on",
+                "Fecha en que el paquete firmado se archivó (AAAA-MM-DD).",
+            ),
+            field(
+                "acta_sha256",
+                Text,
+                "inventory_sha256",
+                "Huella SHA-256 del acta de entrega-recepción firmada (un registro público).",
+            ),
+            field(
+                "paquete_sha256",
+                Text,
+                "package_sha256",
+                "Huella SHA-256 del paquete archivado (BagIt en ZIP), que consta en el registro del archivo.",
             ),
         ],
     },
@@ -359,7 +450,7 @@ pub fn datapackage(base_url: &str) -> Value {
         "profile": "tabular-data-package",
         "name": "rubrica-datos-abiertos",
         "title": "Datos abiertos del Secretariado Técnico Local de Gobierno Abierto",
-        "description": "Sesiones, asistencia, votos, acuerdos y registros firmados, publicados bajo el principio de máxima publicidad. Cada archivo CSV también está disponible como JSON (misma ruta con extensión .json).",
+        "description": "Sesiones, asistencia, votos, acuerdos, registros firmados y entregas-recepción (solo sus datos generales), publicados bajo el principio de máxima publicidad. Cada archivo CSV también está disponible como JSON (misma ruta con extensión .json).",
         "homepage": format!("{base_url}/open-data/datapackage.json"),
         "licenses": [{ "name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0", "path": "https://creativecommons.org/licenses/by/4.0/" }],
         "resources": resources,
@@ -504,10 +595,17 @@ async fn read_page(
     let key = resource.key.join(", ");
     let placeholders: Vec<String> = (1..=resource.key.len()).map(|i| format!("${i}")).collect();
     // Row-value comparison works on SQLite ≥ 3.15 and PostgreSQL alike.
-    let filter = if after.is_some() {
-        format!("WHERE ({key}) > ({})", placeholders.join(", "))
-    } else {
+    let mut conditions = Vec::new();
+    if !resource.condition.is_empty() {
+        conditions.push(format!("({})", resource.condition));
+    }
+    if after.is_some() {
+        conditions.push(format!("({key}) > ({})", placeholders.join(", ")));
+    }
+    let filter = if conditions.is_empty() {
         String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
     };
     let sql = format!(
         "SELECT {} FROM {} {filter} ORDER BY {key} LIMIT {PAGE}",

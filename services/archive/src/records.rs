@@ -454,10 +454,26 @@ impl Ingestor {
                 report: Some(report_json),
             };
         }
-        match self.store(payload, bytes, actual, &report).await {
-            Ok(()) => Outcome::Archived(actual.hex()),
-            Err(e) => Outcome::Retry(format!("no se pudo guardar: {e}")),
+        let inventory = bytes.clone();
+        if let Err(e) = self.store(payload, bytes, actual, &report).await {
+            return Outcome::Retry(format!("no se pudo guardar: {e}"));
         }
+        // A signed acta de entrega-recepción completes its handover package.
+        if record_kind(&payload.route.record_kind) == crate::handovers::INVENTORY_KIND
+            && let Err(e) = crate::handovers::complete(
+                &self.archive,
+                &payload.route.id,
+                inventory,
+                actual,
+                &record_date(&report),
+            )
+            .await
+        {
+            return Outcome::Retry(format!(
+                "el acta de entrega-recepción se archivó, pero no su paquete: {e:#}"
+            ));
+        }
+        Outcome::Archived(actual.hex())
     }
 
     async fn fetch(&self, document: &DocumentRef) -> Result<Bytes, String> {

@@ -37,7 +37,18 @@ const READERS: &[Role] = &[
 ];
 
 /// Who may sign or refuse (the handler checks they are a signer).
-const SIGNERS: &[Role] = Role::MEMBERS;
+/// Current members, and members whose term ended: they sign their acta de
+/// entrega-recepción (000 III.7). Each may sign only where the route's
+/// layout names them.
+const SIGNERS: &[Role] = &[
+    Role::President,
+    Role::Facilitator,
+    Role::Titular,
+    Role::Suplente,
+    Role::Enlace,
+    Role::InvitedMember,
+    Role::OutgoingMember,
+];
 
 const fn row(
     method: &'static str,

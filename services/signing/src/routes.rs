@@ -392,9 +392,12 @@ impl Signing {
             ));
         }
         let record_kind = request.record_kind.trim().to_ascii_lowercase();
-        if record_kind != "acta" && record_kind != "minuta" {
+        if !matches!(
+            record_kind.as_str(),
+            "acta" | "minuta" | "entrega_recepcion" | "informe"
+        ) {
             return Err(ApiError::Unprocessable(format!(
-                "El tipo de registro «{}» no es válido: use «acta» (sesiones) o «minuta» (reuniones de trabajo).",
+                "El tipo de registro «{}» no es válido: use «acta» (sesiones), «minuta» (reuniones de trabajo), «entrega_recepcion» (actas de entrega-recepción) o «informe» (informes de actividades).",
                 request.record_kind
             )));
         }

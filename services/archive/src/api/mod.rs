@@ -13,15 +13,32 @@
 use axum::extract::DefaultBodyLimit;
 use rubrica_platform::utoipa_axum::router::OpenApiRouter;
 use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed};
+use rubrica_platform::{Access, Allowed, Role};
 
+use self::handovers::RECEIVERS;
 use self::records::{REFUSAL_READERS, Records};
+use crate::handovers::{HANDERS, Handovers};
 
 use crate::archive::Archive;
 
+pub mod handovers;
 pub mod log;
 pub mod objects;
 pub mod records;
+
+const fn roles(
+    method: &'static str,
+    path: &'static str,
+    who: &'static [Role],
+    action: &'static str,
+) -> Access {
+    Access {
+        method,
+        path,
+        allowed: Allowed::Roles(who),
+        action,
+    }
+}
 
 const fn public(method: &'static str, path: &'static str, action: &'static str) -> Access {
     Access {
@@ -92,11 +109,90 @@ pub const ACCESS: &[Access] = &[
         allowed: Allowed::Roles(REFUSAL_READERS),
         action: "consultar los registros rechazados por el archivo",
     },
+    roles("POST", "/handovers", HANDERS, "abrir su entrega-recepción"),
+    roles(
+        "GET",
+        "/handovers",
+        HANDERS,
+        "consultar las entregas-recepción",
+    ),
+    roles(
+        "GET",
+        "/handovers/{id}",
+        HANDERS,
+        "consultar una entrega-recepción",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/files",
+        HANDERS,
+        "agregar documentos a su entrega-recepción",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/records",
+        HANDERS,
+        "agregar registros archivados a su entrega-recepción",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/report",
+        HANDERS,
+        "generar su informe de actividades",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/report.pdf",
+        HANDERS,
+        "agregar su informe de actividades",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/submit",
+        HANDERS,
+        "entregar su entrega-recepción",
+    ),
+    roles(
+        "POST",
+        "/handovers/{id}/inventory",
+        &[Role::President, Role::Facilitator],
+        "enviar a firma el acta de entrega-recepción",
+    ),
+    roles(
+        "GET",
+        "/handovers/{id}/package.zip",
+        HANDERS,
+        "descargar un paquete de entrega-recepción",
+    ),
+    roles(
+        "GET",
+        "/secretariats/{id}/handovers/pending",
+        RECEIVERS,
+        "consultar las entregas-recepción pendientes",
+    ),
 ];
 
 /// The public routes (and the refusals, for the President and facilitator).
 pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
     let uploads = records.archive.context().settings.archive.max_object_bytes;
+    let handover_routes = OpenApiRouter::new()
+        .routes(routes!(handovers::open, handovers::list))
+        .routes(routes!(handovers::get))
+        .routes(routes!(handovers::add_record))
+        .routes(routes!(handovers::report))
+        .routes(routes!(handovers::submit))
+        .routes(routes!(handovers::inventory))
+        .routes(routes!(handovers::package))
+        .routes(routes!(handovers::pending))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(handovers::upload))
+                .routes(routes!(handovers::report_pdf))
+                .layer(DefaultBodyLimit::max(uploads)),
+        )
+        .with_state(Handovers {
+            archive: archive.clone(),
+        });
     let record_routes = OpenApiRouter::new()
         .routes(routes!(records::list))
         .routes(routes!(records::get))
@@ -119,6 +215,7 @@ pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
         .routes(routes!(objects::verify_hash))
         .with_state(archive)
         .merge(record_routes)
+        .merge(handover_routes)
 }
 
 /// The service-to-service routes, behind the internal token. Archiving

@@ -51,6 +51,19 @@ const READERS: &[Role] = &[
     Role::Operator,
 ];
 
+/// Readers, and members whose term ended: they see the secretariat's name
+/// and seats (public facts) to prepare their handover (000 III.7).
+const READERS_AND_OUTGOING: &[Role] = &[
+    Role::President,
+    Role::Facilitator,
+    Role::Titular,
+    Role::Suplente,
+    Role::Enlace,
+    Role::InvitedMember,
+    Role::Operator,
+    Role::OutgoingMember,
+];
+
 /// Who registers members and designations: the President within their own
 /// secretariat, and the installation operator.
 const REGISTRARS: &[Role] = &[Role::President, Role::Operator];
@@ -84,7 +97,7 @@ pub const ACCESS: &[Access] = &[
     row(
         "GET",
         "/secretariats/{id}",
-        READERS,
+        READERS_AND_OUTGOING,
         "consultar un secretariado",
     ),
     row(
