@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rubrica::commands::demo::handover::{HandoverOutcome, hand_over};
 use rubrica::commands::demo::{DemoOutcome, DemoTarget, install_pki, walk_through};
 use rubrica_platform::ServiceName;
 use rubrica_platform::testing::{FreshDatabase, TestBackend};
@@ -351,6 +352,213 @@ fn log_is_consistent(suite: &SplitSuite, outcome: &DemoOutcome) {
     assert_eq!(record["record"]["signers"].as_array().unwrap().len(), 7);
 }
 
+/// The archived handover package as an outside auditor checks it: a BagIt
+/// bag (Python's `bagit`, the Library of Congress's reference
+/// implementation, when installed — CI installs it — and our own check),
+/// holding the signed inventory (pdfsig, qpdf) and the session's signed acta
+/// byte for byte; logged; its metadata in open data.
+fn handover_is_a_valid_signed_bag(
+    suite: &SplitSuite,
+    outcome: &DemoOutcome,
+    handed: &HandoverOutcome,
+    work: &Path,
+) {
+    use rubrica_archive::bagit;
+    let zip = std::fs::read(&handed.package).unwrap();
+    let root = format!("entrega-{}", handed.folio);
+    let bag = bagit::bag_in(bagit::unzip(&zip).unwrap(), &root);
+    bagit::validate(&bag).unwrap();
+    let inventory = std::fs::read(&handed.inventory_pdf).unwrap();
+    assert_eq!(
+        bag.files["data/acta-de-entrega-recepcion-firmada.pdf"].as_ref(),
+        inventory.as_slice()
+    );
+    let acta = std::fs::read(&outcome.signed_pdf).unwrap();
+    let record = bag
+        .files
+        .iter()
+        .find(|(p, _)| p.starts_with("data/registros/"))
+        .expect("el acta de la sesión en la bolsa");
+    assert_eq!(record.1.as_ref(), acta.as_slice());
+    assert!(bag.files.contains_key("data/informe-de-actividades.pdf"));
+    assert!(
+        bag.files
+            .contains_key("data/documentos/indicadores-parlamento-abierto.csv")
+    );
+    let manifest = String::from_utf8(bag.files["manifest-sha256.txt"].to_vec()).unwrap();
+    assert_eq!(manifest.lines().count(), 4, "{manifest}");
+
+    // The signed inventory: three valid signatures (who delivers, who
+    // receives, the President), and it lists every file with its SHA-256.
+    let path = handed.inventory_pdf.to_str().unwrap();
+    let (_, out) = run("pdfsig", &[path]);
+    assert_eq!(
+        out.matches("Signature is Valid").count(),
+        3,
+        "pdfsig:\n{out}"
+    );
+    assert!(!out.contains("Digest Mismatch"), "{out}");
+    let (ok, out) = run("qpdf", &["--check", path]);
+    assert!(ok, "qpdf --check:\n{out}");
+    let (ok, text) = run("pdftotext", &[path, "-"]);
+    assert!(ok, "{text}");
+    let text: String = text.split_whitespace().collect();
+    for line in manifest.lines() {
+        let sha = line.split_whitespace().next().unwrap();
+        if line.ends_with("acta-de-entrega-recepcion-firmada.pdf") {
+            continue;
+        }
+        assert!(text.contains(sha), "el acta no lista {line}");
+    }
+
+    // An independent BagIt validator, on the unzipped package.
+    let python = std::env::var("RUBRICA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_bagit = Command::new(&python)
+        .args(["-c", "import bagit"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_bagit {
+        let unpacked = work.join("paquete");
+        let script = "import sys, zipfile, bagit\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\nbag = bagit.Bag(sys.argv[2] + '/' + sys.argv[3])\nbag.validate()\nprint('valid', len(list(bag.payload_files())))";
+        let (ok, out) = run(
+            &python,
+            &[
+                "-c",
+                script,
+                path_str(&handed.package),
+                path_str(&unpacked),
+                &root,
+            ],
+        );
+        assert!(ok && out.contains("valid"), "bagit (Python):\n{out}");
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI debe instalar el paquete bagit de PyPI (RUBRICA_TEST_PYTHON)"
+        );
+        eprintln!(
+            "sin el paquete bagit de Python: solo se validó la bolsa con rubrica_archive::bagit"
+        );
+    }
+
+    // Logged, with a proof; its metadata (not its files) in open data.
+    let archive = suite.url(ServiceName::Archive);
+    let proof = get(&format!(
+        "{archive}/log/inclusion?sha256={}",
+        handed.package_sha256
+    ));
+    assert_eq!(proof["entry"]["kind"], "paquete_entrega", "{proof}");
+    let csv = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(async {
+            reqwest::get(format!("{archive}/open-data/entregas.csv"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    });
+    assert!(
+        csv.contains(&handed.folio) && csv.contains(&handed.package_sha256),
+        "{csv}"
+    );
+    assert!(csv.contains(",archivada,"), "{csv}");
+    // Not public: the package is downloaded only with a session.
+    let status = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(async {
+            reqwest::get(format!("{archive}/objects/{}", handed.package_sha256))
+                .await
+                .unwrap()
+                .status()
+        })
+    });
+    assert_eq!(status, 401);
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A submitted handover does not change; uploads are judged by content.
+async fn handover_refuses_bad_uploads_and_changes(suite: &SplitSuite, handed: &HandoverOutcome) {
+    let archive = suite.url(ServiceName::Archive);
+    let client = reqwest::Client::new();
+    let upload = |id: String, name: &'static str, body: &'static [u8]| {
+        let client = client.clone();
+        let url = format!("{archive}/handovers/{id}/files");
+        let token = handed.outgoing_token.clone();
+        async move {
+            let response = client
+                .post(url)
+                .query(&[("name", name)])
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (
+                status,
+                body["detail"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    let (status, detail) = upload(handed.handover_id.clone(), "tarde.txt", b"tarde").await;
+    assert_eq!(status, 409, "{detail}");
+    // A new handover (the earlier one is archived) to probe the checks.
+    let opened: Value = client
+        .post(format!("{archive}/handovers"))
+        .bearer_auth(&handed.outgoing_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = opened["id"].as_str().expect("segunda entrega").to_string();
+    let (status, detail) = upload(id.clone(), "foto.pdf", b"\x89PNG\r\n\x1a\n0000").await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("imagen PNG"), "{detail}");
+    let (status, detail) = upload(id.clone(), "acta.pdf", b"MZ\x90\x00programa").await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("programa"), "{detail}");
+    let (status, _) = upload(id.clone(), "notas.txt", b"notas de entrega").await;
+    assert_eq!(status, 201);
+    let (status, detail) = upload(id.clone(), "notas.txt", b"otras notas").await;
+    assert_eq!(status, 409, "{detail}");
+    // Submitting without the activity report: refused, nothing changes.
+    let response = client
+        .post(format!("{archive}/handovers/{id}/submit"))
+        .bearer_auth(&handed.outgoing_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    // Someone else's handover is not even visible.
+    let other = client
+        .get(format!("{archive}/handovers/{}", handed.handover_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 401);
+    let pending: Value = client
+        .get(format!(
+            "{archive}/secretariats/{}/handovers/pending",
+            opened["secretariat_id"].as_str().unwrap()
+        ))
+        .bearer_auth(&handed.president_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(pending.is_array(), "{pending}");
+}
+
 async fn flow(backend: &TestBackend, kill: Option<(ServiceName, u32)>) {
     let dir = tempfile::tempdir().unwrap();
     let database = match backend {
@@ -377,6 +585,13 @@ async fn flow(backend: &TestBackend, kill: Option<(ServiceName, u32)>) {
     independent_validators_accept(&outcome, &suite.anchors, dir.path());
     mail_is_complete_and_without_duplicates(&suite, &outcome);
     log_is_consistent(&suite, &outcome);
+    if kill.is_none() {
+        let handed = hand_over(&suite.target(), &outcome)
+            .await
+            .unwrap_or_else(|e| panic!("{} entrega-recepción: {e:#}", backend.label()));
+        handover_is_a_valid_signed_bag(&suite, &outcome, &handed, dir.path());
+        handover_refuses_bad_uploads_and_changes(&suite, &handed).await;
+    }
     drop(suite);
     if let Some(db) = database {
         db.drop_database().await.unwrap();

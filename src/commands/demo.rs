@@ -33,6 +33,8 @@ use rubrica_platform::{ServiceName, Settings};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+pub mod handover;
+
 /// The demo credentials, built into the binary so the demo needs no files
 /// beside it: `(file name, bytes)`.
 const PKI: &[(&str, &[u8])] = &[
@@ -337,12 +339,18 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
         dir.display()
     );
 
-    let outcome = walk_through(&DemoTarget::embedded(&base, &operator, dir), &|_| {}).await;
+    let target = DemoTarget::embedded(&base, &operator, dir);
+    let outcome = match walk_through(&target, &|_| {}).await {
+        Ok(done) => handover::hand_over(&target, &done)
+            .await
+            .map(|handed| (done, handed)),
+        Err(e) => Err(e),
+    };
     match &outcome {
-        Ok(done) => summary(done),
+        Ok((done, handed)) => summary(done, handed),
         Err(_) => stop.cancel(),
     }
-    let outcome = outcome?;
+    let (outcome, _) = outcome?;
     if options.exit_when_done {
         stop.cancel();
     } else {
@@ -356,7 +364,7 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn summary(done: &DemoOutcome) {
+fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
     println!("\nListo. Dónde mirar:");
     println!("  Acta firmada:            {}", done.signed_pdf.display());
     println!("  Informe de verificación: {}", done.report_path.display());
@@ -379,6 +387,12 @@ fn summary(done: &DemoOutcome) {
     println!(
         "  Registro de transparencia: {}/archive/log/head",
         done.base_url
+    );
+    println!(
+        "  Entrega-recepción {}:  {} (BagIt en ZIP) y {}",
+        handed.folio,
+        handed.package.display(),
+        handed.inventory_pdf.display()
     );
 }
 
