@@ -563,7 +563,6 @@ impl Archive {
         sha256: &Sha256,
         caller: &Caller,
     ) -> ApiResult<(ObjectRow, Bytes)> {
-        let setup = self.ready().await?;
         let object = self.object(sha256).await?.ok_or_else(|| {
             ApiError::NotFound(format!(
                 "No hay ningún objeto archivado con la huella {sha256}. Revise la huella; puede buscarla en el registro con GET /log/inclusion?sha256=…"
@@ -586,18 +585,7 @@ impl Archive {
                 )));
             }
         }
-        let bytes = setup
-            .storage
-            .get(sha256)
-            .await
-            .map_err(storage_failure)?
-            .ok_or_else(|| {
-                ApiError::Unexpected(anyhow::anyhow!(
-                    "el objeto {sha256} está en el registro pero no en el almacén ({})",
-                    setup.storage.location()
-                ))
-            })?;
-        Ok((object, bytes))
+        Ok((object, self.stored(sha256).await?))
     }
 
     /// Whether `sha256` is archived, its public metadata, and its proof

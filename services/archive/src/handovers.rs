@@ -54,15 +54,7 @@ pub const PENDING_LOOKAHEAD_DAYS: i64 = 30;
 
 /// Who may hand over: a member whose term ended, or one in post preparing
 /// ahead of the end of their term.
-pub const HANDERS: &[Role] = &[
-    Role::OutgoingMember,
-    Role::President,
-    Role::Facilitator,
-    Role::Titular,
-    Role::Suplente,
-    Role::Enlace,
-    Role::InvitedMember,
-];
+pub const HANDERS: &[Role] = Role::MEMBERS_AND_OUTGOING;
 
 /// States of a handover.
 pub mod status {

@@ -40,15 +40,7 @@ const READERS: &[Role] = &[
 /// Current members, and members whose term ended: they sign their acta de
 /// entrega-recepción (000 III.7). Each may sign only where the route's
 /// layout names them.
-const SIGNERS: &[Role] = &[
-    Role::President,
-    Role::Facilitator,
-    Role::Titular,
-    Role::Suplente,
-    Role::Enlace,
-    Role::InvitedMember,
-    Role::OutgoingMember,
-];
+const SIGNERS: &[Role] = Role::MEMBERS_AND_OUTGOING;
 
 const fn row(
     method: &'static str,

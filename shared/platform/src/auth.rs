@@ -103,6 +103,18 @@ impl Role {
         Role::InvitedMember,
     ];
 
+    /// Current members and members whose term ended: who may hand over and
+    /// sign their acta de entrega-recepción (000 III.7).
+    pub const MEMBERS_AND_OUTGOING: &'static [Role] = &[
+        Role::President,
+        Role::Facilitator,
+        Role::Titular,
+        Role::Suplente,
+        Role::Enlace,
+        Role::InvitedMember,
+        Role::OutgoingMember,
+    ];
+
     /// Those who manage sessions (the facilitator and the President).
     pub const MANAGERS: &'static [Role] = &[Role::President, Role::Facilitator];
 }
