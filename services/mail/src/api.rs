@@ -16,7 +16,7 @@ use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
 use rubrica_platform::utoipa_axum::router::OpenApiRouter;
 use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed, ApiError, ApiResult, Caller, Json, Problem, Role};
+use rubrica_platform::{Access, ApiError, ApiResult, Caller, Json, Problem, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -32,47 +32,33 @@ const READERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
 /// Who retries dead letters.
 const RETRIERS: &[Role] = &[Role::Facilitator, Role::President];
 
-const fn row(
-    method: &'static str,
-    path: &'static str,
-    who: &'static [Role],
-    action: &'static str,
-) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Roles(who),
-        action,
-    }
-}
-
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
-    row(
+    Access::roles(
         "GET",
         "/messages",
         READERS,
         "consultar los mensajes de correo",
     ),
-    row(
+    Access::roles(
         "GET",
         "/messages/{id}",
         READERS,
         "consultar un mensaje de correo y sus intentos",
     ),
-    row(
+    Access::roles(
         "POST",
         "/messages/{id}/retry",
         RETRIERS,
         "reintentar un mensaje de correo fallido",
     ),
-    row(
+    Access::roles(
         "POST",
         "/dead-letters/retry",
         RETRIERS,
         "reintentar los mensajes de correo fallidos",
     ),
-    row(
+    Access::roles(
         "GET",
         "/status",
         READERS,

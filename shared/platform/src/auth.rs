@@ -253,6 +253,31 @@ pub struct Access {
 }
 
 impl Access {
+    /// An operation `who` may call.
+    pub const fn roles(
+        method: &'static str,
+        path: &'static str,
+        who: &'static [Role],
+        action: &'static str,
+    ) -> Access {
+        Access {
+            method,
+            path,
+            allowed: Allowed::Roles(who),
+            action,
+        }
+    }
+
+    /// An operation anyone may call, without a session.
+    pub const fn public(method: &'static str, path: &'static str, action: &'static str) -> Access {
+        Access {
+            method,
+            path,
+            allowed: Allowed::Public,
+            action,
+        }
+    }
+
     /// Whether `roles` may call this operation.
     pub fn permits(&self, roles: &[Role]) -> bool {
         match self.allowed {

@@ -26,79 +26,56 @@ pub mod log;
 pub mod objects;
 pub mod records;
 
-const fn roles(
-    method: &'static str,
-    path: &'static str,
-    who: &'static [Role],
-    action: &'static str,
-) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Roles(who),
-        action,
-    }
-}
-
-const fn public(method: &'static str, path: &'static str, action: &'static str) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Public,
-        action,
-    }
-}
-
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
-    public(
+    Access::public(
         "GET",
         "/log/head",
         "consultar la cabeza firmada del registro",
     ),
-    public("GET", "/log/entries", "consultar las entradas del registro"),
-    public(
+    Access::public("GET", "/log/entries", "consultar las entradas del registro"),
+    Access::public(
         "GET",
         "/log/inclusion",
         "obtener una prueba de inclusión del registro",
     ),
-    public(
+    Access::public(
         "GET",
         "/log/consistency",
         "obtener una prueba de consistencia del registro",
     ),
-    public(
+    Access::public(
         "GET",
         "/log/public-key",
         "consultar la llave pública del registro",
     ),
-    public(
+    Access::public(
         "GET",
         "/objects/{sha256}",
         "descargar un objeto archivado (los que no son públicos: Presidencia, facilitador u operador)",
     ),
-    public(
+    Access::public(
         "POST",
         "/verify/hash",
         "verificar si una huella SHA-256 está archivada",
     ),
-    public("GET", "/records", "buscar registros firmados archivados"),
-    public(
+    Access::public("GET", "/records", "buscar registros firmados archivados"),
+    Access::public(
         "GET",
         "/records/{sha256}",
         "consultar un registro firmado archivado",
     ),
-    public(
+    Access::public(
         "POST",
         "/verify/pdf",
         "verificar las firmas de un PDF y si es un registro archivado",
     ),
-    public(
+    Access::public(
         "GET",
         "/open-data/datapackage.json",
         "consultar el descriptor de datos abiertos",
     ),
-    public(
+    Access::public(
         "GET",
         "/open-data/{file}",
         "descargar datos abiertos en CSV o JSON",
@@ -109,62 +86,62 @@ pub const ACCESS: &[Access] = &[
         allowed: Allowed::Roles(REFUSAL_READERS),
         action: "consultar los registros rechazados por el archivo",
     },
-    roles("POST", "/handovers", HANDERS, "abrir su entrega-recepción"),
-    roles(
+    Access::roles("POST", "/handovers", HANDERS, "abrir su entrega-recepción"),
+    Access::roles(
         "GET",
         "/handovers",
         HANDERS,
         "consultar las entregas-recepción",
     ),
-    roles(
+    Access::roles(
         "GET",
         "/handovers/{id}",
         HANDERS,
         "consultar una entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/files",
         HANDERS,
         "agregar documentos a su entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/records",
         HANDERS,
         "agregar registros archivados a su entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/report",
         HANDERS,
         "generar su informe de actividades",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/report.pdf",
         HANDERS,
         "agregar su informe de actividades",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/submit",
         HANDERS,
         "entregar su entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "POST",
         "/handovers/{id}/inventory",
         &[Role::President, Role::Facilitator],
         "enviar a firma el acta de entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "GET",
         "/handovers/{id}/package.zip",
         HANDERS,
         "descargar un paquete de entrega-recepción",
     ),
-    roles(
+    Access::roles(
         "GET",
         "/secretariats/{id}/handovers/pending",
         RECEIVERS,

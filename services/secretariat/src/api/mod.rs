@@ -23,7 +23,7 @@
 
 use rubrica_platform::utoipa_axum::router::OpenApiRouter;
 use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed, Role, ServiceContext};
+use rubrica_platform::{Access, Role, ServiceContext};
 
 mod db;
 mod edge;
@@ -71,175 +71,161 @@ const REGISTRARS: &[Role] = &[Role::President, Role::Operator];
 /// Who creates secretariats.
 const OPERATOR: &[Role] = &[Role::Operator];
 
-const fn row(
-    method: &'static str,
-    path: &'static str,
-    who: &'static [Role],
-    action: &'static str,
-) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Roles(who),
-        action,
-    }
-}
-
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
-    row(
+    Access::roles(
         "GET",
         "/presets",
         READERS,
         "consultar los presets de reglas",
     ),
-    row("POST", "/secretariats", OPERATOR, "crear un secretariado"),
-    row(
+    Access::roles("POST", "/secretariats", OPERATOR, "crear un secretariado"),
+    Access::roles(
         "GET",
         "/secretariats/{id}",
         READERS_AND_OUTGOING,
         "consultar un secretariado",
     ),
-    row(
+    Access::roles(
         "PATCH",
         "/secretariats/{id}",
         REGISTRARS,
         "modificar la configuración de un secretariado",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/seats",
         READERS,
         "consultar los asientos",
     ),
-    row(
+    Access::roles(
         "POST",
         "/secretariats/{id}/members",
         REGISTRARS,
         "registrar integrantes",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/members",
         READERS,
         "consultar a los integrantes",
     ),
-    row(
+    Access::roles(
         "PATCH",
         "/members/{id}",
         REGISTRARS,
         "corregir los datos de un integrante",
     ),
-    row(
+    Access::roles(
         "POST",
         "/secretariats/{id}/designations",
         REGISTRARS,
         "designar integrantes",
     ),
-    row(
+    Access::roles(
         "PATCH",
         "/designations/{id}",
         REGISTRARS,
         "modificar o terminar una designación",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/terms",
         READERS,
         "consultar los periodos de los integrantes",
     ),
-    row(
+    Access::roles(
         "POST",
         "/secretariats/{id}/seats/{seat}/resignations",
         REGISTRARS,
         "registrar una renuncia",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/calls",
         READERS,
         "consultar las convocatorias de vacantes",
     ),
-    row(
+    Access::roles(
         "POST",
         "/secretariats/{id}/sessions",
         Role::MANAGERS,
         "programar una sesión",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/sessions",
         READERS,
         "consultar las sesiones",
     ),
-    row("GET", "/sessions/{id}", READERS, "consultar una sesión"),
-    row(
+    Access::roles("GET", "/sessions/{id}", READERS, "consultar una sesión"),
+    Access::roles(
         "PATCH",
         "/sessions/{id}",
         Role::MANAGERS,
         "reprogramar una sesión",
     ),
-    row(
+    Access::roles(
         "PUT",
         "/sessions/{id}/agenda",
         Role::MANAGERS,
         "modificar el orden del día",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/convocatoria",
         Role::MANAGERS,
         "emitir una convocatoria",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/attendance",
         Role::MANAGERS,
         "registrar la asistencia",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/open",
         Role::MANAGERS,
         "abrir una sesión",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/agenda-approval",
         Role::MANAGERS,
         "registrar la aprobación del orden del día",
     ),
-    row(
+    Access::roles(
         "PUT",
         "/sessions/{id}/agenda/{position}/deliberation",
         Role::MANAGERS,
         "registrar deliberaciones",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/motions",
         Role::MANAGERS,
         "registrar votaciones",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/agreements",
         Role::MANAGERS,
         "registrar acuerdos",
     ),
-    row(
+    Access::roles(
         "POST",
         "/agreements/{id}/follow-ups",
         Role::MANAGERS,
         "registrar el seguimiento de un acuerdo",
     ),
-    row(
+    Access::roles(
         "GET",
         "/secretariats/{id}/agreements",
         READERS,
         "consultar los acuerdos",
     ),
-    row(
+    Access::roles(
         "POST",
         "/sessions/{id}/close",
         Role::MANAGERS,
