@@ -9,8 +9,19 @@
 //! changed and is refused 409 ("prepare again"). No revision is ever lost
 //! or overwritten, and every stored revision contains every earlier
 //! signature, because it was built on the one before it.
+//!
+//! A refused `complete` cannot be rebased: its CMS signs the digest of the
+//! exact bytes of the revision it was prepared on. So, to keep signers from
+//! wasting rounds, a `prepare` first takes the route's *turn* (see
+//! [`Turns`]): the signers of one route then prepare one after another, each
+//! on the revision the previous one completed, instead of racing. The turn
+//! is only a queue in this process; the compare-and-swap above stays what
+//! guarantees correctness (several replicas, an expired turn, a client that
+//! never completes).
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -22,7 +33,7 @@ use rubrica_platform::db::now_ms;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceContext, ServiceName};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 
 use crate::db::{self, NewHistory, PrepareRow, RouteRow, SignerRow};
 use crate::model::*;
@@ -50,6 +61,114 @@ pub struct Signing {
     verifier: Option<Arc<Validator>>,
     /// Bounds the CPU-heavy work (PDF parsing, hashing, verification).
     permits: Arc<Semaphore>,
+    /// Each route's signing turn: who prepared last and has not completed.
+    turns: Arc<Turns>,
+}
+
+/// How long a prepare keeps its route's turn waiting for its `complete`:
+/// a signing client (CLI, browser) answers in well under a second; a
+/// client that never completes holds the others back at most this long.
+const TURN_LEASE: Duration = Duration::from_secs(5);
+
+/// How long a prepare waits for its route's turn before it prepares
+/// anyway (and may then be refused as stale at `complete`, as without turns).
+const TURN_WAIT: Duration = Duration::from_secs(20);
+
+/// Per-route signing turns, in this process.
+///
+/// `prepare` takes its route's turn before reading the current revision and
+/// keeps it (under its prepare id) until its `complete` has stored the
+/// revision or failed, or until [`TURN_LEASE`] passes. Another signer's
+/// `prepare` waits in line (first come, first served) instead of building on
+/// a revision that is about to be replaced, so a route with n signers
+/// signing at once takes n prepares and n completes, not up to n(n+1)/2.
+/// A signer who prepares again gives up the turn of their earlier prepare.
+#[derive(Default)]
+struct Turns {
+    /// One lock per route with signers in line (pruned when idle).
+    routes: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Turns held by a prepare waiting for its `complete`, by prepare id.
+    held: std::sync::Mutex<HashMap<String, HeldTurn>>,
+}
+
+/// A turn a prepare holds.
+struct HeldTurn {
+    route: String,
+    signer: String,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl Turns {
+    /// Waits (at most [`TURN_WAIT`]) for `route`'s turn for `signer`; `None`
+    /// if it did not come in time.
+    async fn take(&self, route: &str, signer: &str) -> Option<OwnedMutexGuard<()>> {
+        let superseded: Vec<HeldTurn> = {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            let mine: Vec<String> = held
+                .iter()
+                .filter(|(_, h)| h.route == route && h.signer == signer)
+                .map(|(id, _)| id.clone())
+                .collect();
+            mine.iter().filter_map(|id| held.remove(id)).collect()
+        };
+        drop(superseded);
+        let lock = {
+            let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+            routes.retain(|_, lock| Arc::strong_count(lock) > 1);
+            routes.entry(route.to_string()).or_default().clone()
+        };
+        tokio::time::timeout(TURN_WAIT, lock.lock_owned())
+            .await
+            .ok()
+    }
+
+    /// Keeps `turn` for `prepare_id` until [`Turns::release`] or the lease ends.
+    fn hold(
+        self: &Arc<Self>,
+        prepare_id: &str,
+        route: &str,
+        signer: &str,
+        turn: OwnedMutexGuard<()>,
+    ) {
+        let held = HeldTurn {
+            route: route.to_string(),
+            signer: signer.to_string(),
+            _turn: turn,
+        };
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(prepare_id.to_string(), held);
+        let (turns, id) = (Arc::downgrade(self), prepare_id.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep(TURN_LEASE).await;
+            if let Some(turns) = turns.upgrade() {
+                turns.release(&id);
+            }
+        });
+    }
+
+    /// Gives up the turn `prepare_id` holds, if any.
+    fn release(&self, prepare_id: &str) {
+        let turn = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(prepare_id);
+        drop(turn);
+    }
+}
+
+/// Releases a prepare's turn however `complete` ends.
+struct ReleaseTurn<'a> {
+    turns: &'a Turns,
+    prepare_id: String,
+}
+
+impl Drop for ReleaseTurn<'_> {
+    fn drop(&mut self) {
+        self.turns.release(&self.prepare_id);
+    }
 }
 
 fn unexpected(what: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
@@ -136,6 +255,7 @@ impl Signing {
             signer_validator,
             verifier,
             permits: Arc::new(Semaphore::new(cores)),
+            turns: Arc::default(),
         }
     }
 
@@ -898,6 +1018,17 @@ impl Signing {
                 before.name
             )));
         }
+        let signer = signer.clone();
+        drop(conn);
+        // In line behind the signer who prepared last, so this prepare
+        // builds on the revision that one completes.
+        let turn = self.turns.take(id, &signer.signer_id).await;
+        let mut conn = self.conn().await?;
+        let route = db::route(&mut conn, id)
+            .await
+            .map_err(unexpected("leyendo la ruta"))?
+            .ok_or_else(|| route_not_found(id))?;
+        ensure_open(&route)?;
         let base_sha = route.current_sha256.clone();
         let base = db::revision(&mut conn, &base_sha)
             .await
@@ -990,6 +1121,9 @@ impl Signing {
         tx.commit()
             .await
             .map_err(unexpected("confirmando la firma preparada"))?;
+        if let Some(turn) = turn {
+            self.turns.hold(&prepare_id, id, &signer.signer_id, turn);
+        }
         Ok(PrepareResponse {
             prepare_id,
             route_id: id.to_string(),
@@ -1031,6 +1165,11 @@ impl Signing {
                 ))
             })?;
         drop(conn);
+        // Whatever happens now, the next signer in line may go on after it.
+        let _turn = ReleaseTurn {
+            turns: &self.turns,
+            prepare_id: prepare.id.clone(),
+        };
         ensure_open(&route)?;
         let now = now_ms();
         let state = usable_state(&prepare, now)?;
