@@ -70,6 +70,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
     let archive = Archive::new(context.clone());
     archive.warm_up();
     let ingestor = records::Ingestor::new(archive.clone());
+    let on_route_completed = ingestor.handler();
     let public = api::records::Records {
         archive: archive.clone(),
         validator: ingestor.validator(),
@@ -84,7 +85,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
         ..ServiceParts::new(api::router(archive, public))
     };
     parts.handlers = EventHandlers::new()
-        .on(records::ROUTE_COMPLETED, records::OnRouteCompleted)
+        .on(records::ROUTE_COMPLETED, on_route_completed)
         .on(opendata::SESSION_CLOSED, opendata::OnSessionClosed);
     parts
 }

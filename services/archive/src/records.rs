@@ -24,6 +24,7 @@ use rubrica_platform::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 
@@ -142,8 +143,11 @@ pub fn validator_from(settings: &rubrica_platform::Settings) -> Result<Validator
 }
 
 /// Records an ingest job for every `route.completed`, in the inbox
-/// transaction.
-pub struct OnRouteCompleted;
+/// transaction, and wakes the [`Ingestor`] once it is committed.
+pub struct OnRouteCompleted {
+    db: rubrica_platform::Database,
+    wake: Arc<Notify>,
+}
 
 impl EventHandler for OnRouteCompleted {
     fn handle<'a>(&'a self, tx: &'a mut AnyConnection, event: &'a Event) -> HandlerFuture<'a> {
@@ -173,6 +177,11 @@ impl EventHandler for OnRouteCompleted {
             .execute(&mut *tx)
             .await
             .map_err(|e| HandlerError::Failed(anyhow::Error::new(e).context("guardando el trabajo de archivo")))?;
+            rubrica_platform::events::wake_after_commit(
+                self.db.clone(),
+                &event.id,
+                self.wake.clone(),
+            );
             Ok(())
         })
     }
@@ -197,6 +206,8 @@ enum Outcome {
 pub struct Ingestor {
     archive: Archive,
     validator: Arc<Result<Validator, String>>,
+    /// Woken when `route.completed` left a job (see [`OnRouteCompleted`]).
+    wake: Arc<Notify>,
 }
 
 impl Ingestor {
@@ -207,6 +218,15 @@ impl Ingestor {
         Ingestor {
             archive,
             validator: Arc::new(validator),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The event handler that feeds this worker.
+    pub fn handler(&self) -> OnRouteCompleted {
+        OnRouteCompleted {
+            db: self.archive.context().db.clone(),
+            wake: self.wake.clone(),
         }
     }
 
@@ -231,8 +251,12 @@ impl Ingestor {
                     tracing::warn!(error = %format!("{e:#}"), "el archivo no pudo revisar sus trabajos pendientes")
                 }
             }
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             tokio::select! {
                 _ = stop.cancelled() => return,
+                _ = &mut woken => {}
                 _ = tokio::time::sleep(poll) => {}
             }
         }

@@ -3,7 +3,6 @@
 //! with its idempotency key, a Message-ID of its own and an audit entry.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use rubrica_platform::db::now_ms;
 use rubrica_platform::{Caller, ServiceContext};
@@ -127,22 +126,10 @@ impl Mailer {
     /// Should the commit take longer than this waits, the workers' poll
     /// picks the messages up.
     pub fn wake_after_commit(&self, event_id: &str) {
-        let db = self.context.db.clone();
-        let wake = self.wake.clone();
-        let event_id = event_id.to_string();
-        tokio::spawn(async move {
-            for delay in [5, 10, 20, 40, 80, 160, 320] {
-                tokio::time::sleep(Duration::from_millis(delay)).await;
-                let committed: Result<Option<(String,)>, _> =
-                    sqlx::query_as("SELECT event_id FROM inbox_events WHERE event_id = $1")
-                        .bind(&event_id)
-                        .fetch_optional(db.pool())
-                        .await;
-                if matches!(committed, Ok(Some(_))) {
-                    break;
-                }
-            }
-            wake.notify_waiters();
-        });
+        rubrica_platform::events::wake_after_commit(
+            self.context.db.clone(),
+            event_id,
+            self.wake.clone(),
+        );
     }
 }

@@ -622,6 +622,30 @@ impl Relay {
     }
 }
 
+/// Wakes `wake` once the inbox transaction that recorded `event_id` has
+/// committed. A handler runs inside that transaction and the platform
+/// commits after it returns, so a handler that leaves work for a worker
+/// cannot wake it itself: this looks for the committed inbox row a few
+/// times (5 ms … 320 ms) and then wakes the worker. Should the commit take
+/// longer, the worker's own poll picks the work up.
+pub fn wake_after_commit(db: Database, event_id: &str, wake: Arc<Notify>) {
+    let event_id = event_id.to_string();
+    tokio::spawn(async move {
+        for delay in [5, 10, 20, 40, 80, 160, 320] {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            let committed: Result<Option<(String,)>, _> =
+                sqlx::query_as("SELECT event_id FROM inbox_events WHERE event_id = $1")
+                    .bind(&event_id)
+                    .fetch_optional(db.pool())
+                    .await;
+            if matches!(committed, Ok(Some(_))) {
+                break;
+            }
+        }
+        wake.notify_waiters();
+    });
+}
+
 /// Exponential backoff with "equal jitter": half the doubled delay is fixed,
 /// the other half random, so retries of many events spread out but none
 /// comes back almost immediately.
