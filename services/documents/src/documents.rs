@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::db::{self, DocumentRow, NewVersion};
+use crate::engine::Templates;
 use crate::kind::DocumentKind;
 use crate::model::{DocumentView, RenderedVersion, VersionSummary};
 use crate::render::{self, RenderError, RenderedRecord};
@@ -103,14 +104,23 @@ pub struct Documents {
     context: ServiceContext,
     /// Renders at once; the rest wait their turn (each render holds a core).
     permits: Arc<Semaphore>,
+    /// The templates rendered: the compiled-in ones, except in tests that
+    /// break one on purpose.
+    templates: Templates,
 }
 
 impl Documents {
     pub fn new(context: ServiceContext) -> Self {
+        Documents::with_templates(context, Templates::compiled_in())
+    }
+
+    /// The service rendering `templates` instead of the compiled-in ones.
+    pub fn with_templates(context: ServiceContext, templates: Templates) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Documents {
             context,
             permits: Arc::new(Semaphore::new(cores.clamp(1, 8))),
+            templates,
         }
     }
 
@@ -130,9 +140,10 @@ impl Documents {
             ApiError::Unexpected(anyhow::Error::new(e).context("esperando turno para generar"))
         })?;
         let span = tracing::Span::current();
+        let templates = self.templates.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            render::render(kind, &data)
+            render::render_with(&templates, kind, &data)
         })
         .await
         .map_err(|e| {

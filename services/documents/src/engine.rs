@@ -17,7 +17,7 @@
 //! are `typst-assets`' (bundled in the binary) and the templates are
 //! compiled in, so the same data gives the same bytes anywhere.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Array, Bytes, Datetime, Dict, Label, Selector, Smart, Str, Value};
@@ -185,21 +185,53 @@ pub fn to_typst(value: &serde_json::Value) -> Value {
     }
 }
 
-/// Renders `kind` with `inputs` (the template's `sys.inputs`): compile,
-/// read the reserved boxes, export PDF/A-2b. `ident` names the document
-/// stably (its PDF identifier is derived from it). Evicts Typst's caches
-/// before returning, whatever the outcome.
+/// The main Typst file of each kind: the compiled-in templates, or one
+/// replaced (the tests give the service a broken template this way; the
+/// shared `layout.typ` is always the compiled-in one). Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    replaced: Vec<(DocumentKind, Arc<str>)>,
+}
+
+impl Templates {
+    /// The templates of `templates/documents/`, as compiled into the binary.
+    pub fn compiled_in() -> Templates {
+        Templates::default()
+    }
+
+    /// These templates with `kind`'s main file replaced by `source`
+    /// (reported in errors under `kind`'s file name).
+    pub fn replacing(mut self, kind: DocumentKind, source: impl Into<String>) -> Templates {
+        self.replaced.retain(|(k, _)| *k != kind);
+        self.replaced.push((kind, Arc::from(source.into())));
+        self
+    }
+
+    /// The main file of `kind`.
+    pub fn main(&self, kind: DocumentKind) -> &str {
+        self.replaced
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(kind.template(), |(_, source)| &**source)
+    }
+}
+
+/// Renders `kind` from `templates` with `inputs` (the template's
+/// `sys.inputs`): compile, read the reserved boxes, export PDF/A-2b.
+/// `ident` names the document stably (its PDF identifier is derived from
+/// it). Evicts Typst's caches before returning, whatever the outcome.
 pub fn render_pdf(
+    templates: &Templates,
     kind: DocumentKind,
     inputs: Dict,
     ident: &str,
 ) -> Result<Rendered, TemplateError> {
-    let result = render_source(kind, kind.template(), inputs, ident);
+    let result = render_source(kind, templates.main(kind), inputs, ident);
     comemo::evict(0);
     result
 }
 
-/// Renders `main` as the main file of `kind` (tests give a broken one).
+/// Renders `main` as the main file of `kind`.
 fn render_source(
     kind: DocumentKind,
     main: &str,

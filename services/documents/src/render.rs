@@ -8,7 +8,7 @@ use rubrica_pdfsign::{LAYOUT_VERSION, LayoutManifest, PlacedRect, SignerLayout};
 use sha2::{Digest, Sha256};
 use typst::foundations::{Dict, Str, Value};
 
-use crate::engine::{self, ReservedBox, TemplateError};
+use crate::engine::{self, ReservedBox, TemplateError, Templates};
 use crate::kind::{DocumentKind, RecordFacts};
 use crate::schema::FieldError;
 
@@ -60,8 +60,17 @@ fn initials(name: &str) -> String {
         .collect()
 }
 
-/// Renders `kind` from `data`.
+/// Renders `kind` from `data` with the compiled-in templates.
 pub fn render(kind: DocumentKind, data: &serde_json::Value) -> Result<RenderedRecord, RenderError> {
+    render_with(&Templates::compiled_in(), kind, data)
+}
+
+/// Renders `kind` from `data` with `templates`.
+pub fn render_with(
+    templates: &Templates,
+    kind: DocumentKind,
+    data: &serde_json::Value,
+) -> Result<RenderedRecord, RenderError> {
     let facts = kind.read(data).map_err(RenderError::InvalidData)?;
     let signers: Vec<Value> = facts
         .signers
@@ -83,7 +92,7 @@ pub fn render(kind: DocumentKind, data: &serde_json::Value) -> Result<RenderedRe
         Value::Array(signers.into_iter().collect()),
     );
     let ident = format!("rubrica:{}:{}", kind.as_str(), facts.folio);
-    let rendered = engine::render_pdf(kind, inputs, &ident)?;
+    let rendered = engine::render_pdf(templates, kind, inputs, &ident)?;
     let sha256 = hex::encode(Sha256::digest(&rendered.pdf));
     let manifest = manifest(kind, &facts, &rendered, &sha256)?;
     Ok(RenderedRecord {
