@@ -412,7 +412,7 @@ fn handover_is_a_valid_signed_bag(
     }
 
     // An independent BagIt validator, on the unzipped package.
-    let python = std::env::var("RUBRICA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = std::env::var("TEST_BAGIT_PYTHON").unwrap_or_else(|_| "python3".into());
     let has_bagit = Command::new(&python)
         .args(["-c", "import bagit"])
         .stderr(Stdio::null())
@@ -435,7 +435,7 @@ fn handover_is_a_valid_signed_bag(
     } else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI debe instalar el paquete bagit de PyPI (RUBRICA_TEST_PYTHON)"
+            "CI debe instalar el paquete bagit de PyPI (TEST_BAGIT_PYTHON)"
         );
         eprintln!(
             "sin el paquete bagit de Python: solo se validó la bolsa con rubrica_archive::bagit"
