@@ -17,7 +17,7 @@ use rubrica_pdfsign::LayoutManifest;
 use rubrica_platform::error::{Path, Query};
 use rubrica_platform::utoipa_axum::router::OpenApiRouter;
 use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed, Caller, Json, Problem, Role, ServiceName};
+use rubrica_platform::{Access, Caller, Json, Problem, Role, ServiceName};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -45,49 +45,35 @@ const READERS: &[Role] = &[
     Role::Operator,
 ];
 
-const fn row(
-    method: &'static str,
-    path: &'static str,
-    allowed: &'static [Role],
-    action: &'static str,
-) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Roles(allowed),
-        action,
-    }
-}
-
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
-    row("POST", "/documents", DRAFTERS, "generar un documento"),
-    row("GET", "/documents", READERS, "listar documentos"),
-    row(
+    Access::roles("POST", "/documents", DRAFTERS, "generar un documento"),
+    Access::roles("GET", "/documents", READERS, "listar documentos"),
+    Access::roles(
         "GET",
         "/documents/{id}",
         READERS,
         "consultar un documento y sus versiones",
     ),
-    row(
+    Access::roles(
         "POST",
         "/documents/{id}/versions",
         DRAFTERS,
         "generar una nueva versión de un borrador",
     ),
-    row(
+    Access::roles(
         "POST",
         "/documents/{id}/approve",
         Role::MANAGERS,
         "aprobar una versión de un documento",
     ),
-    row(
+    Access::roles(
         "GET",
         "/documents/{id}/pdf",
         READERS,
         "descargar el PDF de un documento",
     ),
-    row(
+    Access::roles(
         "GET",
         "/documents/{id}/layout",
         READERS,

@@ -42,67 +42,53 @@ const READERS: &[Role] = &[
 /// layout names them.
 const SIGNERS: &[Role] = Role::MEMBERS_AND_OUTGOING;
 
-const fn row(
-    method: &'static str,
-    path: &'static str,
-    who: &'static [Role],
-    action: &'static str,
-) -> Access {
-    Access {
-        method,
-        path,
-        allowed: Allowed::Roles(who),
-        action,
-    }
-}
-
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
-    row("POST", "/routes", MANAGERS, "abrir una ruta de firma"),
-    row("GET", "/routes", READERS, "consultar las rutas de firma"),
-    row(
+    Access::roles("POST", "/routes", MANAGERS, "abrir una ruta de firma"),
+    Access::roles("GET", "/routes", READERS, "consultar las rutas de firma"),
+    Access::roles(
         "GET",
         "/routes/{id}",
         READERS,
         "consultar una ruta de firma",
     ),
-    row(
+    Access::roles(
         "GET",
         "/routes/{id}/pdf",
         READERS,
         "descargar la versión actual del acta en firma",
     ),
-    row(
+    Access::roles(
         "GET",
         "/routes/{id}/signed.pdf",
         READERS,
         "descargar el acta firmada",
     ),
-    row(
+    Access::roles(
         "GET",
         "/routes/{id}/verification",
         READERS,
         "consultar la verificación de las firmas de una ruta",
     ),
-    row(
+    Access::roles(
         "POST",
         "/routes/{id}/refuse",
         SIGNERS,
         "rechazar la firma de un acta",
     ),
-    row(
+    Access::roles(
         "POST",
         "/routes/{id}/cancel",
         MANAGERS,
         "cancelar una ruta de firma",
     ),
-    row(
+    Access::roles(
         "POST",
         "/routes/{id}/prepare",
         SIGNERS,
         "preparar su firma de un acta",
     ),
-    row(
+    Access::roles(
         "POST",
         "/routes/{id}/complete",
         SIGNERS,
