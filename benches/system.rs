@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use rubrica::commands::demo::{DemoTarget, demo_settings, install_pki};
+use rubrica::commands::demo::{Api, DemoTarget, demo_settings, fiel_login, install_pki, wait_for};
 use rubrica_fiel::{Credential, RevocationSource, TrustStore, Validator};
 use rubrica_platform::ServiceName;
 use rubrica_platform::launch::Suite;
@@ -298,103 +298,6 @@ fn credential(dir: &Path, key: &str) -> anyhow::Result<Credential> {
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// A client of one service; errors say what was asked.
-#[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    fn new(base: &str) -> Api {
-        Api {
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
-            base: base.trim_end_matches('/').to_string(),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> anyhow::Result<(reqwest::StatusCode, Value)> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self.client.request(method.clone(), &url);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("{method} {url}"))?;
-        let status = response.status();
-        let value = response.json().await.unwrap_or(Value::Null);
-        Ok((status, value))
-    }
-
-    async fn ok(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let (status, value) = self.call(method.clone(), path, token, body).await?;
-        if !status.is_success() {
-            let detail = value["detail"].as_str().unwrap_or("sin detalle");
-            bail!("{method} {}{path} respondió {status}: {detail}", self.base);
-        }
-        Ok(value)
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
-        self.ok(reqwest::Method::POST, path, Some(token), Some(body))
-            .await
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> anyhow::Result<Value> {
-        self.ok(reqwest::Method::GET, path, token, None).await
-    }
-}
-
-/// FIEL login (challenge signed locally) → a session token that may sign.
-async fn fiel_login(api: &Api, credential: &Credential, stl: &str) -> anyhow::Result<String> {
-    let challenge = api
-        .ok(
-            reqwest::Method::POST,
-            "/auth/challenge",
-            None,
-            Some(json!({})),
-        )
-        .await?;
-    let nonce = challenge["nonce"].as_str().context("sin reto")?;
-    let signature = credential
-        .sign_sha256(nonce.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let granted = api
-        .ok(
-            reqwest::Method::POST,
-            "/auth/fiel",
-            None,
-            Some(json!({
-                "nonce": nonce,
-                "certificate": BASE64.encode(credential.certificate().der()),
-                "signature": BASE64.encode(signature),
-                "secretariat_id": stl,
-            })),
-        )
-        .await?;
-    Ok(granted["token"].as_str().context("sin token")?.to_string())
-}
-
 /// The next weekday `days` calendar days after today (central Mexico), ISO.
 fn date_after(days: i64) -> String {
     let today = time::OffsetDateTime::now_utc()
@@ -413,24 +316,6 @@ fn date_after(days: i64) -> String {
         u8::from(date.month()),
         date.day()
     )
-}
-
-/// Polls `probe` until it gives a value or `limit` passes.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = probe().await? {
-            return Ok(value);
-        }
-        if Instant::now() > deadline {
-            bail!("no llegó {what} en {} s", limit.as_secs());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// One whole session, its times added to `measures` (if it has room).

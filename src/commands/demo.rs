@@ -407,13 +407,13 @@ macro_rules! say {
 
 /// A client of one service with a bearer token; errors say what was asked.
 #[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    base: String,
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
 }
 
 impl Api {
-    fn new(base: &str) -> Api {
+    pub fn new(base: &str) -> Api {
         Api {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -423,7 +423,7 @@ impl Api {
         }
     }
 
-    async fn call(
+    pub async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -448,7 +448,7 @@ impl Api {
     }
 
     /// A call that must succeed.
-    async fn ok(
+    pub async fn ok(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -463,12 +463,12 @@ impl Api {
         Ok(value)
     }
 
-    async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
         self.ok(reqwest::Method::POST, path, Some(token), Some(body))
             .await
     }
 
-    async fn get(&self, path: &str, token: Option<&str>) -> anyhow::Result<Value> {
+    pub async fn get(&self, path: &str, token: Option<&str>) -> anyhow::Result<Value> {
         self.ok(reqwest::Method::GET, path, token, None).await
     }
 }
@@ -488,7 +488,7 @@ fn credential(dir: &Path, key: &str) -> anyhow::Result<Credential> {
 }
 
 /// FIEL login (challenge signed locally) → a session token that may sign.
-async fn fiel_login(
+pub async fn fiel_login(
     secretariat: &Api,
     credential: &Credential,
     secretariat_id: &str,
@@ -1116,7 +1116,7 @@ async fn sign_remotely(
 }
 
 /// Polls `probe` until it gives a value or `limit` passes.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> anyhow::Result<T>
+pub async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
