@@ -46,8 +46,7 @@ fn workdir() -> &'static Path {
         let dir =
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-pdf-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/make-test-pki.sh");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make-test-pki.sh");
         let mut cmd = Command::new("bash");
         cmd.arg(&script).arg(&dir);
         for (f, n, r, c) in MEMBERS {

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestData, spawn_with};
 
-/// The shared hand-out folder beside the repository.
+/// The repository's test fixtures (SAT test credentials, the test-PKI script).
 pub(crate) fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// A test PKI (CA + FIEL-like maria, juan, ana, a CSD-like and an expired
-/// certificate), made once per test run by the hand-out's script.
+/// certificate), made once per test run by `tests/fixtures/make-test-pki.sh`.
 pub(crate) fn test_pki() -> &'static Path {
     static PKI: OnceLock<PathBuf> = OnceLock::new();
     PKI.get_or_init(|| {

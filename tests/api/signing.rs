@@ -20,9 +20,9 @@ use sqlx::Row;
 
 use crate::helpers::{TestApp, TestData, spawn_with};
 
-/// The hand-out folder beside the repository.
+/// The repository's test fixtures (SAT test credentials, the test-PKI script).
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// Nine members of a Jalisco STL: (member id, name, RFC, CURP, seat, role).

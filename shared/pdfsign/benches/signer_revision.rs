@@ -171,7 +171,7 @@ fn main() {
 
 fn make_pki(dir: &Path) {
     let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/make-test-pki.sh");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/make-test-pki.sh");
     let mut cmd = Command::new("bash");
     cmd.arg(script).arg(dir);
     for (f, n, r, c) in MEMBERS {

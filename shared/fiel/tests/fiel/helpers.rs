@@ -10,13 +10,13 @@ use rubrica_fiel::{Certificate, Credential};
 /// The SAT test credentials' password (also in each folder's password.txt).
 pub const PASSWORD: &str = "12345678a";
 
-/// `shared/fixtures` beside the repository (the crate is `main/shared/fiel`).
+/// The repository's `tests/fixtures` (the crate is `shared/fiel`).
 pub fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     assert!(
         dir.join("sat-test-certs").is_dir(),
-        "SAT test fixtures not found at {}: these tests need the shared fixtures folder \
-         (shared/fixtures/sat-test-certs and make-test-pki.sh beside the repository; CI has it)",
+        "SAT test fixtures not found at {}: these tests need the fixtures folder \
+         (tests/fixtures/sat-test-certs and tests/fixtures/make-test-pki.sh in the repository)",
         dir.display()
     );
     dir

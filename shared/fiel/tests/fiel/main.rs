@@ -1,6 +1,6 @@
 //! Integration tests of rubrica-fiel on SAT's public test credentials
-//! (`shared/fixtures/sat-test-certs`) and on a test PKI made with openssl
-//! (`shared/fixtures/make-test-pki.sh`).
+//! (`tests/fixtures/sat-test-certs`) and on a test PKI made with openssl
+//! (`tests/fixtures/make-test-pki.sh`).
 
 mod helpers;
 mod robustness;

@@ -91,12 +91,12 @@ pub const MEMBERS: [(&str, &str, &str, &str, &str, &str); 9] = [
     ),
 ];
 
-/// `shared/fixtures` beside the repository (the crate is `main/shared/pdfsign`).
+/// The repository's `tests/fixtures` (the crate is `shared/pdfsign`).
 pub fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     assert!(
         dir.join("make-test-pki.sh").is_file(),
-        "fixtures not found at {}: these tests need the shared fixtures folder beside the repository",
+        "fixtures not found at {}: these tests need the repository's tests/fixtures folder",
         dir.display()
     );
     dir
