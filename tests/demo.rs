@@ -22,8 +22,8 @@ use rubrica_platform::ServiceName;
 use rubrica_platform::testing::{FreshDatabase, TestBackend};
 use serde_json::Value;
 
-const INTERNAL_TOKEN: &str = "token-interno-de-prueba-e2e";
-const OPERATOR_TOKEN: &str = "operador-de-prueba-e2e";
+const INTERNAL_TOKEN: &str = "token-interno-de-prueba-e2e-0123456789abcdef";
+const OPERATOR_TOKEN: &str = "operador-de-prueba-e2e-0123456789abcdef";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

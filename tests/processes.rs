@@ -120,11 +120,11 @@ fn split_services_in_separate_processes_deliver_events_to_each_other() {
     let data = tempfile::tempdir().unwrap();
     let token = (
         "RUBRICA_INTERNAL_TOKEN",
-        "token-de-prueba-entre-procesos".to_string(),
+        "token-de-prueba-entre-procesos-0123456789abcdef".to_string(),
     );
     let operator = (
         "RUBRICA_AUTH__OPERATOR_TOKEN",
-        "operador-de-prueba".to_string(),
+        "operador-de-prueba-0123456789abcdef".to_string(),
     );
 
     let mail = Server::start(

@@ -335,12 +335,12 @@ struct Documents {
     files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     hits: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
+    handle: actix_web::dev::ServerHandle,
 }
 
 impl Documents {
     async fn start(token: String) -> Documents {
-        use axum::extract::{Path as UrlPath, State};
-        use axum::http::{HeaderMap, StatusCode};
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
         type Shared = (
             Arc<Mutex<HashMap<String, Vec<u8>>>>,
@@ -348,44 +348,51 @@ impl Documents {
             String,
         );
         async fn serve(
-            State((files, hits, token)): State<Shared>,
-            UrlPath(name): UrlPath<String>,
-            headers: HeaderMap,
-        ) -> Result<Vec<u8>, StatusCode> {
-            let presented = headers
+            shared: web::Data<Shared>,
+            name: web::Path<String>,
+            request: HttpRequest,
+        ) -> HttpResponse {
+            let (files, hits, token) = shared.get_ref();
+            let presented = request
+                .headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             if presented != format!("Bearer {token}") {
-                return Err(StatusCode::UNAUTHORIZED);
+                return HttpResponse::Unauthorized().finish();
             }
             hits.fetch_add(1, Ordering::SeqCst);
-            files
-                .lock()
-                .unwrap()
-                .get(&name)
-                .cloned()
-                .ok_or(StatusCode::NOT_FOUND)
+            match files.lock().unwrap().get(name.as_str()).cloned() {
+                Some(bytes) => HttpResponse::Ok().body(bytes),
+                None => HttpResponse::NotFound().finish(),
+            }
         }
 
         let files = Arc::new(Mutex::new(HashMap::new()));
         let hits = Arc::new(AtomicUsize::new(0));
-        let router = axum::Router::new()
-            .route(
-                "/signing/internal/documents/{name}",
-                axum::routing::get(serve),
-            )
-            .with_state((files.clone(), hits.clone(), token));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shared = web::Data::new((files.clone(), hits.clone(), token));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/signing", listener.local_addr().unwrap());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/signing/internal/documents/{name}", web::get().to(serve))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            let _ = server.await;
         });
         Documents {
             url,
             files,
             hits,
             task,
+            handle,
         }
     }
 
@@ -416,6 +423,8 @@ impl Documents {
 
 impl Drop for Documents {
     fn drop(&mut self) {
+        // Stops the workers (without waiting for requests) and the task.
+        drop(self.handle.stop(false));
         self.task.abort();
     }
 }

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path as AxumPath, State};
-use axum::http::StatusCode;
+use reqwest::StatusCode;
 use rubrica_fiel::Credential;
 use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, make_signable, sign};
 use rubrica_platform::testing::TestBackend;
@@ -24,31 +23,35 @@ type Served = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 /// A stand-in for the signing service's final-PDF download, on port 0.
 async fn signing_stand_in() -> (String, Served) {
-    async fn pdf(
-        State(served): State<Served>,
-        AxumPath(id): AxumPath<String>,
-    ) -> Result<Vec<u8>, StatusCode> {
-        served
-            .lock()
-            .unwrap()
-            .get(&id)
-            .cloned()
-            .ok_or(StatusCode::NOT_FOUND)
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    async fn pdf(served: web::Data<Served>, id: web::Path<String>) -> HttpResponse {
+        match served.lock().unwrap().get(id.as_str()).cloned() {
+            Some(bytes) => HttpResponse::Ok().body(bytes),
+            None => HttpResponse::NotFound().finish(),
+        }
     }
     let served: Served = Arc::default();
-    let app = axum::Router::new()
-        .route("/signing/routes/{id}/final.pdf", axum::routing::get(pdf))
-        .with_state(served.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let data = web::Data::new(served.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/signing/routes/{id}/final.pdf", web::get().to(pdf))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
     (format!("http://{address}/signing"), served)
 }
 
 async fn spawn(data: &TestData, signing_url: &str) -> TestApp {
     let mut settings = data.settings(data.dir.path());
     settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.operator_token = Some("operador-de-prueba".into());
+    settings.auth.operator_token = Some("operador-de-prueba-0123456789abcdef".into());
     settings.services.signing.url = Some(signing_url.to_string());
     settings.relay.poll_interval_ms = 100;
     spawn_with(
@@ -162,7 +165,12 @@ async fn settled(app: &TestApp, route: &str) -> Value {
         {
             return found.clone();
         }
-        let (_, refusals) = get_json(app, "/refusals", Some("operador-de-prueba")).await;
+        let (_, refusals) = get_json(
+            app,
+            "/refusals",
+            Some("operador-de-prueba-0123456789abcdef"),
+        )
+        .await;
         if let Some(found) = refusals
             .as_array()
             .unwrap()

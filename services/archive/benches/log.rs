@@ -39,6 +39,7 @@ async fn context(settings: &Arc<Settings>) -> ServiceContext {
         ),
         settings: settings.clone(),
         http: reqwest::Client::new(),
+        compute: Default::default(),
         background: Default::default(),
     }
 }

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use rubrica_platform::db::now_ms;
+use rubrica_platform::http::Bytes;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceContext, ServiceName};
 use rubrica_translog::{Hash, verify_inclusion};
 use serde_json::json;

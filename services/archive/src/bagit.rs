@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
+use rubrica_platform::http::Bytes;
 
 use crate::digest::Sha256;
 

@@ -19,9 +19,9 @@
 //! applies its own access rules to that person and audits them by name; the
 //! archive never acts with more authority than the person asking.
 
-use axum::body::Bytes;
-use axum::http::HeaderValue;
+use rubrica_platform::actix_web::http::header::HeaderValue;
 use rubrica_platform::db::now_ms;
+use rubrica_platform::http::Bytes;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -12,9 +12,9 @@
 //! representatives acting in a public session, so their names are
 //! published; no RFC, CURP or e-mail is ever exported.
 
-use axum::body::{Body, Bytes};
-use futures_util::stream;
+use futures_util::{Stream, stream};
 use rubrica_platform::db::now_ms;
+use rubrica_platform::http::Bytes;
 use rubrica_platform::{Database, Event, EventHandler, HandlerError, HandlerFuture};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -465,8 +465,14 @@ pub enum Format {
 }
 
 /// A streaming body of `resource` in `format`: pages of [`PAGE`] rows in
-/// keyset order, so memory stays flat.
-pub fn export(db: Database, resource: &'static Resource, format: Format, base_url: String) -> Body {
+/// keyset order, so memory stays flat (serve it with
+/// `HttpResponse::Ok().streaming(..)`).
+pub fn export(
+    db: Database,
+    resource: &'static Resource,
+    format: Format,
+    base_url: String,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
     struct State {
         db: Database,
         after: Option<Vec<Value>>,
@@ -481,7 +487,7 @@ pub fn export(db: Database, resource: &'static Resource, format: Format, base_ur
         done: false,
         first_row: true,
     };
-    let body = stream::unfold(state, move |mut state| {
+    stream::unfold(state, move |mut state| {
         let base_url = base_url.clone();
         async move {
             if state.done {
@@ -505,6 +511,7 @@ pub fn export(db: Database, resource: &'static Resource, format: Format, base_ur
                     // Headers are gone: end the body early; the client sees a
                     // truncated file (and the log says why).
                     tracing::error!(error = %e, resource = resource.name, "falló la exportación de datos abiertos");
+                    state.done = true;
                     return Some((
                         Err(std::io::Error::other("exportación interrumpida")),
                         state,
@@ -550,8 +557,7 @@ pub fn export(db: Database, resource: &'static Resource, format: Format, base_ur
             }
             Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), state))
         }
-    });
-    Body::from_stream(body)
+    })
 }
 
 /// A value as a CSV cell or JSON `url`.

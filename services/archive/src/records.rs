@@ -13,11 +13,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use rubrica_fiel::{RevocationSource, TrustStore, Validator, Verdict};
 use rubrica_pdfsign::VerificationReport;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::events::backoff;
+use rubrica_platform::http::Bytes;
 use rubrica_platform::{
     Caller, Event, EventHandler, HandlerError, HandlerFuture, ServiceContext, ServiceName,
 };
@@ -441,8 +441,11 @@ impl Ingestor {
             Err(reason) => return Outcome::Retry(reason.clone()),
         };
         let pdf = bytes.clone();
-        let verified =
-            tokio::task::spawn_blocking(move || rubrica_pdfsign::verify(&pdf, &validator)).await;
+        let verified = self
+            .ctx()
+            .compute
+            .run(move || rubrica_pdfsign::verify(&pdf, &validator))
+            .await;
         let report = match verified {
             Ok(Ok(report)) => report,
             Ok(Err(e)) => {

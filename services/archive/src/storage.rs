@@ -12,13 +12,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use rubrica_platform::Settings;
+use rubrica_platform::http::Bytes;
 
 use crate::digest::Sha256;
 

@@ -10,14 +10,11 @@
 //!   called with the internal token ([`crate::internal_auth`]), or
 //!   `GET /internal/documents/{id}/pdf` and `…/layout`.
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use rubrica_pdfsign::LayoutManifest;
-use rubrica_platform::error::{Path, Query};
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Caller, Json, Problem, Role, ServiceName};
+use rubrica_platform::http::{
+    Caching, Disposition, Path, Query, Request, Response, State, StatusCode, download,
+};
+use rubrica_platform::{Access, ApiRouter, Caller, Json, Problem, Role, ServiceName, routes};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -85,21 +82,21 @@ pub const ACCESS: &[Access] = &[
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// The public routes.
-pub fn router(documents: Documents) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn router(documents: Documents) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(show))
         .routes(routes!(new_version))
         .routes(routes!(approve))
         .routes(routes!(pdf))
         .routes(routes!(layout))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .body_limit(MAX_BODY)
         .with_state(documents)
 }
 
 /// The service-to-service routes, behind the internal token.
-pub fn internal_router(documents: Documents) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn internal_router(documents: Documents) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(internal_pdf))
         .routes(routes!(internal_layout))
         .with_state(documents)
@@ -131,11 +128,11 @@ pub async fn create(
     State(documents): State<Documents>,
     caller: Caller,
     Json(request): Json<RenderRequest>,
-) -> Result<(StatusCode, Json<RenderedVersion>), DocumentsError> {
+) -> Result<(Json<RenderedVersion>, StatusCode), DocumentsError> {
     let created = documents
         .create(&caller, request.kind, request.data)
         .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((Json(created), StatusCode::CREATED))
 }
 
 /// Lists records.
@@ -202,9 +199,9 @@ pub async fn new_version(
     caller: Caller,
     Path(path): Path<DocumentPath>,
     Json(draft): Json<NewDraft>,
-) -> Result<(StatusCode, Json<RenderedVersion>), DocumentsError> {
+) -> Result<(Json<RenderedVersion>, StatusCode), DocumentsError> {
     let created = documents.new_version(&caller, &path.id, draft.data).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((Json(created), StatusCode::CREATED))
 }
 
 /// Approves a version.
@@ -235,34 +232,15 @@ pub async fn approve(
     ))
 }
 
-fn pdf_response(pdf: Vec<u8>, sha256: &str, folio: &str) -> Response {
-    let mut response = pdf.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-        headers.insert(header::ETAG, etag);
-    }
-    let safe: String = folio
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{safe}.pdf\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
+fn pdf_response(request: &Request, pdf: Vec<u8>, sha256: &str, folio: &str) -> Response {
+    download(
+        request,
+        pdf,
+        "application/pdf",
+        Disposition::Inline(&format!("{folio}.pdf")),
+        Some(sha256),
+        Caching::NoStore,
+    )
 }
 
 /// The PDF of a record.
@@ -279,6 +257,7 @@ fn pdf_response(pdf: Vec<u8>, sha256: &str, folio: &str) -> Response {
     )
 )]
 pub async fn pdf(
+    request: Request,
     State(documents): State<Documents>,
     caller: Caller,
     Path(path): Path<DocumentPath>,
@@ -289,7 +268,7 @@ pub async fn pdf(
     let (pdf, sha256, folio) = documents
         .pdf(&caller, &path.id, query.version, approved_only)
         .await?;
-    Ok(pdf_response(pdf, &sha256, &folio))
+    Ok(pdf_response(&request, pdf, &sha256, &folio))
 }
 
 /// The layout manifest of a record.
@@ -310,9 +289,9 @@ pub async fn layout(
     caller: Caller,
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
-) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
+) -> Result<Json<LayoutManifest>, DocumentsError> {
     let approved_only = caller.actor_id == INTERNAL_ACTOR;
-    Ok(axum::Json(
+    Ok(Json(
         documents
             .layout(&caller, &path.id, query.version, approved_only)
             .await?,
@@ -334,6 +313,7 @@ pub async fn layout(
     )
 )]
 pub async fn internal_pdf(
+    request: Request,
     State(documents): State<Documents>,
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
@@ -342,7 +322,7 @@ pub async fn internal_pdf(
     let (pdf, sha256, folio) = documents
         .pdf(&caller, &path.id, query.version, true)
         .await?;
-    Ok(pdf_response(pdf, &sha256, &folio))
+    Ok(pdf_response(&request, pdf, &sha256, &folio))
 }
 
 /// The approved version's layout manifest, for the signing service.
@@ -363,9 +343,9 @@ pub async fn internal_layout(
     State(documents): State<Documents>,
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
-) -> Result<axum::Json<LayoutManifest>, DocumentsError> {
+) -> Result<Json<LayoutManifest>, DocumentsError> {
     let caller = Caller::service(ServiceName::Signing);
-    Ok(axum::Json(
+    Ok(Json(
         documents
             .layout(&caller, &path.id, query.version, true)
             .await?,

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use rubrica_pdfsign::LayoutManifest;
 use rubrica_platform::db::now_ms;
@@ -72,22 +70,24 @@ pub fn invalid_data_problem(errors: &[FieldError]) -> serde_json::Value {
     value
 }
 
-impl IntoResponse for DocumentsError {
-    fn into_response(self) -> Response {
+impl rubrica_platform::actix_web::ResponseError for DocumentsError {
+    fn status_code(&self) -> rubrica_platform::http::StatusCode {
+        match self {
+            DocumentsError::InvalidData(_) => {
+                rubrica_platform::http::StatusCode::UNPROCESSABLE_ENTITY
+            }
+            DocumentsError::Api(e) => e.status(),
+        }
+    }
+
+    fn error_response(&self) -> rubrica_platform::http::Response {
         match self {
             DocumentsError::InvalidData(errors) => {
-                let mut response = (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    axum::Json(invalid_data_problem(&errors)),
-                )
-                    .into_response();
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    header::HeaderValue::from_static(rubrica_platform::error::PROBLEM_JSON),
-                );
-                response
+                rubrica_platform::http::Response::UnprocessableEntity()
+                    .content_type(rubrica_platform::error::PROBLEM_JSON)
+                    .body(invalid_data_problem(errors).to_string())
             }
-            DocumentsError::Api(e) => e.into_response(),
+            DocumentsError::Api(e) => e.to_response(),
         }
     }
 }

@@ -142,30 +142,38 @@ async fn internal_sink() -> u16 {
 
 /// Serves the PDF as the signing service would.
 async fn document_server(pdf: Vec<u8>, token: String) -> String {
-    use axum::http::{HeaderMap, StatusCode};
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/signing", listener.local_addr().unwrap());
-    let router = axum::Router::new().route(
-        "/signing/internal/documents/acta.pdf",
-        axum::routing::get(move |headers: HeaderMap| {
-            let pdf = pdf.clone();
-            let token = token.clone();
-            async move {
-                let ok = headers
-                    .get("authorization")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v == format!("Bearer {token}"));
-                if ok {
-                    Ok(pdf)
-                } else {
-                    Err(StatusCode::UNAUTHORIZED)
+    let server = HttpServer::new(move || {
+        let pdf = pdf.clone();
+        let token = token.clone();
+        App::new().route(
+            "/signing/internal/documents/acta.pdf",
+            web::get().to(move |request: HttpRequest| {
+                let pdf = pdf.clone();
+                let expected = format!("Bearer {token}");
+                async move {
+                    let ok = request
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v == expected);
+                    if ok {
+                        HttpResponse::Ok().body(pdf)
+                    } else {
+                        HttpResponse::Unauthorized().finish()
+                    }
                 }
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
     url
 }
 

@@ -10,13 +10,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::http::State;
 use rubrica_platform::{Access, ApiError, ApiResult, Caller, Json, Problem, Role};
+use rubrica_platform::{ApiRouter, routes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -67,8 +65,8 @@ pub const ACCESS: &[Access] = &[
 ];
 
 /// The API, over the service's shared state.
-pub fn router(mailer: Arc<Mailer>, transport: String) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn router(mailer: Arc<Mailer>, transport: String) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(list_messages))
         .routes(routes!(get_message))
         .routes(routes!(retry_message))
@@ -446,10 +444,7 @@ pub struct MailStatus {
         (status = 403, description = "Sin permiso", body = Problem),
     )
 )]
-async fn status(
-    State(api): State<Api>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<MailStatus>)> {
+async fn status(State(api): State<Api>, caller: Caller) -> ApiResult<Json<MailStatus>> {
     let secretariat_id = scope(&caller)?;
     let mut counts: BTreeMap<String, i64> = [Status::Queued, Status::Sent, Status::Failed]
         .into_iter()
@@ -461,13 +456,10 @@ async fn status(
     {
         counts.insert(status, n);
     }
-    Ok((
-        StatusCode::OK,
-        Json(MailStatus {
-            transport: api.transport.to_string(),
-            counts,
-        }),
-    ))
+    Ok(Json(MailStatus {
+        transport: api.transport.to_string(),
+        counts,
+    }))
 }
 
 /// "no tiene…" → "No tiene…".

@@ -9,13 +9,12 @@
 //! verify a PDF they hold (`POST /verify`). Other services fetch final PDFs
 //! under `/internal`, with the internal token.
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use rubrica_platform::error::{Path, Query};
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
+use rubrica_platform::http::{
+    Caching, Disposition, Request, Response, State, StatusCode, download,
+};
 use rubrica_platform::{Access, Allowed, ApiResult, Caller, Json, Problem, Role};
+use rubrica_platform::{ApiRouter, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -116,13 +115,13 @@ fn upload_limit(signing: &Signing) -> usize {
 }
 
 /// The public API.
-pub fn router(signing: Signing) -> OpenApiRouter {
+pub fn router(signing: Signing) -> ApiRouter {
     let limit = upload_limit(&signing);
-    let uploads = OpenApiRouter::new()
+    let uploads = ApiRouter::new()
         .routes(routes!(open_route, list_routes))
         .routes(routes!(verify_pdf))
-        .layer(DefaultBodyLimit::max(limit));
-    OpenApiRouter::new()
+        .body_limit(limit);
+    ApiRouter::new()
         .merge(uploads)
         .routes(routes!(get_route))
         .routes(routes!(current_pdf))
@@ -136,8 +135,8 @@ pub fn router(signing: Signing) -> OpenApiRouter {
 }
 
 /// Service-to-service routes, behind the internal token.
-pub fn internal_router(signing: Signing) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn internal_router(signing: Signing) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(internal_signed_pdf))
         .with_state(signing)
 }
@@ -163,25 +162,15 @@ pub struct ListQuery {
 #[schema(value_type = Object)]
 pub struct Report(pub rubrica_pdfsign::VerificationReport);
 
-fn pdf_response(sha256: &str, bytes: Vec<u8>, filename: &str) -> Response {
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-        headers.insert(header::ETAG, etag);
-    }
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
+fn pdf_response(request: &Request, sha256: &str, bytes: Vec<u8>, filename: &str) -> Response {
+    download(
+        request,
+        bytes,
+        "application/pdf",
+        Disposition::Attachment(filename),
+        Some(sha256),
+        Caching::NoStore,
+    )
 }
 
 /// Opens a signing route.
@@ -205,9 +194,9 @@ async fn open_route(
     State(signing): State<Signing>,
     caller: Caller,
     Json(request): Json<OpenRoute>,
-) -> ApiResult<(StatusCode, Json<RouteView>)> {
+) -> ApiResult<(Json<RouteView>, StatusCode)> {
     let route = signing.open(&caller, request).await?;
-    Ok((StatusCode::CREATED, Json(route)))
+    Ok((Json(route), StatusCode::CREATED))
 }
 
 /// Lists routes.
@@ -264,12 +253,14 @@ async fn get_route(
     )
 )]
 async fn current_pdf(
+    request: Request,
     State(signing): State<Signing>,
     caller: Caller,
     Path(path): Path<RoutePath>,
 ) -> ApiResult<Response> {
     let (sha, bytes) = signing.pdf(&caller, &path.id, false).await?;
     Ok(pdf_response(
+        &request,
         &sha,
         bytes,
         &format!("ruta-{}-{}.pdf", path.id, &sha[..12]),
@@ -290,12 +281,14 @@ async fn current_pdf(
     )
 )]
 async fn signed_pdf(
+    request: Request,
     State(signing): State<Signing>,
     caller: Caller,
     Path(path): Path<RoutePath>,
 ) -> ApiResult<Response> {
     let (sha, bytes) = signing.pdf(&caller, &path.id, true).await?;
     Ok(pdf_response(
+        &request,
         &sha,
         bytes,
         &format!("acta-firmada-{}.pdf", &sha[..12]),
@@ -316,11 +309,13 @@ async fn signed_pdf(
     )
 )]
 async fn internal_signed_pdf(
+    request: Request,
     State(signing): State<Signing>,
     Path(path): Path<RoutePath>,
 ) -> ApiResult<Response> {
     let (sha, bytes) = signing.final_pdf_internal(&path.id).await?;
     Ok(pdf_response(
+        &request,
         &sha,
         bytes,
         &format!("acta-firmada-{}.pdf", &sha[..12]),

@@ -33,7 +33,7 @@ use rubrica_platform::db::now_ms;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceContext, ServiceName};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::db::{self, NewHistory, PrepareRow, RouteRow, SignerRow};
 use crate::model::*;
@@ -60,7 +60,7 @@ pub struct Signing {
     /// built; reports then answer 503.
     verifier: Option<Arc<Validator>>,
     /// Bounds the CPU-heavy work (PDF parsing, hashing, verification).
-    permits: Arc<Semaphore>,
+
     /// Each route's signing turn: who prepared last and has not completed.
     turns: Arc<Turns>,
 }
@@ -249,12 +249,10 @@ impl Signing {
                 .map(Arc::new)
                 .ok(),
         };
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Signing {
             context,
             signer_validator,
             verifier,
-            permits: Arc::new(Semaphore::new(cores)),
             turns: Arc::default(),
         }
     }
@@ -264,21 +262,13 @@ impl Signing {
         &self.context
     }
 
-    /// Runs CPU-heavy work off the async threads, bounded, in the request's span.
+    /// Runs CPU-heavy work off the async threads, in the process's bounded
+    /// pool (503 when its queue is full), in the request's span.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> ApiResult<T> {
-        let _permit = self.permits.clone().acquire_owned().await.map_err(|e| {
-            ApiError::Unexpected(anyhow::Error::new(e).context("esperando turno de cómputo"))
-        })?;
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            work()
-        })
-        .await
-        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("tarea de cómputo")))
+        self.context.compute.run(work).await
     }
 
     async fn conn(&self) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Any>> {

@@ -4,32 +4,31 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::web;
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, Server};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::auth::{Access, AuthState, RemoteAuthenticator};
 use crate::config::Settings;
 use crate::db::{Database, DbError};
-use crate::error::{self, ApiError};
+use crate::error::ApiError;
 use crate::events::{self, Inbox, Outbox, Relay, Subscriptions};
 use crate::health::{self, HealthState};
+use crate::http::{ApiRouter, ApiRoutes, Bytes};
+use crate::routes;
 use crate::service::{BackgroundTask, ServiceContext, ServiceName, ServiceSpec};
 
-/// A service ready to be mounted: its router (paths relative to its prefix),
+/// A service ready to be mounted: its routes (paths relative to its prefix),
 /// its OpenAPI document, its relay, its background tasks and its context.
 pub struct BuiltService {
     pub name: ServiceName,
     pub context: ServiceContext,
-    pub router: Router,
+    pub router: ServiceRoutes,
     pub openapi: OpenApi,
     pub relay: Relay,
     /// Registered by the service's builder, run while it is served.
@@ -43,6 +42,7 @@ pub async fn build_service(
     settings: Arc<Settings>,
     subscriptions: Arc<Subscriptions>,
     http: reqwest::Client,
+    compute: crate::compute::ComputePool,
 ) -> Result<BuiltService, BuildError> {
     let db = Database::open(spec.name, &settings, spec.migrator).await?;
     let wake = Arc::new(Notify::new());
@@ -53,6 +53,7 @@ pub async fn build_service(
         outbox: outbox.clone(),
         settings: settings.clone(),
         http: http.clone(),
+        compute,
         background: Default::default(),
     };
     let parts = (spec.build)(&context);
@@ -63,12 +64,12 @@ pub async fn build_service(
     // row an operation: otherwise the service does not start.
     let table = spec.access_table();
     let guarded = parts.router.merge(
-        OpenApiRouter::new()
+        ApiRouter::new()
             .routes(routes!(crate::audit::list_route))
             .routes(routes!(crate::audit::verify_route))
             .with_state(db.clone()),
     );
-    check_access_table(spec.name, guarded.get_openapi(), &table)?;
+    check_access_table(spec.name, guarded.openapi(), &table)?;
     let authenticator = parts.authenticator.clone().unwrap_or_else(|| {
         Arc::new(RemoteAuthenticator::new(
             http.clone(),
@@ -76,20 +77,40 @@ pub async fn build_service(
             settings.internal_token.clone(),
         ))
     });
-    let guarded = guarded.route_layer(middleware::from_fn_with_state(
-        AuthState {
-            service: spec.name,
-            table: Arc::new(table.clone()),
-            authenticator,
-        },
-        crate::auth::authorize,
-    ));
+    let auth = AuthState {
+        service: spec.name,
+        authenticator,
+        public_body_limit: settings.http.public_body_limit_bytes,
+    };
+    let rows = table.clone();
+    let guarded = guarded.map_routes(move |method, path, route| {
+        // The start-up check above guarantees one row per operation.
+        let rule = rows
+            .iter()
+            .find(|a| a.method == method.as_str() && a.path == path)
+            .copied();
+        let auth = auth.clone();
+        route.wrap(from_fn(move |request, next| {
+            let auth = auth.clone();
+            async move {
+                match rule {
+                    Some(rule) => crate::auth::authorize(auth, rule, request, next).await,
+                    None => Ok(request.into_response(
+                        ApiError::Forbidden(
+                            "Esta operación no tiene regla de acceso y se rechaza por seguridad. Informe al administrador.".into(),
+                        )
+                        .to_response(),
+                    )),
+                }
+            }
+        }))
+    });
 
     let token = InternalToken(settings.internal_token.clone().map(Arc::from));
     let internal = parts
         .internal
         .merge(
-            OpenApiRouter::new()
+            ApiRouter::new()
                 .routes(routes!(events::receive))
                 .routes(routes!(events::deliveries))
                 .with_state(Inbox {
@@ -98,11 +119,13 @@ pub async fn build_service(
                     handlers: parts.handlers,
                 }),
         )
-        .layer(middleware::from_fn_with_state(
-            token,
-            require_internal_token,
-        ));
-    let health = OpenApiRouter::new()
+        .map_routes(move |_, _, route| {
+            let token = token.clone();
+            route.wrap(from_fn(move |request, next| {
+                require_internal_token(token.clone(), request, next)
+            }))
+        });
+    let health = ApiRouter::new()
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
         .with_state(HealthState {
@@ -110,11 +133,12 @@ pub async fn build_service(
             db: db.clone(),
         });
 
-    let (router, mut openapi) = OpenApiRouter::with_openapi(base_document(spec))
+    let (routes, mut openapi) = ApiRouter::with_openapi(base_document(spec))
         .merge(guarded)
         .merge(internal)
         .merge(health)
         .split_for_parts();
+    document_errors(&mut openapi);
     openapi
         .components
         .get_or_insert_with(Default::default)
@@ -144,18 +168,13 @@ pub async fn build_service(
             ),
         );
 
-    let document = openapi.clone();
-    let router = router
-        .route(
-            "/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move { axum::Json(document) }
-            }),
-        )
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(settings.http.body_limit_bytes));
+    let router = ServiceRoutes {
+        routes,
+        document: Bytes::from(
+            serde_json::to_vec(&openapi).map_err(|e| BuildError::Document(e.to_string()))?,
+        ),
+        body_limit: settings.http.body_limit_bytes,
+    };
 
     let relay = Relay {
         service: spec.name,
@@ -173,6 +192,97 @@ pub async fn build_service(
         background,
         access: table,
     })
+}
+
+/// Documents every error an operation can answer, as the platform answers
+/// it: `application/problem+json` with the [`Problem`](crate::error::Problem)
+/// schema. Adds the statuses the platform itself produces — malformed
+/// parameters or bodies (400, 413, 415, 422), missing or refused credentials
+/// (401, 403, and 503 when the secretariat cannot be asked), unknown ids
+/// (404) and 500 — to those the handler documents.
+fn document_errors(openapi: &mut OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let internal = path.starts_with("/internal");
+        let health = path.starts_with("/health");
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ] {
+            let Some(operation) = operation else { continue };
+            let has_body = operation.request_body.is_some();
+            let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut added: Vec<(&str, &str)> = Vec::new();
+            if has_params || has_body {
+                added.push(("400", "Parámetros o cuerpo mal formados"));
+            }
+            if path.contains('{') {
+                added.push(("404", "No existe"));
+            }
+            if has_body {
+                added.push(("413", "El cuerpo excede el tamaño permitido para esta ruta"));
+                added.push(("415", "El cuerpo no es del tipo que esta ruta recibe"));
+                added.push((
+                    "422",
+                    "El cuerpo no tiene la forma esperada o rompe una regla",
+                ));
+            }
+            if internal {
+                added.push(("401", "Falta el token interno o no es válido"));
+            } else if !health {
+                // Public operations too: an invalid token is refused (401),
+                // a token scoped to another service too (403).
+                added.push((
+                    "401",
+                    "Falta iniciar sesión, o la sesión venció o fue revocada",
+                ));
+                added.push(("403", "Su rol o su token no permiten esta operación"));
+                added.push((
+                    "503",
+                    "No se pudo verificar la sesión (el secretariado no responde); intente más tarde",
+                ));
+            }
+            added.push((
+                "500",
+                "Error interno (registrado con el identificador de la solicitud)",
+            ));
+            let responses = &mut operation.responses.responses;
+            for (status, description) in added {
+                responses.entry(status.to_string()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content(crate::error::PROBLEM_JSON, problem())
+                            .build(),
+                    )
+                });
+            }
+            for (status, response) in responses.iter_mut() {
+                let is_error = status.starts_with('4') || status.starts_with('5');
+                if let (true, RefOr::T(response)) = (is_error, response) {
+                    let content = response
+                        .content
+                        .shift_remove("application/json")
+                        .unwrap_or_else(|| RefOr::T(problem()));
+                    response
+                        .content
+                        .retain(|media, _| media == crate::error::PROBLEM_JSON);
+                    response
+                        .content
+                        .entry(crate::error::PROBLEM_JSON.to_string())
+                        .or_insert(content);
+                }
+            }
+        }
+    }
 }
 
 /// Refuses to start a service whose access table and API disagree.
@@ -224,6 +334,32 @@ pub enum BuildError {
     Database(#[from] DbError),
     #[error("la tabla de acceso del servicio no coincide con su API: {0}")]
     AccessTable(String),
+    #[error("no se pudo generar el documento OpenAPI del servicio: {0}")]
+    Document(String),
+}
+
+/// What a service serves under its prefix: its routes and `/openapi.json`.
+#[derive(Clone)]
+pub struct ServiceRoutes {
+    routes: ApiRoutes,
+    document: Bytes,
+    body_limit: usize,
+}
+
+impl ServiceRoutes {
+    /// Registers the routes (paths relative to the service's prefix).
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let document = self.document.clone();
+        cfg.service(web::resource("/openapi.json").route(web::get().to(move || {
+            let document = document.clone();
+            async move {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(document)
+            }
+        })));
+        self.routes.configure(cfg, self.body_limit);
+    }
 }
 
 /// The document's header: title, version, and the server prefix under which
@@ -248,27 +384,24 @@ struct InternalToken(Option<Arc<str>>);
 /// Refuses internal calls without the right bearer token, comparing in
 /// constant time.
 async fn require_internal_token(
-    State(token): State<InternalToken>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let valid = match (&token.0, presented) {
+    token: InternalToken,
+    request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let valid = match (&token.0, crate::http::bearer(request.headers())) {
         (Some(expected), Some(presented)) => {
             bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
         }
         _ => false,
     };
     if valid {
-        next.run(request).await
+        next.call(request).await
     } else {
-        ApiError::Unauthorized(
-            "Esta ruta es solo para llamadas entre servicios: envíe el token interno en el encabezado «Authorization: Bearer …».".into(),
-        )
-        .into_response()
+        Ok(request.into_response(
+            ApiError::Unauthorized(
+                "Esta ruta es solo para llamadas entre servicios: envíe el token interno en el encabezado «Authorization: Bearer …».".into(),
+            )
+            .to_response(),
+        ))
     }
 }

@@ -253,7 +253,7 @@ pub(crate) struct AuditQuery {
     )
 )]
 pub(crate) async fn list_route(
-    axum::extract::State(db): axum::extract::State<Database>,
+    crate::http::State(db): crate::http::State<Database>,
     crate::error::Query(query): crate::error::Query<AuditQuery>,
 ) -> crate::error::ApiResult<crate::error::Json<Vec<AuditEntry>>> {
     let entries = list(
@@ -280,7 +280,7 @@ pub(crate) async fn list_route(
     )
 )]
 pub(crate) async fn verify_route(
-    axum::extract::State(db): axum::extract::State<Database>,
+    crate::http::State(db): crate::http::State<Database>,
 ) -> crate::error::ApiResult<crate::error::Json<ChainReport>> {
     let report = verify(&db)
         .await

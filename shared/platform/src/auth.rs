@@ -16,14 +16,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -410,8 +410,9 @@ impl Authenticator for RemoteAuthenticator {
 #[derive(Clone)]
 pub(crate) struct AuthState {
     pub service: ServiceName,
-    pub table: Arc<Vec<Access>>,
     pub authenticator: Arc<dyn Authenticator>,
+    /// Body limit for anonymous callers (`http.public_body_limit_bytes`).
+    pub public_body_limit: usize,
 }
 
 fn forbidden(caller: &Caller, allowed: &[Role], action: &str) -> ApiError {
@@ -435,57 +436,44 @@ fn forbidden(caller: &Caller, allowed: &[Role], action: &str) -> ApiError {
     ))
 }
 
-/// Middleware: resolves the caller, checks the access table, and hands the
-/// [`Caller`] to the handler.
+/// Route middleware: resolves the caller, checks `rule` (the route's row of
+/// the access table), and hands the [`Caller`] to the handler.
 pub(crate) async fn authorize(
-    State(state): State<AuthState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let method = request.method().as_str().to_string();
-    let matched = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    let prefix = format!("/{}", state.service);
-    let path = matched.strip_prefix(&prefix).unwrap_or(&matched);
-    let Some(rule) = state
-        .table
-        .iter()
-        .find(|a| a.method == method && a.path == path)
-    else {
-        // Unreachable when start-up checks passed; refuse rather than allow.
-        tracing::error!(method, path, "operación sin regla de acceso: se rechaza");
-        return ApiError::Forbidden(
-            "Esta operación no tiene regla de acceso y se rechaza por seguridad. Informe al administrador.".into(),
-        )
-        .into_response();
-    };
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let token = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string);
+    state: AuthState,
+    rule: Access,
+    mut request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match resolve(&state, &rule, &request).await {
+        Ok(caller) => {
+            // A stranger cannot make the server read tens of MiB.
+            if caller.is_public() {
+                crate::http::lower_body_limit(&mut request, state.public_body_limit);
+            }
+            request.extensions_mut().insert(caller);
+            next.call(request).await
+        }
+        Err(refusal) => Ok(request.into_response(refusal.to_response())),
+    }
+}
 
+/// The caller of `request`, if `rule` lets them through.
+async fn resolve(
+    state: &AuthState,
+    rule: &Access,
+    request: &ServiceRequest,
+) -> Result<Caller, ApiError> {
+    let address = request.peer_addr().map(|a| a.ip().to_string());
+    let token = crate::http::bearer(request.headers()).map(str::to_string);
     let mut caller = match token {
         None => Caller::public(address.clone()),
-        Some(token) => match state.authenticator.authenticate(&token).await {
-            Ok(Some(caller)) => caller,
-            Ok(None) => {
-                return ApiError::Unauthorized(
+        Some(token) => match state.authenticator.authenticate(&token).await? {
+            Some(caller) => caller,
+            None => {
+                return Err(ApiError::Unauthorized(
                     "Su sesión no es válida, venció o fue revocada. Inicie sesión de nuevo con su FIEL o pida un enlace de acceso.".into(),
-                )
-                .into_response();
+                ));
             }
-            Err(e) => return e.into_response(),
         },
     };
     caller.address = address;
@@ -493,40 +481,38 @@ pub(crate) async fn authorize(
     if let Some(scope) = caller.scope_service
         && scope != state.service
     {
-        return ApiError::Forbidden(format!(
+        return Err(ApiError::Forbidden(format!(
             "Este token de API solo sirve para el servicio «{scope}». Cree uno para «{}» si lo necesita.",
             state.service
-        ))
-        .into_response();
+        )));
     }
     if let Allowed::Roles(allowed) = rule.allowed {
         if caller.is_public() {
-            return ApiError::Unauthorized(format!(
+            return Err(ApiError::Unauthorized(format!(
                 "Para {} debe iniciar sesión: envíe su token en el encabezado «Authorization: Bearer …».",
                 rule.action
-            ))
-            .into_response();
+            )));
         }
         if !rule.permits(&caller.roles) {
-            return forbidden(&caller, allowed, rule.action).into_response();
+            return Err(forbidden(&caller, allowed, rule.action));
         }
     }
-    request.extensions_mut().insert(caller);
-    next.run(request).await
+    Ok(caller)
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        _payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        std::future::ready(Ok(req
+            .extensions()
             .get::<Caller>()
             .cloned()
-            .unwrap_or_else(|| Caller::public(None)))
+            .unwrap_or_else(|| Caller::public(None))))
     }
 }
 

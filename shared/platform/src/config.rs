@@ -236,6 +236,10 @@ pub struct HttpSettings {
     pub public_url: Option<String>,
     /// Default maximum request body in bytes; routes that take uploads raise it.
     pub body_limit_bytes: usize,
+    /// Largest body an anonymous caller may send to any route, uploads
+    /// included (a signed acta is well under it); authenticated callers get
+    /// the route's own limit.
+    pub public_body_limit_bytes: usize,
     /// Seconds to let in-flight requests finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
 }
@@ -338,6 +342,7 @@ impl Default for Settings {
                 port: 8080,
                 public_url: None,
                 body_limit_bytes: 1024 * 1024,
+                public_body_limit_bytes: 8 * 1024 * 1024,
                 shutdown_grace_seconds: 30,
             },
             log: LogSettings {

@@ -6,11 +6,8 @@
 //! everything unexpected becomes a 500 whose cause chain is logged with the
 //! request id and never sent to the client.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::{Serialize, de::DeserializeOwned};
+use actix_web::http::{StatusCode, header};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Media type of problem details (RFC 9457).
@@ -112,13 +109,14 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The problem-details answer for this error. An unexpected error's
+    /// cause chain goes to the log (inside the request's span, so it carries
+    /// the request id); the client gets no internals.
+    pub fn to_response(&self) -> actix_web::HttpResponse {
         let status = self.status();
-        let detail = match &self {
+        let detail = match self {
             ApiError::Unexpected(cause) => {
-                // The chain goes to the log (inside the request's span, so it
-                // carries the request id); the client gets no internals.
                 tracing::error!(error = ?cause, "error inesperado al atender la solicitud");
                 "Ocurrió un error interno. Intente de nuevo más tarde; si persiste, informe al administrador el identificador de la solicitud.".to_string()
             }
@@ -131,143 +129,37 @@ impl IntoResponse for ApiError {
             detail,
             request_id: crate::telemetry::current_request_id(),
         };
-        let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static(PROBLEM_JSON),
-        );
-        response
+        let mut response = actix_web::HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let ApiError::TooManyRequests(_) | ApiError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, "30"));
+        }
+        response.body(serde_json::to_vec(&problem).unwrap_or_default())
+    }
+}
+
+impl actix_web::Responder for ApiError {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        self.to_response()
+    }
+}
+
+impl actix_web::ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        self.to_response()
     }
 }
 
 /// A `Result` whose error is an [`ApiError`].
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
-                "El cuerpo debe ser JSON: envíe el encabezado «Content-Type: application/json».".into(),
-            ),
-            JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!(
-                "El cuerpo no es JSON válido ({}). Corrija la sintaxis y vuelva a enviarlo.",
-                e.body_text().trim_start_matches("Failed to parse the request body as JSON: ")
-            )),
-            JsonRejection::JsonDataError(e) => ApiError::Unprocessable(format!(
-                "El JSON no tiene la forma esperada ({}). Revise los campos contra el documento OpenAPI del servicio.",
-                e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")
-            )),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::PayloadTooLarge(
-                    "El cuerpo de la solicitud excede el tamaño permitido para esta ruta. Reduzca su tamaño.".into(),
-                )
-            }
-            other => ApiError::BadRequest(format!(
-                "No se pudo leer el cuerpo de la solicitud ({}). Vuelva a enviarlo.",
-                other.body_text()
-            )),
-        }
-    }
-}
-
-impl From<PathRejection> for ApiError {
-    fn from(rejection: PathRejection) -> Self {
-        ApiError::BadRequest(format!(
-            "Un parámetro de la ruta no es válido ({}). Revise la URL.",
-            rejection.body_text()
-        ))
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest(format!(
-            "Un parámetro de la consulta no es válido ({}). Revise la URL.",
-            rejection.body_text()
-        ))
-    }
-}
-
-/// `axum::Json`, but its rejections are Spanish problem details.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Json<T>(pub T);
-
-impl<T, S> FromRequest<S> for Json<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Json(value))
-    }
-}
-
-impl<T: Serialize> IntoResponse for Json<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
-    }
-}
-
-/// `axum::extract::Path`, with Spanish rejections.
-#[derive(Debug)]
-pub struct Path<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for Path<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(value) =
-            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
-        Ok(Path(value))
-    }
-}
-
-/// `axum::extract::Query`, with Spanish rejections.
-#[derive(Debug)]
-pub struct Query<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for Query<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let axum::extract::Query(value) =
-            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
-        Ok(Query(value))
-    }
-}
-
-/// Answer for a path no route matches.
-pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::NotFound(format!(
-        "No existe la ruta {}. Consulte el documento OpenAPI del servicio (/openapi.json) para ver las rutas disponibles.",
-        uri.path()
-    ))
-}
-
-/// Answer for a known path called with a method it does not take.
-pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::MethodNotAllowed(format!(
-        "La ruta {} no admite el método {method}. Consulte el documento OpenAPI del servicio.",
-        uri.path()
-    ))
-}
+pub use crate::http::{Json, Path, Query, method_not_allowed, not_found};
 
 /// Turns a body-limit rejection that escaped the extractors (e.g. a raw
 /// `Bytes` body over the limit) into a Spanish 413.

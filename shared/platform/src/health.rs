@@ -2,7 +2,7 @@
 //! can do its work (its database answers and every migration is applied), so
 //! a load balancer sends it traffic.
 
-use axum::extract::State;
+use crate::http::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

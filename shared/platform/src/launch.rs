@@ -10,16 +10,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
+use actix_web::{App, HttpServer, web};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{BuiltService, build_service};
+use crate::app::{BuiltService, ServiceRoutes, build_service};
 use crate::config::Settings;
-use crate::error::{self, ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, Json};
 use crate::events::{Relay, Subscriptions};
 use crate::service::{BackgroundTask, ServiceContext, ServiceName, ServiceSpec};
 
@@ -32,6 +31,10 @@ pub enum LaunchError {
     MissingInternalToken,
     #[error("no se pidió ningún servicio: indique al menos uno en --only")]
     NothingToRun,
+    #[error(
+        "el secreto {0} es demasiado corto: debe tener al menos {MIN_SECRET_CHARS} caracteres (por ejemplo, genere uno con «openssl rand -hex 32») y no puede estar vacío"
+    )]
+    WeakSecret(&'static str),
     #[error(transparent)]
     Build(#[from] crate::app::BuildError),
     #[error("no se pudo crear el cliente HTTP entre servicios: {0}")]
@@ -40,7 +43,8 @@ pub enum LaunchError {
 
 /// The services of this process, assembled and ready to serve.
 pub struct Suite {
-    router: Router,
+    routes: Vec<(ServiceName, ServiceRoutes)>,
+    index: Index,
     relays: Vec<Relay>,
     /// The services' background tasks, started and stopped with the relays.
     background: Vec<(ServiceName, &'static str, BackgroundTask)>,
@@ -68,6 +72,7 @@ impl Suite {
         if only.is_empty() {
             return Err(LaunchError::NothingToRun);
         }
+        check_secrets(&settings)?;
         if settings.internal_token.is_none() {
             if only.len() < ServiceName::ALL.len() {
                 return Err(LaunchError::MissingInternalToken);
@@ -101,7 +106,8 @@ impl Suite {
             .connect_timeout(Duration::from_secs(5))
             .build()?;
 
-        let mut router = Router::new();
+        let compute = crate::compute::ComputePool::default();
+        let mut routes = Vec::new();
         let mut relays = Vec::new();
         let mut background = Vec::new();
         let mut services = Vec::new();
@@ -114,8 +120,15 @@ impl Suite {
                 relay,
                 background: tasks,
                 access,
-            } = build_service(spec, settings.clone(), subscriptions.clone(), http.clone()).await?;
-            router = router.nest(&format!("/{name}"), service_router);
+            } = build_service(
+                spec,
+                settings.clone(),
+                subscriptions.clone(),
+                http.clone(),
+                compute.clone(),
+            )
+            .await?;
+            routes.push((name, service_router));
             relays.push(relay);
             background.extend(tasks.into_iter().map(|(task, run)| (name, task, run)));
             services.push(LocalService {
@@ -137,31 +150,9 @@ impl Suite {
                 })
                 .collect(),
         };
-        let contexts: Vec<ServiceContext> = services.iter().map(|s| s.context.clone()).collect();
-        let router = router
-            .route(
-                "/",
-                get(move || {
-                    let index = index.clone();
-                    async move { Json(index) }
-                }),
-            )
-            .route(
-                "/health/live",
-                get(|| async { Json(Overall { status: "vivo" }) }),
-            )
-            .route(
-                "/health/ready",
-                get(move || {
-                    let contexts = contexts.clone();
-                    async move { suite_ready(&contexts).await }
-                }),
-            )
-            .fallback(error::not_found)
-            .layer(axum::middleware::from_fn(crate::telemetry::request_context));
-
         Ok(Suite {
-            router,
+            routes,
+            index,
             relays,
             background,
             services,
@@ -232,20 +223,67 @@ impl Suite {
         }
 
         let grace = Duration::from_secs(self.settings.http.shutdown_grace_seconds);
-        let server = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let server = tokio::spawn(async move { server.await });
+        let routes = self.routes;
+        let index = self.index;
+        let contexts: Vec<ServiceContext> =
+            self.services.iter().map(|s| s.context.clone()).collect();
+        let server = HttpServer::new(move || {
+            let mut app = App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::security_headers,
+                ))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::telemetry::request_context,
+                ))
+                .default_service(web::to(crate::http::not_found));
+            for (name, service) in &routes {
+                let service = service.clone();
+                app = app.service(
+                    web::scope(&format!("/{name}")).configure(move |cfg| service.configure(cfg)),
+                );
+            }
+            let index = index.clone();
+            let contexts = contexts.clone();
+            app.route(
+                "/",
+                web::get().to(move || {
+                    let index = index.clone();
+                    async move { Json(index) }
+                }),
+            )
+            .route(
+                "/health/live",
+                web::get().to(|| async { Json(Overall { status: "vivo" }) }),
+            )
+            .route(
+                "/health/ready",
+                web::get().to(move || {
+                    let contexts = contexts.clone();
+                    async move { suite_ready(&contexts).await }
+                }),
+            )
+        })
+        .disable_signals()
+        .shutdown_timeout(grace.as_secs())
+        .listen(listener.into_std()?)?
+        .run();
+        let handle = server.handle();
+        let server = tokio::spawn(server);
+        let stopper = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                shutdown.cancelled().await;
+                handle.stop(true).await;
+            }
+        });
         let result = tokio::select! {
             r = server => r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-            _ = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            _ = async { shutdown.cancelled().await; tokio::time::sleep(grace + Duration::from_secs(1)).await } => {
                 tracing::warn!("el periodo de gracia terminó con solicitudes aún en curso");
                 Ok(())
             }
         };
+        stopper.abort();
         relay_stop.cancel();
         for task in relay_tasks {
             let _ = task.await;
@@ -279,6 +317,29 @@ pub async fn shutdown_on_signal(token: CancellationToken) {
     }
     tracing::info!("señal de terminación recibida: cerrando ordenadamente");
     token.cancel();
+}
+
+/// Shortest internal or operator token accepted: 32 characters (the
+/// suite's own tokens are 64 hex digits).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// Refuses to start with an empty or short internal or operator token: a
+/// guessable token opens `/internal` or the operator's powers to anyone.
+fn check_secrets(settings: &Settings) -> Result<(), LaunchError> {
+    for (name, value) in [
+        ("RUBRICA_INTERNAL_TOKEN", &settings.internal_token),
+        (
+            "RUBRICA_AUTH__OPERATOR_TOKEN",
+            &settings.auth.operator_token,
+        ),
+    ] {
+        if let Some(value) = value
+            && value.trim().chars().count() < MIN_SECRET_CHARS
+        {
+            return Err(LaunchError::WeakSecret(name));
+        }
+    }
+    Ok(())
 }
 
 /// 32 random bytes, hex.

@@ -7,6 +7,9 @@
 //!   URL — with the platform's and the service's migrations applied at start.
 //! - [`error`]: the HTTP error type ([`error::ApiError`]) rendered as RFC 9457
 //!   problem details with Spanish text, and extractors whose rejections are too.
+//! - [`http`]: the HTTP vocabulary on actix-web: documented routers
+//!   ([`http::ApiRouter`], [`routes!`]), extractors with Spanish rejections,
+//!   downloads.
 //! - [`telemetry`]: `tracing` set-up and the request-id middleware.
 //! - [`health`]: `/health/live` and `/health/ready`.
 //! - [`events`]: the transactional outbox, its HTTP relay and the receiving
@@ -25,11 +28,13 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod compute;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod http;
 pub mod launch;
 pub mod service;
 pub mod telemetry;
@@ -43,5 +48,6 @@ pub use events::{Event, EventHandler, EventHandlers, HandlerError, HandlerFuture
 pub use launch::Suite;
 pub use service::{ServiceContext, ServiceName, ServiceParts, ServiceSpec};
 
+pub use http::{ApiRouter, State};
 /// Re-exported so service crates use the same versions.
-pub use {sqlx, utoipa, utoipa_axum};
+pub use {actix_web, paste, sqlx, utoipa};

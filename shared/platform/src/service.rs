@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use sqlx::migrate::Migrator;
 use tokio_util::sync::CancellationToken;
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::{Access, Authenticator, Caller};
@@ -110,6 +109,9 @@ pub struct ServiceContext {
     pub outbox: Outbox,
     pub settings: Arc<Settings>,
     pub http: reqwest::Client,
+    /// The process's bounded pool for CPU-heavy work (PDF verification and
+    /// signing), shared by every service of the process.
+    pub compute: crate::compute::ComputePool,
     /// Background tasks to run while the service is served (register them
     /// while building the service).
     pub background: Background,
@@ -179,7 +181,7 @@ impl Background {
 /// The pieces a service contributes once its context exists.
 pub struct ServiceParts {
     /// The service's own API (documented: it becomes the OpenAPI document).
-    pub router: OpenApiRouter,
+    pub router: crate::http::ApiRouter,
     /// Handlers for the event types this service receives.
     pub handlers: EventHandlers,
     /// Resolves bearer tokens; `None` asks the secretariat (every service but
@@ -187,17 +189,17 @@ pub struct ServiceParts {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Service-to-service operations, mounted under `/internal` behind the
     /// internal token instead of the access table.
-    pub internal: OpenApiRouter,
+    pub internal: crate::http::ApiRouter,
 }
 
 impl ServiceParts {
     /// Parts with `router` as the public API and nothing else.
-    pub fn new(router: OpenApiRouter) -> Self {
+    pub fn new(router: crate::http::ApiRouter) -> Self {
         ServiceParts {
             router,
             handlers: EventHandlers::new(),
             authenticator: None,
-            internal: OpenApiRouter::new(),
+            internal: crate::http::ApiRouter::new(),
         }
     }
 }

@@ -5,10 +5,10 @@
 //! call can be followed across services) or is a new UUID; it is echoed in the
 //! response header and in every problem-details body.
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -50,7 +50,10 @@ pub fn current_request_id() -> Option<String> {
 
 /// Middleware: takes or makes the request id, runs the request inside a span
 /// that carries it, logs the outcome, and echoes the id in the response.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
+pub async fn request_context(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -58,20 +61,26 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let header = HeaderName::from_static(REQUEST_ID_HEADER);
     if let Ok(value) = HeaderValue::from_str(&id) {
-        request.headers_mut().insert(REQUEST_ID_HEADER, value);
+        request.headers_mut().insert(header.clone(), value);
     }
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %request.path(),
     );
     let started = std::time::Instant::now();
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(request))
+    // (The request is not cloned before routing: actix-web needs to own it
+    // alone to record the matched path.)
+    let outcome = REQUEST_ID
+        .scope(id.clone(), next.call(request))
         .instrument(span.clone())
         .await;
+    // Our middlewares answer refusals as responses; an error here comes from
+    // actix-web itself and is answered by it.
+    let mut response = outcome?.map_into_boxed_body();
     let status = response.status().as_u16();
     span.in_scope(|| {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -82,7 +91,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         }
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        response.headers_mut().insert(header, value);
     }
-    response
+    Ok(response)
 }

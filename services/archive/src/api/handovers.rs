@@ -3,11 +3,9 @@
 //! facilitator routes its inventory for signature; once signed, the package
 //! is archived and downloadable as a ZIP. See [`crate::handovers`].
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use rubrica_platform::error::{Path, Query};
+use rubrica_platform::actix_web::http::header::{self, HeaderValue};
+use rubrica_platform::actix_web::{HttpRequest, HttpResponse};
+use rubrica_platform::http::{Body, Path, Query, State, StatusCode};
 use rubrica_platform::{ApiResult, Caller, Json, Problem, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -20,8 +18,8 @@ use crate::handovers::{
 /// Who may see the pending handovers and route inventories.
 pub const RECEIVERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
 
-fn credential(headers: &HeaderMap) -> Credential {
-    headers.get(header::AUTHORIZATION).cloned()
+fn credential(request: &HttpRequest) -> Credential {
+    request.headers().get(header::AUTHORIZATION).cloned()
 }
 
 /// Path of a handover.
@@ -49,13 +47,11 @@ pub struct HandoverPath {
 pub async fn open(
     State(handovers): State<Handovers>,
     caller: Caller,
-    headers: HeaderMap,
+    http: HttpRequest,
     Json(request): Json<OpenHandover>,
-) -> ApiResult<(StatusCode, Json<HandoverView>)> {
-    let view = handovers
-        .open(&caller, &credential(&headers), request)
-        .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+) -> ApiResult<(Json<HandoverView>, StatusCode)> {
+    let view = handovers.open(&caller, &credential(&http), request).await?;
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// The caller's handovers (all of the secretariat for its managers).
@@ -129,12 +125,12 @@ pub async fn upload(
     caller: Caller,
     Path(path): Path<HandoverPath>,
     Query(query): Query<UploadQuery>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<HandoverView>)> {
+    Body(body): Body,
+) -> ApiResult<(Json<HandoverView>, StatusCode)> {
     let view = handovers
         .upload(&caller, &path.id, &query.name, query.description, body)
         .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// Adds an archived record.
@@ -158,9 +154,9 @@ pub async fn add_record(
     caller: Caller,
     Path(path): Path<HandoverPath>,
     Json(reference): Json<RecordReference>,
-) -> ApiResult<(StatusCode, Json<HandoverView>)> {
+) -> ApiResult<(Json<HandoverView>, StatusCode)> {
     let view = handovers.add_record(&caller, &path.id, reference).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// The activity report from its text.
@@ -181,14 +177,14 @@ pub async fn add_record(
 pub async fn report(
     State(handovers): State<Handovers>,
     caller: Caller,
-    headers: HeaderMap,
+    http: HttpRequest,
     Path(path): Path<HandoverPath>,
     Json(text): Json<ReportText>,
-) -> ApiResult<(StatusCode, Json<HandoverView>)> {
+) -> ApiResult<(Json<HandoverView>, StatusCode)> {
     let view = handovers
-        .report_text(&caller, &credential(&headers), &path.id, text)
+        .report_text(&caller, &credential(&http), &path.id, text)
         .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// The activity report as a PDF.
@@ -210,10 +206,10 @@ pub async fn report_pdf(
     State(handovers): State<Handovers>,
     caller: Caller,
     Path(path): Path<HandoverPath>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<HandoverView>)> {
+    Body(body): Body,
+) -> ApiResult<(Json<HandoverView>, StatusCode)> {
     let view = handovers.report_pdf(&caller, &path.id, body).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// Submits the handover.
@@ -257,13 +253,13 @@ pub async fn submit(
 pub async fn inventory(
     State(handovers): State<Handovers>,
     caller: Caller,
-    headers: HeaderMap,
+    http: HttpRequest,
     Path(path): Path<HandoverPath>,
     Json(request): Json<RouteInventory>,
 ) -> ApiResult<Json<HandoverView>> {
     Ok(Json(
         handovers
-            .route_inventory(&caller, &credential(&headers), &path.id, request)
+            .route_inventory(&caller, &credential(&http), &path.id, request)
             .await?,
     ))
 }
@@ -286,22 +282,21 @@ pub async fn package(
     State(handovers): State<Handovers>,
     caller: Caller,
     Path(path): Path<HandoverPath>,
-) -> ApiResult<Response> {
+) -> ApiResult<HttpResponse> {
     let (name, bytes) = handovers.package(&caller, &path.id).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    let mut response = HttpResponse::Ok();
+    response.insert_header((
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/zip"),
-    );
+    ));
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+        response.insert_header((header::CONTENT_DISPOSITION, disposition));
     }
-    headers.insert(
+    response.insert_header((
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    ));
+    Ok(response.body(bytes))
 }
 
 /// Path of a secretariat.
@@ -327,12 +322,12 @@ pub struct SecretariatPath {
 pub async fn pending(
     State(handovers): State<Handovers>,
     caller: Caller,
-    headers: HeaderMap,
+    http: HttpRequest,
     Path(path): Path<SecretariatPath>,
 ) -> ApiResult<Json<Vec<PendingHandover>>> {
     Ok(Json(
         handovers
-            .pending(&caller, &credential(&headers), &path.id)
+            .pending(&caller, &credential(&http), &path.id)
             .await?,
     ))
 }

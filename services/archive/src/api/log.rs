@@ -1,9 +1,8 @@
 //! The public log: its signed head, its entries, inclusion and consistency
 //! proofs, and its public key.
 
-use axum::extract::State;
 use base64::Engine;
-use rubrica_platform::error::Query;
+use rubrica_platform::http::{Query, State};
 use rubrica_platform::{ApiError, ApiResult, Json, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -10,10 +10,7 @@
 //! could not be audited. Archiving is internal (`/internal/objects`, behind
 //! the internal token).
 
-use axum::extract::DefaultBodyLimit;
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed, Role};
+use rubrica_platform::{Access, Allowed, ApiRouter, Role, routes};
 
 use self::handovers::RECEIVERS;
 use self::records::{REFUSAL_READERS, Records};
@@ -150,9 +147,9 @@ pub const ACCESS: &[Access] = &[
 ];
 
 /// The public routes (and the refusals, for the President and facilitator).
-pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
+pub fn router(archive: Archive, records: Records) -> ApiRouter {
     let uploads = records.archive.context().settings.archive.max_object_bytes;
-    let handover_routes = OpenApiRouter::new()
+    let handover_routes = ApiRouter::new()
         .routes(routes!(handovers::open, handovers::list))
         .routes(routes!(handovers::get))
         .routes(routes!(handovers::add_record))
@@ -162,27 +159,27 @@ pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
         .routes(routes!(handovers::package))
         .routes(routes!(handovers::pending))
         .merge(
-            OpenApiRouter::new()
+            ApiRouter::new()
                 .routes(routes!(handovers::upload))
                 .routes(routes!(handovers::report_pdf))
-                .layer(DefaultBodyLimit::max(uploads)),
+                .body_limit(uploads),
         )
         .with_state(Handovers {
             archive: archive.clone(),
         });
-    let record_routes = OpenApiRouter::new()
+    let record_routes = ApiRouter::new()
         .routes(routes!(records::list))
         .routes(routes!(records::get))
         .routes(routes!(records::refusals))
         .routes(routes!(records::datapackage))
         .routes(routes!(records::open_data))
         .merge(
-            OpenApiRouter::new()
+            ApiRouter::new()
                 .routes(routes!(records::verify_pdf))
-                .layer(DefaultBodyLimit::max(uploads)),
+                .body_limit(uploads),
         )
         .with_state(records);
-    OpenApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(log::head))
         .routes(routes!(log::entries))
         .routes(routes!(log::inclusion))
@@ -198,7 +195,7 @@ pub fn router(archive: Archive, records: Records) -> OpenApiRouter {
 /// The service-to-service routes, behind the internal token. Archiving
 /// takes the object in base64 inside JSON, so its body limit is the
 /// configured object limit plus the encoding's third and room for metadata.
-pub fn internal_router(archive: Archive) -> OpenApiRouter {
+pub fn internal_router(archive: Archive) -> ApiRouter {
     let limit = archive
         .context()
         .settings
@@ -207,8 +204,8 @@ pub fn internal_router(archive: Archive) -> OpenApiRouter {
         .saturating_mul(4)
         / 3
         + 1024 * 1024;
-    OpenApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(objects::ingest))
-        .layer(DefaultBodyLimit::max(limit))
+        .body_limit(limit)
         .with_state(archive)
 }

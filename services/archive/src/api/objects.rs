@@ -1,11 +1,10 @@
 //! Objects: download, public verification of a SHA-256, and archiving
 //! (internal).
 
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use rubrica_platform::error::Path;
+use rubrica_platform::actix_web::HttpResponse;
+use rubrica_platform::actix_web::http::header::{self, HeaderValue};
+use rubrica_platform::http::{Path, State, StatusCode};
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -41,16 +40,15 @@ pub async fn download(
     State(archive): State<Archive>,
     caller: Caller,
     Path(path): Path<ObjectPath>,
-) -> ApiResult<Response> {
+) -> ApiResult<HttpResponse> {
     let sha256 = Sha256::parse(&path.sha256).map_err(|e| ApiError::BadRequest(format!("{e}.")))?;
     let (object, bytes) = archive.download(&sha256, &caller).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
+    let mut response = HttpResponse::Ok();
     let media_type = HeaderValue::from_str(&object.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, media_type);
+    response.insert_header((header::CONTENT_TYPE, media_type));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", object.sha256)) {
-        headers.insert(header::ETAG, etag);
+        response.insert_header((header::ETAG, etag));
     }
     let extension = match object.media_type.as_str() {
         "application/pdf" => ".pdf",
@@ -64,18 +62,18 @@ pub async fn download(
         object.kind,
         &object.sha256[..16]
     )) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+        response.insert_header((header::CONTENT_DISPOSITION, disposition));
     }
     // Content-addressed: the bytes under this name never change.
-    headers.insert(
+    response.insert_header((
         header::CACHE_CONTROL,
         HeaderValue::from_static(if object.published {
             "public, max-age=31536000, immutable"
         } else {
             "private, no-store"
         }),
-    );
-    Ok(response)
+    ));
+    Ok(response.body(bytes))
 }
 
 /// Whether a SHA-256 is archived.
@@ -119,7 +117,7 @@ pub async fn verify_hash(
 pub async fn ingest(
     State(archive): State<Archive>,
     Json(body): Json<NewObject>,
-) -> ApiResult<(StatusCode, Json<Archived>)> {
+) -> ApiResult<(Json<Archived>, StatusCode)> {
     let deposit = parse_deposit(body, archive.context().settings.archive.max_object_bytes)?;
     let ingested = archive.ingest(deposit).await?;
     let status = if ingested.created {
@@ -128,12 +126,12 @@ pub async fn ingest(
         StatusCode::OK
     };
     Ok((
-        status,
         Json(Archived {
             already_archived: !ingested.created,
             object: ArchivedObject::full(&ingested.object, &archive.base_url()),
             inclusion: ingested.inclusion,
         }),
+        status,
     ))
 }
 

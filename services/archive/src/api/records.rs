@@ -4,12 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use rubrica_fiel::{RevocationSource, TrustStore, Validator};
-use rubrica_platform::error::{Path, Query};
+use rubrica_platform::actix_web::HttpResponse;
+use rubrica_platform::actix_web::http::header::{self, HeaderValue};
+use rubrica_platform::http::{Body, Path, Query, State};
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, Role};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -401,7 +399,7 @@ pub struct PdfVerification {
 )]
 pub async fn verify_pdf(
     State(records): State<Records>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<PdfVerification>> {
     if !body.starts_with(b"%PDF-") {
         return Err(ApiError::Unprocessable(
@@ -421,9 +419,12 @@ pub async fn verify_pdf(
         ),
     };
     let pdf = body.clone();
-    let report = tokio::task::spawn_blocking(move || rubrica_pdfsign::verify(&pdf, &validator))
-        .await
-        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("verificando el PDF")))?
+    let report = records
+        .archive
+        .context()
+        .compute
+        .run(move || rubrica_pdfsign::verify(&pdf, &validator))
+        .await?
         .map_err(|e| ApiError::Unprocessable(format!("No se pudo leer el PDF: {e}")))?;
     let signatures: Vec<SignatureView> = public_signers(&report)
         .into_iter()
@@ -584,7 +585,7 @@ pub struct OpenDataPath {
 pub async fn open_data(
     State(records): State<Records>,
     Path(path): Path<OpenDataPath>,
-) -> ApiResult<Response> {
+) -> ApiResult<HttpResponse> {
     let not_found = || {
         let names: Vec<String> = opendata::RESOURCES
             .iter()
@@ -608,18 +609,14 @@ pub async fn open_data(
         format,
         records.archive.base_url(),
     );
-    let mut response = body.into_response();
     let media = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Json => "application/json",
     };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(media)));
     if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", path.file)) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, disposition);
+        response.insert_header((header::CONTENT_DISPOSITION, disposition));
     }
-    Ok(response)
+    Ok(response.streaming(body))
 }

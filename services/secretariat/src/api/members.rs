@@ -1,11 +1,11 @@
 //! Members and their designations (000 III.1–3, VIII), their terms
 //! (000 II.2–3, III.7), resignations and the calls they open (000 II.4.V).
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use rubrica_fiel::Rfc;
+use rubrica_platform::State;
 use rubrica_platform::db::{is_unique_violation, now_ms};
 use rubrica_platform::error::{Path, Query};
+use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, ServiceContext};
 use rubrica_rules::{
     Designation, Resignation, SeatHolders, SeatId, TermEnd, TermRule, resign, successor_allowed,
@@ -93,7 +93,7 @@ pub async fn create_member(
     caller: Caller,
     Path(path): Path<SecretariatPath>,
     Json(body): Json<CreateMember>,
-) -> ApiResult<(StatusCode, Json<MemberView>)> {
+) -> ApiResult<(Json<MemberView>, StatusCode)> {
     ensure_secretariat(&caller, &path.id)?;
     let name = edge::text("name", &body.name, 300)?;
     let rfc = parse_rfc(&body.rfc)?;
@@ -140,7 +140,7 @@ pub async fn create_member(
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
-    Ok((StatusCode::CREATED, Json(member_view(&member, &[], today))))
+    Ok((Json(member_view(&member, &[], today)), StatusCode::CREATED))
 }
 
 /// Lists the members of a secretariat with their designations.
@@ -322,7 +322,7 @@ pub async fn create_designation(
     caller: Caller,
     Path(path): Path<SecretariatPath>,
     Json(body): Json<CreateDesignation>,
-) -> ApiResult<(StatusCode, Json<DesignationView>)> {
+) -> ApiResult<(Json<DesignationView>, StatusCode)> {
     ensure_secretariat(&caller, &path.id)?;
     let post = edge::one_of("role", &body.role, Post::CHOICES)?;
     let starts_on = edge::date("starts_on", &body.starts_on)?;
@@ -492,8 +492,8 @@ pub async fn create_designation(
         .map_err(unexpected("confirmando la transacción"))?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok((
-        StatusCode::CREATED,
         Json(designation_view(&designation, today)),
+        StatusCode::CREATED,
     ))
 }
 
@@ -911,7 +911,7 @@ pub async fn create_resignation(
     caller: Caller,
     Path(path): Path<SeatPath>,
     Json(body): Json<CreateResignation>,
-) -> ApiResult<(StatusCode, Json<ResignationView>)> {
+) -> ApiResult<(Json<ResignationView>, StatusCode)> {
     ensure_secretariat(&caller, &path.id)?;
     let who = edge::one_of(
         "who",
@@ -1073,13 +1073,13 @@ pub async fn create_resignation(
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     Ok((
-        StatusCode::CREATED,
         Json(ResignationView {
             explanation: outcome.explanation,
             ended: ended.iter().map(|d| designation_view(d, today)).collect(),
             started: started.iter().map(|d| designation_view(d, today)).collect(),
             calls,
         }),
+        StatusCode::CREATED,
     ))
 }
 

@@ -21,9 +21,8 @@
 //! here. Whether the caller belongs to the secretariat at hand is checked in
 //! each handler ([`roster::ensure_secretariat`]).
 
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Role, ServiceContext};
+use rubrica_platform::routes;
+use rubrica_platform::{Access, ApiRouter, Role, ServiceContext};
 
 mod db;
 mod edge;
@@ -234,8 +233,8 @@ pub const ACCESS: &[Access] = &[
 ];
 
 /// The routes of the secretariat's own API.
-pub fn router(context: ServiceContext) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn router(context: ServiceContext) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(secretariats::list_presets))
         .routes(routes!(secretariats::create_secretariat))
         .routes(routes!(

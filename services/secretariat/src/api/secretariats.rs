@@ -1,10 +1,10 @@
 //! Secretariats created from a preset of the rules (000; 004 Table 2), their
 //! settings, and their seats.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
+use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, ServiceContext};
 use rubrica_rules::{Config, PRESET_NAMES, preset};
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ pub async fn create_secretariat(
     State(ctx): State<ServiceContext>,
     caller: Caller,
     Json(body): Json<CreateSecretariat>,
-) -> ApiResult<(StatusCode, Json<SecretariatView>)> {
+) -> ApiResult<(Json<SecretariatView>, StatusCode)> {
     let preset_name = body
         .preset
         .as_deref()
@@ -182,7 +182,7 @@ pub async fn create_secretariat(
     tx.commit()
         .await
         .map_err(unexpected("confirmando la transacción"))?;
-    Ok((StatusCode::CREATED, Json(view(&secretariat, &days))))
+    Ok((Json(view(&secretariat, &days)), StatusCode::CREATED))
 }
 
 /// Path of a secretariat.

@@ -3,10 +3,10 @@
 //! deliberations, and closing — which hands the record to the documents
 //! service through the `session.closed` event.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use rubrica_platform::State;
 use rubrica_platform::db::{is_unique_violation, now_ms};
 use rubrica_platform::error::Path;
+use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, ServiceContext};
 use rubrica_rules::{QuorumFinding, SeatId, SessionKind, Vote, agenda_approval, check_notice};
 use serde::{Deserialize, Serialize};
@@ -109,7 +109,7 @@ pub async fn create_session(
     caller: Caller,
     Path(path): Path<SecretariatPath>,
     Json(body): Json<CreateSession>,
-) -> ApiResult<(StatusCode, Json<SessionDetail>)> {
+) -> ApiResult<(Json<SessionDetail>, StatusCode)> {
     ensure_secretariat(&caller, &path.id)?;
     let kind = edge::one_of("kind", &body.kind, KIND_CHOICES)?;
     let held_on = edge::date("date", &body.date)?;
@@ -188,7 +188,7 @@ pub async fn create_session(
     tx.commit()
         .await
         .map_err(unexpected("confirmando la transacción"))?;
-    Ok((StatusCode::CREATED, Json(detail)))
+    Ok((Json(detail), StatusCode::CREATED))
 }
 
 /// Lists a secretariat's sessions.

@@ -2,10 +2,10 @@
 //! quorum re-evaluated at each vote (000 V.2), and the agreements born of
 //! approved motions with their follow-up (000 IV.2–3).
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
+use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, ServiceContext};
 use rubrica_rules::{Outcome, decide, quorum};
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,7 @@ pub async fn create_motion(
     caller: Caller,
     Path(path): Path<SessionPath>,
     Json(body): Json<CreateMotion>,
-) -> ApiResult<(StatusCode, Json<MotionRecord>)> {
+) -> ApiResult<(Json<MotionRecord>, StatusCode)> {
     let wording = edge::text("text", &body.text, 5000)?;
     let votes = parse_votes(&body.votes)?;
     let at = edge::instant("at", body.at.as_deref())?;
@@ -143,7 +143,7 @@ pub async fn create_motion(
     tx.commit()
         .await
         .map_err(unexpected("confirmando la transacción"))?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// An agreement born of an approved motion.
@@ -186,7 +186,7 @@ pub async fn create_agreement(
     caller: Caller,
     Path(path): Path<SessionPath>,
     Json(body): Json<CreateAgreement>,
-) -> ApiResult<(StatusCode, Json<AgreementRecord>)> {
+) -> ApiResult<(Json<AgreementRecord>, StatusCode)> {
     let text = edge::optional_text("text", body.text.as_deref(), 5000)?;
     let due_on = edge::optional_date("due_on", body.due_on.as_deref())?;
     let now = now_ms();
@@ -278,7 +278,7 @@ pub async fn create_agreement(
     tx.commit()
         .await
         .map_err(unexpected("confirmando la transacción"))?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// An agreement with its follow-up.
@@ -347,7 +347,7 @@ pub async fn create_follow_up(
     caller: Caller,
     Path(path): Path<AgreementPath>,
     Json(body): Json<CreateFollowUp>,
-) -> ApiResult<(StatusCode, Json<AgreementView>)> {
+) -> ApiResult<(Json<AgreementView>, StatusCode)> {
     let status = edge::one_of("status", &body.status, AGREEMENT_STATUSES)?;
     let note = edge::optional_text("note", body.note.as_deref(), 5000)?;
     let now = now_ms();
@@ -388,7 +388,7 @@ pub async fn create_follow_up(
     tx.commit()
         .await
         .map_err(unexpected("confirmando la transacción"))?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((Json(view), StatusCode::CREATED))
 }
 
 /// Query of the agreements.

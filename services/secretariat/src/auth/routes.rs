@@ -1,17 +1,19 @@
 //! The routes of access: thin handlers over [`super::db`] and the FIEL
 //! library.
 
-use axum::extract::State;
-use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rubrica_fiel::Certificate;
+use rubrica_platform::State;
+use rubrica_platform::actix_web::HttpResponse;
 use rubrica_platform::auth::{AuthMethod, IntrospectRequest, new_token, token_hash};
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Json, Path, Query};
-use rubrica_platform::utoipa_axum::router::OpenApiRouter;
-use rubrica_platform::utoipa_axum::routes;
-use rubrica_platform::{Access, Allowed, ApiError, ApiResult, Caller, Role, ServiceName};
+use rubrica_platform::http::StatusCode;
+use rubrica_platform::routes;
+use rubrica_platform::{
+    Access, Allowed, ApiError, ApiResult, ApiRouter, Caller, Role, ServiceName,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -90,8 +92,8 @@ pub const ACCESS: &[Access] = &[
 ];
 
 /// The public routes of access.
-pub fn router(auth: Auth) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn router(auth: Auth) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(challenge))
         .routes(routes!(login_fiel))
         .routes(routes!(request_email_link))
@@ -104,8 +106,8 @@ pub fn router(auth: Auth) -> OpenApiRouter {
 }
 
 /// The service-to-service route of access (behind the internal token).
-pub fn internal_router(auth: Auth) -> OpenApiRouter {
-    OpenApiRouter::new()
+pub fn internal_router(auth: Auth) -> ApiRouter {
+    ApiRouter::new()
         .routes(routes!(introspect))
         .with_state(auth)
 }
@@ -501,7 +503,7 @@ async fn request_email_link(
     State(auth): State<Auth>,
     caller: Caller,
     Json(request): Json<EmailLinkRequest>,
-) -> ApiResult<(StatusCode, Json<EmailLinkAccepted>)> {
+) -> ApiResult<(Json<EmailLinkAccepted>, StatusCode)> {
     let email = request.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 {
         return Err(ApiError::BadRequest(
@@ -604,12 +606,12 @@ async fn request_email_link(
         .await
         .map_err(unexpected("guardando el enlace"))?;
     Ok((
-        StatusCode::ACCEPTED,
         Json(EmailLinkAccepted {
             mensaje: format!(
                 "Si el correo pertenece a un integrante del secretariado, recibirá un enlace de acceso válido por {ttl} minutos y de un solo uso. Ese acceso permite consultar y gestionar, pero no firmar: para firmar use su FIEL."
             ),
         }),
+        StatusCode::ACCEPTED,
     ))
 }
 
@@ -702,7 +704,7 @@ async fn me(caller: Caller) -> Json<Caller> {
         (status = 422, description = "La credencial no es una sesión", body = rubrica_platform::Problem),
     )
 )]
-async fn logout(State(auth): State<Auth>, caller: Caller) -> ApiResult<StatusCode> {
+async fn logout(State(auth): State<Auth>, caller: Caller) -> ApiResult<HttpResponse> {
     let (Some(id), Some(AuthMethod::Fiel | AuthMethod::EnlaceCorreo)) =
         (caller.credential_id.clone(), caller.method)
     else {
@@ -725,7 +727,7 @@ async fn logout(State(auth): State<Auth>, caller: Caller) -> ApiResult<StatusCod
     tx.commit()
         .await
         .map_err(unexpected("revocando la sesión"))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The President acts only in their own secretariat; the operator anywhere.
@@ -758,7 +760,7 @@ async fn create_api_token(
     State(auth): State<Auth>,
     caller: Caller,
     Json(request): Json<NewApiToken>,
-) -> ApiResult<(StatusCode, Json<ApiTokenCreated>)> {
+) -> ApiResult<(Json<ApiTokenCreated>, StatusCode)> {
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 120 {
         return Err(ApiError::Unprocessable(
@@ -828,7 +830,6 @@ async fn create_api_token(
         .await
         .map_err(unexpected("guardando el token"))?;
     Ok((
-        StatusCode::CREATED,
         Json(ApiTokenCreated {
             id,
             token,
@@ -837,6 +838,7 @@ async fn create_api_token(
             service: service.as_str().to_string(),
             role: role_name,
         }),
+        StatusCode::CREATED,
     ))
 }
 
@@ -890,7 +892,7 @@ async fn revoke_api_token(
     State(auth): State<Auth>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<HttpResponse> {
     let mut tx = auth
         .context
         .begin()
@@ -917,7 +919,7 @@ async fn revoke_api_token(
     tx.commit()
         .await
         .map_err(unexpected("revocando el token"))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Resolves a token for another service.
