@@ -8,15 +8,14 @@
 use std::fmt;
 use std::path::Path;
 
-use rsa::RsaPublicKey;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::pem::Pem;
 use x509_parser::prelude::FromDer;
 
-use crate::crypto::{self, KeyFailure};
+use crate::crypto::{self, KeyFailure, RsaPublicKey, SignatureAlgorithm};
+use crate::digest::Sha256;
 use crate::error::{FielError, Result};
 use crate::ids::{CertificateNumber, Curp, Rfc};
 use crate::input::{self, MAX_CREDENTIAL_BYTES};
@@ -206,7 +205,7 @@ impl Certificate {
             KeyFailure::NotRsa => FielError::UnsupportedKeyAlgorithm,
             KeyFailure::Malformed(detail) => malformed(detail),
         })?;
-        let bits = crypto::key_bits(&public_key);
+        let bits = public_key.bits();
         if bits < MIN_SIGNER_KEY_BITS {
             return Err(FielError::KeyTooSmall { bits });
         }
@@ -288,7 +287,7 @@ impl Certificate {
 
         let serial = tbs.raw_serial().to_vec();
         let der = x509.as_raw().to_vec();
-        let fingerprint = Sha256::digest(&der).into();
+        let fingerprint = Sha256::digest(&der).into_bytes();
         Ok(Self {
             subject: names::distinguished_name(subject),
             issuer: names::distinguished_name(tbs.issuer()),
@@ -430,7 +429,7 @@ impl Certificate {
 
     /// RSA modulus size.
     pub fn key_bits(&self) -> usize {
-        crypto::key_bits(&self.public_key)
+        self.public_key.bits()
     }
 
     pub(crate) fn public_key(&self) -> &RsaPublicKey {
@@ -488,17 +487,9 @@ impl Certificate {
     /// Verifies an RSA PKCS#1 v1.5 SHA-256 signature over `data` made by this
     /// certificate's key (a login nonce, a document's signed attributes).
     pub fn verify_sha256(&self, data: &[u8], signature: &[u8]) -> Result<()> {
-        self.verify_digest(&Sha256::digest(data).into(), signature)
-    }
-
-    /// Like [`Certificate::verify_sha256`] over an already computed SHA-256 digest,
-    /// for callers that hash large inputs in streaming fashion.
-    pub fn verify_digest(&self, digest: &[u8; 32], signature: &[u8]) -> Result<()> {
-        if crypto::verify_sha256_digest(&self.public_key, digest, signature) {
-            Ok(())
-        } else {
-            Err(FielError::SignatureInvalid)
-        }
+        self.public_key
+            .verify(SignatureAlgorithm::RsaSha256, data, signature)
+            .map_err(|_| FielError::SignatureInvalid)
     }
 }
 

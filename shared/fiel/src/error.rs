@@ -65,6 +65,16 @@ pub enum FielError {
         bits: usize,
     },
 
+    /// A private key over 4096 bits, or of a size ring cannot sign with (its primes
+    /// must be a multiple of 512 bits: 2048, 3072 or 4096-bit keys).
+    #[error(
+        "La llave es de {bits} bits y Rúbrica solo admite llaves RSA de 2048, 3072 o 4096 bits. Use la llave (.key) de su e.firma emitida por el SAT, que es de 2048 bits."
+    )]
+    UnsupportedKeySize {
+        /// The key's modulus size.
+        bits: usize,
+    },
+
     /// The subject has no RFC (x500UniqueIdentifier), so we cannot tell whose it is.
     #[error(
         "El certificado no contiene un RFC (atributo x500UniqueIdentifier). Use el .cer de una e.firma emitida por el SAT."
@@ -289,6 +299,7 @@ impl FielError {
             Self::MalformedCertificate { .. } => "malformed_certificate",
             Self::UnsupportedKeyAlgorithm => "unsupported_key_algorithm",
             Self::KeyTooSmall { .. } => "key_too_small",
+            Self::UnsupportedKeySize { .. } => "unsupported_key_size",
             Self::MissingRfc => "missing_rfc",
             Self::InvalidRfc { .. } => "invalid_rfc",
             Self::InvalidCurp { .. } => "invalid_curp",

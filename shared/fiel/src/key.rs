@@ -1,39 +1,43 @@
 //! A member's `.key` and the pair it forms with their `.cer`.
 //!
 //! SAT ships the key as DER PKCS#8 `EncryptedPrivateKeyInfo` (PBES2,
-//! PBKDF2-HMAC-SHA1, des-ede3-cbc) protected by the member's password. The
-//! decrypted key lives only inside [`PrivateKey`], whose memory is wiped on drop,
-//! which never prints its material, and which is neither `Clone` nor `Serialize`.
-//! This code runs where the member is (CLI, browser helper): the server never
-//! receives a key.
+//! PBKDF2-HMAC-SHA1, des-ede3-cbc) protected by the member's password. RustCrypto's
+//! `pkcs8` decrypts it into a buffer that is wiped on drop; ring parses the
+//! decrypted PKCS#8 and signs. The key lives only inside [`PrivateKey`], which
+//! never prints its material and is neither `Clone` nor `Serialize`. This code
+//! runs where the member is (CLI, browser helper): the server never receives a key.
 
 use std::fmt;
 use std::path::Path;
 
-use pkcs8::der::Decode as _;
+use pkcs8::der::asn1::{AnyRef, UintRef};
+use pkcs8::der::{Decode as _, Reader as _, SliceReader};
 use pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo, SecretDocument};
-use rsa::RsaPrivateKey;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs1v15::Pkcs1v15Sign;
-use rsa::rand_core::OsRng;
-use rsa::traits::PublicKeyParts;
-use sha2::{Digest, Sha256};
+use ring::rand::SystemRandom;
+use ring::rsa::KeyPair;
+use ring::signature::RSA_PKCS1_SHA256;
 use zeroize::Zeroizing;
 
 use crate::certificate::{Certificate, MIN_SIGNER_KEY_BITS};
+use crate::crypto::{KeyFailure, RSA_ENCRYPTION, RsaPublicKey};
 use crate::error::{FielError, Result};
 use crate::input::{self, MAX_CREDENTIAL_BYTES};
 
-/// rsaEncryption.
-const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+/// Largest RSA private key ring signs with.
+const MAX_SIGNER_KEY_BITS: usize = 4096;
 
-/// A decrypted RSA private key.
+/// A decrypted RSA private key (2048 to 4096 bits).
 ///
-/// Signing uses RSA blinding with the OS random generator, so timing does not
-/// depend on the key.
+/// Signing is ring's constant-time RSA with the Chinese Remainder Theorem, checked
+/// against the public key before the signature is returned, so neither timing nor
+/// a fault reveals the key. The decrypted DER is wiped as soon as ring has parsed
+/// it; ring's own copy of the numbers is freed, not wiped, on drop (ring has no
+/// zeroize support).
 pub struct PrivateKey {
-    /// The key; `rsa` zeroizes it on drop.
-    inner: RsaPrivateKey,
+    /// The key as ring holds it.
+    inner: KeyPair,
+    /// Its public half, to match it with a certificate.
+    public: RsaPublicKey,
 }
 
 impl PrivateKey {
@@ -62,10 +66,7 @@ impl PrivateKey {
         if PrivateKeyInfo::from_der(der).is_ok() {
             return Self::from_pkcs8_plain(der);
         }
-        match RsaPrivateKey::from_pkcs1_der(der) {
-            Ok(key) => Self::new(key),
-            Err(e) => Err(malformed(format!("neither PKCS#8 nor PKCS#1: {e}"))),
-        }
+        Self::from_pkcs1(der)
     }
 
     fn from_pem(bytes: &[u8], password: &[u8]) -> Result<Self> {
@@ -88,9 +89,7 @@ impl PrivateKey {
                 Self::decrypt(&encrypted, password)
             }
             "PRIVATE KEY" => Self::from_pkcs8_plain(doc.as_bytes()),
-            "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(doc.as_bytes())
-                .map_err(|e| malformed(e.to_string()))
-                .and_then(Self::new),
+            "RSA PRIVATE KEY" => Self::from_pkcs1(doc.as_bytes()),
             other => Err(malformed(format!("unexpected PEM label {other}"))),
         }
     }
@@ -119,48 +118,66 @@ impl PrivateKey {
         }
     }
 
+    /// A PKCS#8 `PrivateKeyInfo` (what SAT's key decrypts to).
     fn from_pkcs8_plain(der: &[u8]) -> Result<Self> {
         let info = PrivateKeyInfo::from_der(der).map_err(|e| malformed(e.to_string()))?;
         if info.algorithm.oid.to_string() != RSA_ENCRYPTION {
             return Err(FielError::UnsupportedKeyAlgorithm);
         }
-        RsaPrivateKey::try_from(info)
-            .map_err(|e| malformed(e.to_string()))
-            .and_then(Self::new)
+        let public = checked_public_numbers(info.private_key)?;
+        // ring reads PKCS#8 v1 only; a v2 (with the public key attached, RFC 5958)
+        // carries the same RSAPrivateKey, which ring reads directly.
+        let inner = if info.public_key.is_none() {
+            KeyPair::from_pkcs8(der)
+        } else {
+            KeyPair::from_der(info.private_key)
+        };
+        Self::new(inner, public)
     }
 
-    fn new(inner: RsaPrivateKey) -> Result<Self> {
-        let bits = inner.n().bits();
-        if bits < MIN_SIGNER_KEY_BITS {
-            return Err(FielError::KeyTooSmall { bits });
-        }
-        Ok(Self { inner })
+    /// A bare PKCS#1 `RSAPrivateKey` (`openssl rsa -traditional`).
+    fn from_pkcs1(der: &[u8]) -> Result<Self> {
+        let public = checked_public_numbers(der)?;
+        Self::new(KeyPair::from_der(der), public)
+    }
+
+    fn new(
+        inner: std::result::Result<KeyPair, ring::error::KeyRejected>,
+        public: RsaPublicKey,
+    ) -> Result<Self> {
+        // Sizes were checked before: what ring still rejects is a damaged or odd
+        // key (InconsistentComponents, InvalidEncoding, a public exponent under
+        // 65537, a multi-prime key…).
+        let inner = inner.map_err(|rejected| malformed(format!("ring: {rejected}")))?;
+        Ok(Self { inner, public })
     }
 
     /// RSA modulus size.
     pub fn bits(&self) -> usize {
-        self.inner.n().bits()
+        self.public.bits()
     }
 
     /// Whether this key is the private half of `certificate`'s public key (same
     /// modulus and exponent).
     pub fn matches(&self, certificate: &Certificate) -> bool {
-        let public = certificate.public_key();
-        self.inner.n() == public.n() && self.inner.e() == public.e()
+        self.public == *certificate.public_key()
     }
 
     /// Signs `data`: RSA PKCS#1 v1.5 with SHA-256, the scheme of SAT portals, CMS
-    /// signatures in PDFs and the login challenge.
+    /// signatures in PDFs and the login challenge. The signature is as long as the
+    /// modulus (256 bytes for SAT's 2048-bit keys) and, PKCS#1 v1.5 being
+    /// deterministic, always the same for the same data.
     pub fn sign_sha256(&self, data: &[u8]) -> Result<Vec<u8>> {
-        self.sign_digest(&Sha256::digest(data).into())
-    }
-
-    /// Signs an already computed SHA-256 digest (e.g. of a CMS SignedAttributes
-    /// DER), producing the same bytes as [`PrivateKey::sign_sha256`] on the input.
-    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>> {
+        let mut signature = vec![0; self.inner.public().modulus_len()];
         self.inner
-            .sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<Sha256>(), digest)
-            .map_err(|_| FielError::SigningFailed)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                data,
+                &mut signature,
+            )
+            .map_err(|_| FielError::SigningFailed)?;
+        Ok(signature)
     }
 }
 
@@ -175,6 +192,44 @@ impl fmt::Debug for PrivateKey {
 
 fn malformed(detail: String) -> FielError {
     FielError::MalformedKey { detail }
+}
+
+/// Reads the public numbers of a PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2) and
+/// checks the modulus size, so a short or oversized key gets its own error before
+/// ring (whose rejection says little) sees it.
+fn checked_public_numbers(rsa_private_key: &[u8]) -> Result<RsaPublicKey> {
+    let (n, e) = public_numbers(rsa_private_key).map_err(|e| malformed(format!("PKCS#1: {e}")))?;
+    let public =
+        RsaPublicKey::from_components(n.as_bytes(), e.as_bytes()).map_err(|e| match e {
+            KeyFailure::Malformed(detail) => malformed(detail),
+            KeyFailure::NotRsa => FielError::UnsupportedKeyAlgorithm,
+        })?;
+    let bits = public.bits();
+    if bits < MIN_SIGNER_KEY_BITS {
+        return Err(FielError::KeyTooSmall { bits });
+    }
+    // ring signs with keys of up to 4096 bits whose primes (half the modulus,
+    // rounded up) are a multiple of 512 bits: 2048, 3072 and 4096-bit keys.
+    if bits > MAX_SIGNER_KEY_BITS || bits.div_ceil(2) % 512 != 0 {
+        return Err(FielError::UnsupportedKeySize { bits });
+    }
+    Ok(public)
+}
+
+/// `RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, ... }`: the
+/// modulus and exponent; the private numbers are skipped (ring checks them).
+fn public_numbers(der: &[u8]) -> pkcs8::der::Result<(UintRef<'_>, UintRef<'_>)> {
+    let mut reader = SliceReader::new(der)?;
+    let numbers = reader.sequence(|seq| {
+        let _version = UintRef::decode(seq)?;
+        let n = UintRef::decode(seq)?;
+        let e = UintRef::decode(seq)?;
+        while !seq.is_finished() {
+            AnyRef::decode(seq)?;
+        }
+        Ok((n, e))
+    })?;
+    reader.finish(numbers)
 }
 
 /// A member's e.firma: certificate and private key, checked to belong together.
@@ -230,11 +285,6 @@ impl Credential {
     /// Signs `data` with RSA PKCS#1 v1.5 SHA-256.
     pub fn sign_sha256(&self, data: &[u8]) -> Result<Vec<u8>> {
         self.key.sign_sha256(data)
-    }
-
-    /// Signs a precomputed SHA-256 digest.
-    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>> {
-        self.key.sign_digest(digest)
     }
 }
 

@@ -15,19 +15,26 @@
 //! - [`certificate`]: [`Certificate`]: holder, RFC, CURP, certificate number,
 //!   validity, issuer, FIEL/CSD ([`CertificateKind`]), [`Certificate::ensure_fiel`],
 //!   signature verification.
-//! - [`key`]: [`PrivateKey`] (decrypts SAT's `.key`, signs; redacted `Debug`,
-//!   wiped on drop) and [`Credential`] (a `.cer` and `.key` checked to match).
+//! - [`key`]: [`PrivateKey`] (decrypts SAT's `.key`, signs with ring; redacted
+//!   `Debug`) and [`Credential`] (a `.cer` and `.key` checked to match).
 //! - [`trust`]: [`TrustStore`] (the folder of CA certificates) and chain building
 //!   with RSA signature checks ([`Chain`], [`ChainError`]).
 //! - [`revocation`]: [`RevocationSource`] (configuration), [`RevocationChecker`]
 //!   (CRL files) and [`RevocationStatus`] (never "good" unless a CRL said so).
 //! - [`validation`]: [`Validator`] runs every check for a signing time and returns
 //!   a serialisable [`ValidationReport`] with Spanish explanations.
+//! - [`digest`]: [`digest::Sha256`], the suite's SHA-256 (on ring), and its
+//!   [`digest::Digest32`].
 //! - [`error`]: [`FielError`], the one error type; every message is Spanish (es-MX)
 //!   and says what to do.
 //!
 //! Internal: `names` (X.500 names, T61String/Latin-1 decoding), `crypto` (RSA
-//! public keys and signed-object checks), `input` (bounded reads, DER/PEM sniffing).
+//! public keys and signed-object checks with ring), `input` (bounded reads, DER/PEM
+//! sniffing).
+//!
+//! All RSA (PKCS#1 v1.5 signing; verification with SHA-256/384/512, and SHA-1 for
+//! old CA signatures) and all hashing go through ring; RustCrypto's `pkcs8` only
+//! decrypts SAT's PBES2/3DES `.key`.
 //!
 //! # Example
 //!
@@ -50,6 +57,7 @@
 
 pub mod certificate;
 mod crypto;
+pub mod digest;
 pub mod error;
 pub mod ids;
 mod input;

@@ -11,15 +11,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rsa::RsaPublicKey;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::pem::Pem;
 use x509_parser::prelude::FromDer;
 
 use crate::certificate::Certificate;
-use crate::crypto::{self, SignatureFailure};
+use crate::crypto::{self, RsaPublicKey, SignatureFailure};
+use crate::digest::Sha256;
 use crate::error::{FielError, Result};
 use crate::input::{self, MAX_CREDENTIAL_BYTES};
 use crate::names::{self, oid};
@@ -147,7 +146,7 @@ impl CaCertificate {
         };
         let der = x509.as_raw().to_vec();
         Ok(Some(Self {
-            fingerprint: Sha256::digest(&der).into(),
+            fingerprint: Sha256::digest(&der).into_bytes(),
             subject: names::distinguished_name(tbs.subject()),
             common_name: names::first_of(tbs.subject(), oid::COMMON_NAME),
             subject_der: tbs.subject().as_raw().to_vec(),
@@ -505,6 +504,9 @@ fn not_valid(ca: &CaCertificate) -> ChainError {
 fn signature_failure(ca: &CaCertificate, e: SignatureFailure) -> ChainError {
     match e {
         SignatureFailure::UnsupportedAlgorithm(oid) => ChainError::UnsupportedAlgorithm { oid },
+        SignatureFailure::KeyTooSmall { oid, bits } => ChainError::UnsupportedAlgorithm {
+            oid: format!("{oid} con una llave RSA de {bits} bits"),
+        },
         SignatureFailure::AlgorithmMismatch | SignatureFailure::Mismatch => {
             ChainError::BadSignature {
                 issuer: ca.name().to_owned(),
@@ -562,9 +564,10 @@ pub enum ChainError {
         /// Its end of validity.
         not_after: OffsetDateTime,
     },
-    /// The signature algorithm is not RSA with SHA-1/2 (the OID).
+    /// The signature algorithm is not RSA with SHA-1/2 (the OID), or the issuer's
+    /// key is too short to check it (SHA-2 needs 2048 bits).
     UnsupportedAlgorithm {
-        /// The algorithm's OID.
+        /// The algorithm's OID; with a short key, followed by the key's size.
         oid: String,
     },
     /// More CAs than any SAT chain has.

@@ -39,29 +39,33 @@ fn both_sat_fiels_parse_decrypt_sign_and_verify() {
 }
 
 #[test]
-fn signing_a_digest_equals_signing_the_data() {
-    use sha2::Digest;
+fn signing_is_deterministic_and_bound_to_the_data() {
     let credential = sat_credential("FIEL_EKU9003173C9");
     let data = b"DER de los atributos firmados";
-    let digest: [u8; 32] = sha2::Sha256::digest(data).into();
 
-    let over_data = credential.sign_sha256(data).unwrap();
-    let over_digest = credential.sign_digest(&digest).unwrap();
+    let first = credential.sign_sha256(data).unwrap();
+    let second = credential.private_key().sign_sha256(data).unwrap();
 
-    // PKCS#1 v1.5 is deterministic (blinding does not change the result).
-    assert_eq!(over_data, over_digest);
+    // PKCS#1 v1.5 is deterministic: the same data gives the same bytes.
+    assert_eq!(first, second);
     credential
         .certificate()
-        .verify_digest(&digest, &over_digest)
+        .verify_sha256(data, &first)
         .unwrap();
-    let mut other = digest;
-    other[0] ^= 1;
-    assert!(
-        credential
-            .certificate()
-            .verify_digest(&other, &over_digest)
-            .is_err()
-    );
+    let mut flipped = first.clone();
+    flipped[100] ^= 1;
+    for bad in [
+        &flipped[..],
+        &first[..255],
+        &[][..],
+        &[0; 256][..],
+        &[0xff; 257][..],
+    ] {
+        assert!(matches!(
+            credential.certificate().verify_sha256(data, bad),
+            Err(FielError::SignatureInvalid)
+        ));
+    }
 }
 
 #[test]
@@ -152,9 +156,25 @@ fn der_accessors_serve_cms() {
     assert_eq!(c.der(), &der[..]);
     assert_eq!(c.serial(), b"30001000000500003415");
     assert_eq!(c.issuer_der()[0], 0x30, "issuer Name is a DER SEQUENCE");
-    use sha2::Digest;
-    let fp: [u8; 32] = sha2::Sha256::digest(&der).into();
-    assert_eq!(c.fingerprint_sha256(), fp);
+    let fp = rubrica_fiel::digest::Sha256::digest(&der);
+    assert_eq!(c.fingerprint_sha256(), *fp.as_bytes());
+    // The same as openssl's fingerprint ("sha256 Fingerprint=AB:CD:…").
+    let out = std::process::Command::new("openssl")
+        .args([
+            "x509",
+            "-inform",
+            "DER",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+        ])
+        .arg(sat_dir("FIEL_EKU9003173C9").join("certificate.cer"))
+        .output()
+        .expect("running openssl");
+    let openssl = String::from_utf8(out.stdout).unwrap();
+    let openssl = openssl.trim().rsplit('=').next().unwrap().replace(':', "");
+    assert_eq!(openssl.to_lowercase(), fp.to_hex());
 }
 
 #[test]
