@@ -64,6 +64,18 @@ impl LogLine {
     }
 }
 
+/// The process-wide captured log.
+fn captured_log() -> CapturedLog {
+    static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = CapturedLog::default();
+        tracing::subscriber::set_global_default(log.clone())
+            .expect("only this test installs a subscriber");
+        log
+    })
+    .clone()
+}
+
 /// A subscriber that keeps every event (spans are accepted and ignored).
 #[derive(Clone, Default)]
 struct CapturedLog(Arc<Mutex<Vec<LogLine>>>);
@@ -166,10 +178,9 @@ async fn a_broken_template_answers_500_logs_its_file_and_line_and_stores_nothing
         .unwrap();
         assert_eq!(data["secretariat"]["id"], SECRETARIAT);
         // The server's workers are threads of their own: the log is captured
-        // process-wide (this binary's only test), not per thread.
-        let log = CapturedLog::default();
-        tracing::subscriber::set_global_default(log.clone())
-            .expect("no other test of this binary installs a subscriber");
+        // process-wide (installed once, emptied for each backend).
+        let log = captured_log();
+        log.0.lock().unwrap().clear();
 
         // Act
         let response = context

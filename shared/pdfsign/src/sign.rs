@@ -72,8 +72,9 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// SHA-256 of [`Prepared::to_sign`], for signers that take a digest
-    /// ([`rubrica_fiel::PrivateKey::sign_digest`]).
+    /// SHA-256 of [`Prepared::to_sign`], for signers that take a digest (an
+    /// HSM, a remote signer); a [`rubrica_fiel::PrivateKey`] signs
+    /// [`Prepared::to_sign`] itself with `sign_sha256`.
     pub fn digest(&self) -> [u8; 32] {
         Sha256::digest(&self.to_sign).into()
     }
@@ -365,7 +366,7 @@ pub fn complete(prepared: &PreparedRevision, signature_value: &[u8]) -> Result<V
 /// Both steps in-process with a credential at hand (the CLI, tests).
 pub fn sign(pdf: &[u8], credential: &Credential, options: &PrepareOptions<'_>) -> Result<Vec<u8>> {
     let prepared = prepare(pdf, credential.certificate(), options)?;
-    let signature = credential.sign_digest(&prepared.digest())?;
+    let signature = credential.sign_sha256(&prepared.to_sign)?;
     complete(&prepared.state, &signature)
 }
 

@@ -420,6 +420,9 @@ impl Relay {
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.relay.poll_interval_ms);
         tracing::debug!(service = %self.service, "relay de eventos iniciado");
+        if let Err(e) = self.release_claims().await {
+            tracing::warn!(service = %self.service, error = %e, "no se pudieron liberar las entregas reservadas antes del arranque");
+        }
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -450,6 +453,21 @@ impl Relay {
                 .await?;
         }
         Ok(claimed.len())
+    }
+
+    /// Frees the deliveries reserved before this relay started: a process
+    /// killed in the middle of a delivery leaves its reservation behind, and
+    /// waiting for its lease to end would delay the event by a whole lease.
+    /// If another replica is still delivering one of them, the receiver gets
+    /// it twice and its inbox ignores the repeat.
+    async fn release_claims(&self) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox_deliveries SET claimed_until = NULL
+             WHERE status = 'pending' AND claimed_until IS NOT NULL",
+        )
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
     }
 
     /// Reserves due deliveries for this replica for one lease.

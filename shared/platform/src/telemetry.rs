@@ -74,13 +74,27 @@ pub async fn request_context(
     let started = std::time::Instant::now();
     // (The request is not cloned before routing: actix-web needs to own it
     // alone to record the matched path.)
-    let outcome = REQUEST_ID
-        .scope(id.clone(), next.call(request))
-        .instrument(span.clone())
-        .await;
-    // Our middlewares answer refusals as responses; an error here comes from
-    // actix-web itself and is answered by it.
-    let mut response = outcome?.map_into_boxed_body();
+    // The request runs in a task of its own, so a client that hangs up does
+    // not cancel a change half-way (actix-web drops the handler's future on
+    // disconnect): what was started finishes, and an event delivered
+    // while its sender dies is still received.
+    let served = actix_web::rt::spawn(
+        REQUEST_ID
+            .scope(id.clone(), next.call(request))
+            .instrument(span.clone()),
+    )
+    .await;
+    let mut response = match served {
+        // Our middlewares answer refusals as responses; an error here comes
+        // from actix-web itself and is answered by it.
+        Ok(outcome) => outcome?.map_into_boxed_body(),
+        Err(panic) => {
+            span.in_scope(|| tracing::error!(error = %panic, "la solicitud terminó con un pánico"));
+            return Err(actix_web::error::ErrorInternalServerError(
+                "Ocurrió un error interno. Intente de nuevo más tarde.",
+            ));
+        }
+    };
     let status = response.status().as_u16();
     span.in_scope(|| {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
