@@ -324,3 +324,182 @@ async fn a_caller_request_id_is_kept_and_echoed() {
     assert_eq!(problem.request_id.as_deref(), Some("solicitud-123"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_security_headers_and_authenticated_json_is_not_stored() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+
+    // Public JSON: nosniff, no referrer, a CSP that loads nothing.
+    let public = app
+        .client
+        .get(format!("{}/health/live", app.url(ServiceName::Archive)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(public.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(
+        public.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    // A 404 problem too.
+    let missing = app
+        .client
+        .get(format!("{}/no-existe", app.url(ServiceName::Signing)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.headers()["x-content-type-options"], "nosniff");
+
+    // JSON answered to a caller with credentials is never cached.
+    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let authenticated = app
+        .client
+        .get(format!("{}/audit", app.url(ServiceName::Secretariat)))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authenticated.status(), 200);
+    assert_eq!(authenticated.headers()["cache-control"], "no-store");
+    assert_eq!(authenticated.headers()["x-content-type-options"], "nosniff");
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_make_the_server_read_a_large_body_but_a_member_can_upload_one() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let verify = format!("{}/verify/pdf", app.url(ServiceName::Archive));
+    let limit = app.settings.http.public_body_limit_bytes;
+    let body = vec![b'%'; limit + 1];
+
+    // Anonymous: refused at the public limit (8 MiB), in Spanish.
+    let p = problem_of(
+        app.client
+            .post(&verify)
+            .header("content-type", "application/pdf")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap(),
+        413,
+    )
+    .await;
+    assert!(
+        p.detail.contains("excede el tamaño permitido"),
+        "{}",
+        p.detail
+    );
+
+    // With credentials the route's own, larger limit applies: the same bytes
+    // are read and refused for what they are (not a PDF), not for their size.
+    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let response = app
+        .client
+        .post(&verify)
+        .bearer_auth(&operator)
+        .header("content-type", "application/pdf")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status(), 413);
+    assert!(response.status().is_client_error(), "{}", response.status());
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_get_route_answers_head_without_a_body() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let response = app
+        .client
+        .head(format!("{}/health/live", app.url(ServiceName::Mail)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().len(), 0);
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_short_or_empty_internal_or_operator_token_is_refused_at_start_up() {
+    for (internal, operator) in [
+        (Some(""), None),
+        (Some("corto"), None),
+        (None, Some("operador")),
+        (None, Some("")),
+    ] {
+        let data = TestData::new(&TestBackend::Sqlite).await;
+        let mut settings = data.settings(data.dir.path());
+        if let Some(token) = internal {
+            settings.internal_token = Some(token.to_string());
+        }
+        if let Some(token) = operator {
+            settings.auth.operator_token = Some(token.to_string());
+        }
+        let refused = rubrica_platform::Suite::assemble(
+            &rubrica::all_specs(),
+            &ServiceName::ALL,
+            settings,
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await;
+        let Err(error) = refused else {
+            panic!("started with internal {internal:?} and operator {operator:?}");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("demasiado corto") && message.contains("openssl rand -hex 32"),
+            "{message}"
+        );
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn every_error_response_is_documented_as_problem_json() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    for service in ServiceName::ALL {
+        let document: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                assert!(
+                    responses.contains_key("500"),
+                    "{service} {method} {path}: 500 sin documentar"
+                );
+                if path.contains('{') {
+                    assert!(responses.contains_key("404"), "{service} {method} {path}");
+                }
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let content = response["content"].as_object().unwrap();
+                        assert_eq!(
+                            content.keys().collect::<Vec<_>>(),
+                            vec!["application/problem+json"],
+                            "{service} {method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    app.stop().await;
+    data.cleanup().await;
+}
