@@ -525,7 +525,14 @@ pub fn export(
                         let cells: Vec<String> = values
                             .iter()
                             .zip(resource.fields)
-                            .map(|(v, f)| csv_cell(&shown(v, f, resource, &base_url)))
+                            .map(|(v, f)| {
+                                let text = shown(v, f, resource, &base_url);
+                                if v.is_string() {
+                                    csv_cell(&neutralize_formula(&text))
+                                } else {
+                                    csv_cell(&text)
+                                }
+                            })
                             .collect();
                         out.push_str(&cells.join(","));
                         out.push_str("\r\n");
@@ -573,6 +580,19 @@ fn shown(value: &Value, field: &Field, resource: &Resource, base_url: &str) -> S
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// A text cell that a spreadsheet would run as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+/// OWASP advises against CSV injection: people open open data in Excel or
+/// LibreOffice. Numbers are never text cells, so negative amounts stay as
+/// they are.
+pub fn neutralize_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -894,6 +914,22 @@ async fn store_session(tx: &mut AnyConnection, s: &ClosedSession) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_cells_that_a_spreadsheet_would_run_are_neutralized() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralize_formula(formula), format!("'{formula}"));
+        }
+        assert_eq!(neutralize_formula("Acta 2026-ORD-01"), "Acta 2026-ORD-01");
+        assert_eq!(neutralize_formula(""), "");
+    }
 
     #[test]
     fn csv_cells_are_quoted_only_when_needed() {
