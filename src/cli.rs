@@ -615,6 +615,17 @@ async fn serve(args: ServeArgs) -> ExitCode {
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
+    match pinned_trust(&loaded.settings) {
+        Ok(None) => {}
+        Ok(Some(warning)) => {
+            eprintln!("\n*** ATENCIÓN: {warning} ***\n");
+            tracing::warn!("{warning}");
+        }
+        Err(refusal) => {
+            eprintln!("error: {refusal}");
+            return ExitCode::from(2);
+        }
+    }
     match run_serve(only, loaded.settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -622,6 +633,32 @@ async fn serve(args: ServeArgs) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A trust folder with certificates pinned one by one (`fijados/`, where the
+/// demo pins SAT's public test FIEL) lets anyone holding that test key sign
+/// as a member: `serve` refuses it unless `auth.demo_trust` is on, and then
+/// warns (the returned text).
+fn pinned_trust(settings: &Settings) -> Result<Option<String>, String> {
+    let Some(dir) = &settings.auth.trust_anchors_dir else {
+        return Ok(None);
+    };
+    let pinned = dir.join(rubrica_fiel::trust::PINNED_SUBFOLDER);
+    let count = std::fs::read_dir(&pinned)
+        .map(|entries| entries.filter_map(Result::ok).filter(|e| e.path().is_file()).count())
+        .unwrap_or(0);
+    match (count, settings.auth.demo_trust) {
+        (0, _) => Ok(None),
+        (n, true) => Ok(Some(format!(
+            "modo de demostración: se confía en {n} certificado(s) fijado(s) en {} (como la e.firma de PRUEBA del SAT, cuya llave es pública). No use esta configuración con datos reales.",
+            pinned.display()
+        ))),
+        (n, false) => Err(format!(
+            "la carpeta de confianza {} tiene {n} certificado(s) fijado(s) en «{}»: eso solo sirve para la demostración (la e.firma de prueba del SAT, cuya llave es pública) y dejaría firmar a cualquiera. Quite esa carpeta, o si de verdad es una demostración active auth.demo_trust (RUBRICA_AUTH__DEMO_TRUST=true).",
+            dir.display(),
+            rubrica_fiel::trust::PINNED_SUBFOLDER
+        )),
     }
 }
 

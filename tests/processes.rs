@@ -195,3 +195,50 @@ fn split_services_in_separate_processes_deliver_events_to_each_other() {
     assert!(secretariat.terminate().success());
     assert!(mail.terminate().success());
 }
+
+#[test]
+fn serve_refuses_a_trust_folder_with_pinned_certificates_unless_it_is_a_demonstration() {
+    let data = tempfile::tempdir().unwrap();
+    let anchors = data.path().join("anclas");
+    let pinned = anchors.join("fijados");
+    std::fs::create_dir_all(&pinned).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sat-test-certs/FIEL_EKU9003173C9/certificate.cer"
+        ),
+        pinned.join("EKU9003173C9.cer"),
+    )
+    .unwrap();
+
+    // Without the demo setting: refused at once, saying why and what to do.
+    let refused = Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(data.path().join("datos"))
+        .env("RUBRICA_AUTH__TRUST_ANCHORS_DIR", &anchors)
+        .env_remove("RUBRICA_AUTH__DEMO_TRUST")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("fijado") && stderr.contains("RUBRICA_AUTH__DEMO_TRUST=true"),
+        "{stderr}"
+    );
+
+    // With it: serves, and warns.
+    let server = Server::start(
+        &[],
+        &data.path().join("datos"),
+        &[
+            (
+                "RUBRICA_AUTH__TRUST_ANCHORS_DIR",
+                anchors.display().to_string(),
+            ),
+            ("RUBRICA_AUTH__DEMO_TRUST", "true".to_string()),
+        ],
+    );
+    let (status, _) = http::get(&format!("{}/secretariat/health/ready", server.base));
+    assert_eq!(status, 200);
+    assert!(server.terminate().success());
+}

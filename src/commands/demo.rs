@@ -290,6 +290,8 @@ pub fn demo_settings(data_dir: &Path, anchors: PathBuf, port: u16) -> Settings {
     };
     settings.http.port = port;
     settings.auth.trust_anchors_dir = Some(anchors);
+    // The demo pins SAT's public test FIEL: a demonstration, said loudly.
+    settings.auth.demo_trust = true;
     settings.auth.operator_token = Some(format!("demo-{}", uuid::Uuid::new_v4().simple()));
     settings.relay.poll_interval_ms = 200;
     settings.signing.location = Some("Guadalajara, Jalisco".into());

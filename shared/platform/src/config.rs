@@ -72,6 +72,11 @@ pub struct AuthSettings {
     /// Folder of trusted CA certificates (DER or PEM) for FIEL logins:
     /// SAT's roots in production, a test CA in tests.
     pub trust_anchors_dir: Option<PathBuf>,
+    /// Accept a trust folder with certificates pinned one by one (its
+    /// `fijados/` subfolder: the demo pins SAT's public *test* FIEL). Only for
+    /// demonstrations: `serve` refuses such a folder unless this is on, and
+    /// warns loudly when it is.
+    pub demo_trust: bool,
     /// Lifetime of a login challenge.
     pub challenge_ttl_seconds: u64,
     /// Lifetime of a session token.
@@ -396,6 +401,7 @@ impl Default for Settings {
             auth: AuthSettings {
                 operator_token: None,
                 trust_anchors_dir: None,
+                demo_trust: false,
                 challenge_ttl_seconds: 300,
                 session_ttl_minutes: 120,
                 link_ttl_minutes: 15,
