@@ -646,7 +646,12 @@ fn pinned_trust(settings: &Settings) -> Result<Option<String>, String> {
     };
     let pinned = dir.join(rubrica_fiel::trust::PINNED_SUBFOLDER);
     let count = std::fs::read_dir(&pinned)
-        .map(|entries| entries.filter_map(Result::ok).filter(|e| e.path().is_file()).count())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .count()
+        })
         .unwrap_or(0);
     match (count, settings.auth.demo_trust) {
         (0, _) => Ok(None),
