@@ -1054,6 +1054,60 @@ async fn a_member_refuses_with_a_reason_and_the_facilitator_cancels_keeping_ever
     }
 }
 
+/// A session opened with a mailed link (not the FIEL), for `member`.
+async fn link_session(fx: &Fixture, member: &str) -> String {
+    let token = format!("rubrica-sesion-enlace-{member}");
+    let now = rubrica_platform::db::now_ms();
+    sqlx::query("INSERT INTO auth_sessions (id, token_hash, member_id, method, certificate_number, created_at, expires_at, address) VALUES ($1, $2, $3, 'enlace_correo', NULL, $4, $5, NULL)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(rubrica_platform::auth::token_hash(&token))
+        .bind(member)
+        .bind(now)
+        .bind(now + 3_600_000)
+        .execute(fx.app.context(ServiceName::Secretariat).db.pool())
+        .await
+        .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn refusing_to_sign_needs_a_fiel_session_like_signing() {
+    let fx = arrange(&TestBackend::Sqlite, |_| {}).await;
+    let route = fx.open(&["maria", "juan"], 1, "any").await;
+    let id = route["id"].as_str().unwrap().to_string();
+    let juan_link = link_session(&fx, "juan").await;
+
+    let (status, body) = fx
+        .signing_call(
+            "POST",
+            &format!("/routes/{id}/refuse"),
+            &juan_link,
+            json!({ "reason": "No estoy de acuerdo." }),
+        )
+        .await;
+
+    assert_eq!(status, 403, "{body}");
+    assert!(detail(&body).contains("e.firma"), "{body}");
+    let (_, view) = fx
+        .signing_call(
+            "GET",
+            &format!("/routes/{id}"),
+            &fx.facilitator.clone(),
+            json!({}),
+        )
+        .await;
+    assert!(
+        view["signers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "pendiente"),
+        "nothing stored: {view}"
+    );
+    assert!(fx.events("route.refused").await.is_empty());
+    fx.finish().await;
+}
+
 #[tokio::test]
 async fn in_a_sequential_route_each_signer_waits_for_the_ones_before() {
     for backend in TestBackend::all() {

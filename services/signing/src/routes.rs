@@ -768,6 +768,11 @@ impl Signing {
         id: &str,
         refusal: Refusal,
     ) -> ApiResult<RouteView> {
+        if !caller.can_sign() {
+            return Err(ApiError::Forbidden(
+                "Para rechazar la firma inicie sesión con su e.firma (FIEL), como para firmar, por ejemplo con «rubrica login --server URL --cer su.cer --key su.key --password-file contraseña.txt»: un enlace por correo o un token de API no permiten rechazar.".into(),
+            ));
+        }
         let reason = refusal.reason.trim().to_string();
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ApiError::Unprocessable(
