@@ -361,7 +361,7 @@ impl Fixture {
         json!({
             "secretariat": { "id": self.secretariat, "name": "Secretariado Técnico Local de Gobierno Abierto de Jalisco" },
             "title": "Acta de la sesión ordinaria 2026-ORD-01",
-            "record_kind": "acta",
+            "record_kind": "informe",
             "folio": "2026-ORD-01",
             "due_on": "2026-12-15",
             "order": order,
@@ -1341,7 +1341,7 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         "POST",
         &format!("{documents}/documents"),
         &drafter,
-        json!({ "kind": "acta", "data": data }),
+        json!({ "kind": "acta", "data": data.clone() }),
     )
     .await;
     assert_eq!(status, 201, "{draft}");
@@ -1352,8 +1352,18 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         object.remove("pdf_base64");
         object.remove("layout");
         object.insert("document_id".into(), json!(document_id));
+        object.insert("record_kind".into(), json!("acta"));
         body
     };
+
+    // An acta is never opened on a PDF and layout the caller sends.
+    let mut inline = fx.open_body(&["maria"], 1, "any");
+    inline["record_kind"] = json!("acta");
+    let (status, problem) = fx
+        .signing_call("POST", "/routes", &fx.facilitator.clone(), inline)
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("document_id"), "{problem}");
 
     // A draft is not opened for signature.
     let (status, problem) = fx
@@ -1393,5 +1403,55 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         route["signers"].as_array().unwrap().len(),
         draft["layout"]["signers"].as_array().unwrap().len()
     );
+
+    // Another secretariat's approved document is not opened here.
+    let db = fx.app.context(ServiceName::Secretariat).db.pool();
+    let config = serde_json::to_string(&rubrica_rules::preset("jalisco").unwrap()).unwrap();
+    sqlx::query("INSERT INTO secretariats (id, name, preset, config, created_at, updated_at) VALUES ('stl-otro', 'STL Otro', 'jalisco', $1, 0, 0)")
+        .bind(config)
+        .execute(db)
+        .await
+        .unwrap();
+    let (_, token) = call(
+        &fx.app,
+        "POST",
+        &format!("{}/auth/api-tokens", fx.app.url(ServiceName::Secretariat)),
+        &operator,
+        json!({ "name": "redacción ajena", "secretariat_id": "stl-otro", "service": "documents", "role": "facilitador" }),
+    )
+    .await;
+    let other_drafter = token["token"].as_str().unwrap().to_string();
+    data["secretariat"]["id"] = json!("stl-otro");
+    let (status, foreign) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents"),
+        &other_drafter,
+        json!({ "kind": "acta", "data": data }),
+    )
+    .await;
+    assert_eq!(status, 201, "{foreign}");
+    let foreign_id = foreign["id"].as_str().unwrap().to_string();
+    let (status, approved) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents/{foreign_id}/approve"),
+        &other_drafter,
+        json!({ "version": 1 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    let routes_before = fx.count("signing_routes").await;
+    let (status, problem) = fx
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&foreign_id),
+        )
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(detail(&problem).contains("stl-otro"), "{problem}");
+    assert_eq!(fx.count("signing_routes").await, routes_before);
     fx.finish().await;
 }
