@@ -242,7 +242,7 @@ async fn a_completed_route_is_verified_again_archived_and_published_and_a_bad_on
             .iter()
             .map(|s| s["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["MARÍA GONZÁLEZ RUIZ", "JUAN PÉREZ LÓPEZ"]);
+        assert_eq!(names, ["MARIA GONZALEZ RUIZ", "JUAN PEREZ LOPEZ"]);
         for signer in signers {
             assert_eq!(signer["verdict"], "valida");
             assert!(!signer["certificate_number"].as_str().unwrap().is_empty());
@@ -343,6 +343,50 @@ async fn a_completed_route_is_verified_again_archived_and_published_and_a_bad_on
         app.stop().await;
         data.cleanup().await;
     }
+}
+
+/// An acta whose layout names maria's RFC as «PRESIDENTA FALSA», signed
+/// with maria's own FIEL: every signature checks, the name is forged.
+fn forged_acta() -> Vec<u8> {
+    let layout = LayoutManifest::standard(
+        1,
+        (595.0, 842.0),
+        vec![identity(
+            "maria",
+            "PRESIDENTA FALSA",
+            "Presidencia",
+            "GORM800101AB1",
+        )],
+    );
+    let pdf = make_signable(&rubrica_pdfsign::example::acta(1), &layout).unwrap();
+    sign(&pdf, &credential("maria"), &PrepareOptions::now()).unwrap()
+}
+
+#[tokio::test]
+async fn a_name_in_the_layout_that_is_not_the_certificate_holder_is_refused_and_never_published() {
+    let forged = forged_acta();
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let (signing_url, served) = signing_stand_in().await;
+    let app = spawn(&data, &signing_url).await;
+
+    complete_route(&app, &served, "f1", "Acta de la sesión", &forged).await;
+
+    let refused = settled(&app, "f1").await;
+    let reason = refused["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("PRESIDENTA FALSA"), "{refused}");
+    assert!(reason.contains("MARIA GONZALEZ RUIZ"), "{refused}");
+    let (_, all) = get_json(&app, "/records", None).await;
+    assert!(all["records"].as_array().unwrap().is_empty(), "{all}");
+    // Public verification names the certificate holder, never the PDF's text.
+    let (status, report) = upload(&app, &forged).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(!report.to_string().contains("PRESIDENTA FALSA"), "{report}");
+    assert_eq!(
+        report["signatures"][0]["name"], "MARIA GONZALEZ RUIZ",
+        "{report}"
+    );
+    app.stop().await;
+    data.cleanup().await;
 }
 
 /// A `session.closed` payload as the secretariat sends it (the fields the

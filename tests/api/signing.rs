@@ -361,7 +361,7 @@ impl Fixture {
         json!({
             "secretariat": { "id": self.secretariat, "name": "Secretariado Técnico Local de Gobierno Abierto de Jalisco" },
             "title": "Acta de la sesión ordinaria 2026-ORD-01",
-            "record_kind": "acta",
+            "record_kind": "informe",
             "folio": "2026-ORD-01",
             "due_on": "2026-12-15",
             "order": order,
@@ -1054,6 +1054,60 @@ async fn a_member_refuses_with_a_reason_and_the_facilitator_cancels_keeping_ever
     }
 }
 
+/// A session opened with a mailed link (not the FIEL), for `member`.
+async fn link_session(fx: &Fixture, member: &str) -> String {
+    let token = format!("rubrica-sesion-enlace-{member}");
+    let now = rubrica_platform::db::now_ms();
+    sqlx::query("INSERT INTO auth_sessions (id, token_hash, member_id, method, certificate_number, created_at, expires_at, address) VALUES ($1, $2, $3, 'enlace_correo', NULL, $4, $5, NULL)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(rubrica_platform::auth::token_hash(&token))
+        .bind(member)
+        .bind(now)
+        .bind(now + 3_600_000)
+        .execute(fx.app.context(ServiceName::Secretariat).db.pool())
+        .await
+        .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn refusing_to_sign_needs_a_fiel_session_like_signing() {
+    let fx = arrange(&TestBackend::Sqlite, |_| {}).await;
+    let route = fx.open(&["maria", "juan"], 1, "any").await;
+    let id = route["id"].as_str().unwrap().to_string();
+    let juan_link = link_session(&fx, "juan").await;
+
+    let (status, body) = fx
+        .signing_call(
+            "POST",
+            &format!("/routes/{id}/refuse"),
+            &juan_link,
+            json!({ "reason": "No estoy de acuerdo." }),
+        )
+        .await;
+
+    assert_eq!(status, 403, "{body}");
+    assert!(detail(&body).contains("e.firma"), "{body}");
+    let (_, view) = fx
+        .signing_call(
+            "GET",
+            &format!("/routes/{id}"),
+            &fx.facilitator.clone(),
+            json!({}),
+        )
+        .await;
+    assert!(
+        view["signers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "pendiente"),
+        "nothing stored: {view}"
+    );
+    assert!(fx.events("route.refused").await.is_empty());
+    fx.finish().await;
+}
+
 #[tokio::test]
 async fn in_a_sequential_route_each_signer_waits_for_the_ones_before() {
     for backend in TestBackend::all() {
@@ -1287,7 +1341,7 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         "POST",
         &format!("{documents}/documents"),
         &drafter,
-        json!({ "kind": "acta", "data": data }),
+        json!({ "kind": "acta", "data": data.clone() }),
     )
     .await;
     assert_eq!(status, 201, "{draft}");
@@ -1298,8 +1352,18 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         object.remove("pdf_base64");
         object.remove("layout");
         object.insert("document_id".into(), json!(document_id));
+        object.insert("record_kind".into(), json!("acta"));
         body
     };
+
+    // An acta is never opened on a PDF and layout the caller sends.
+    let mut inline = fx.open_body(&["maria"], 1, "any");
+    inline["record_kind"] = json!("acta");
+    let (status, problem) = fx
+        .signing_call("POST", "/routes", &fx.facilitator.clone(), inline)
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("document_id"), "{problem}");
 
     // A draft is not opened for signature.
     let (status, problem) = fx
@@ -1339,5 +1403,55 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         route["signers"].as_array().unwrap().len(),
         draft["layout"]["signers"].as_array().unwrap().len()
     );
+
+    // Another secretariat's approved document is not opened here.
+    let db = fx.app.context(ServiceName::Secretariat).db.pool();
+    let config = serde_json::to_string(&rubrica_rules::preset("jalisco").unwrap()).unwrap();
+    sqlx::query("INSERT INTO secretariats (id, name, preset, config, created_at, updated_at) VALUES ('stl-otro', 'STL Otro', 'jalisco', $1, 0, 0)")
+        .bind(config)
+        .execute(db)
+        .await
+        .unwrap();
+    let (_, token) = call(
+        &fx.app,
+        "POST",
+        &format!("{}/auth/api-tokens", fx.app.url(ServiceName::Secretariat)),
+        &operator,
+        json!({ "name": "redacción ajena", "secretariat_id": "stl-otro", "service": "documents", "role": "facilitador" }),
+    )
+    .await;
+    let other_drafter = token["token"].as_str().unwrap().to_string();
+    data["secretariat"]["id"] = json!("stl-otro");
+    let (status, foreign) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents"),
+        &other_drafter,
+        json!({ "kind": "acta", "data": data }),
+    )
+    .await;
+    assert_eq!(status, 201, "{foreign}");
+    let foreign_id = foreign["id"].as_str().unwrap().to_string();
+    let (status, approved) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents/{foreign_id}/approve"),
+        &other_drafter,
+        json!({ "version": 1 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    let routes_before = fx.count("signing_routes").await;
+    let (status, problem) = fx
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&foreign_id),
+        )
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(detail(&problem).contains("stl-otro"), "{problem}");
+    assert_eq!(fx.count("signing_routes").await, routes_before);
     fx.finish().await;
 }

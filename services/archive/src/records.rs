@@ -106,12 +106,13 @@ pub fn public_signers(report: &VerificationReport) -> Vec<PublicSigner> {
         .signatures
         .iter()
         .map(|s| PublicSigner {
+            // The holder named by the certificate, never text of the PDF
+            // (its layout can claim any name).
             name: s
-                .expected_signer
+                .certificate
                 .as_ref()
-                .map(|e| e.name.clone())
-                .or_else(|| s.certificate.as_ref().map(|c| c.holder_name.clone()))
-                .unwrap_or_else(|| s.field.clone()),
+                .map(|c| c.holder_name.clone())
+                .unwrap_or_else(|| "firmante sin certificado legible".into()),
             seat: s.expected_signer.as_ref().map(|e| e.seat.clone()),
             role: s.expected_signer.as_ref().map(|e| e.role.clone()),
             certificate_number: s.certificate.as_ref().map(|c| c.number.clone()),
@@ -122,6 +123,66 @@ pub fn public_signers(report: &VerificationReport) -> Vec<PublicSigner> {
             verdict: verdict_word(s.verdict).to_string(),
         })
         .collect()
+}
+
+/// A name compared as SAT writes it: capitals without accents, single spaces.
+fn comparable_name(name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'Á' | 'À' | 'Ä' | 'Â' => 'A',
+            'É' | 'È' | 'Ë' | 'Ê' => 'E',
+            'Í' | 'Ì' | 'Ï' | 'Î' => 'I',
+            'Ó' | 'Ò' | 'Ö' | 'Ô' => 'O',
+            'Ú' | 'Ù' | 'Ü' | 'Û' => 'U',
+            'Ñ' => 'N',
+            other => other,
+        })
+        .collect();
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Why a verified record is refused because a seat names someone other
+/// than the holder of the certificate that signed it; `None` when every
+/// signature's certificate is the member the layout names (RFC and name).
+pub fn signer_mismatch(report: &VerificationReport) -> Option<String> {
+    let mismatches: Vec<String> = report
+        .signatures
+        .iter()
+        .filter_map(|s| {
+            let expected = s.expected_signer.as_ref()?;
+            let Some(cert) = s.certificate.as_ref() else {
+                return Some(format!(
+                    "la firma del campo {} no trae un certificado legible",
+                    s.field
+                ));
+            };
+            let same_rfc = cert.rfc.as_str().eq_ignore_ascii_case(expected.rfc.trim());
+            let (holder, named) = (
+                comparable_name(&cert.holder_name),
+                comparable_name(&expected.name),
+            );
+            // A legal entity's certificate adds its legal form («SA DE CV»).
+            let legal_entity = cert.rfc.as_str().len() == 12;
+            let same_name = holder == named
+                || (legal_entity
+                    && !named.is_empty()
+                    && holder.starts_with(&format!("{named} ")));
+            (!same_rfc || !same_name).then(|| {
+                format!(
+                    "el asiento «{}» nombra a «{}» (RFC {}), pero firmó el certificado de «{}» (RFC {})",
+                    expected.seat, expected.name, expected.rfc, cert.holder_name, cert.rfc
+                )
+            })
+        })
+        .collect();
+    (!mismatches.is_empty()).then(|| {
+        format!(
+            "Los firmantes del acta no son los titulares de los certificados: {}. No se publica: abra de nuevo la firma desde el documento aprobado, con los integrantes que asistieron.",
+            mismatches.join("; ")
+        )
+    })
 }
 
 /// The trust anchors the archive verifies against: `auth.trust_anchors_dir`,
@@ -475,6 +536,13 @@ impl Ingestor {
             } else {
                 format!("El registro no está completo: {}", report.summary)
             };
+            return Outcome::Refused {
+                reason,
+                sha256: Some(actual.hex()),
+                report: Some(report_json),
+            };
+        }
+        if let Some(reason) = signer_mismatch(&report) {
             return Outcome::Refused {
                 reason,
                 sha256: Some(actual.hex()),

@@ -384,7 +384,7 @@ async fn verify_pdf(
     security(("sesion" = [])),
     responses(
         (status = 200, description = "Rechazo registrado", body = RouteView),
-        (status = 403, description = "No es firmante de la ruta", body = Problem),
+        (status = 403, description = "No es firmante de la ruta o no inició sesión con su e.firma", body = Problem),
         (status = 409, description = "Ya firmó o rechazó, o la ruta está cerrada", body = Problem),
         (status = 422, description = "Falta el motivo", body = Problem),
     )

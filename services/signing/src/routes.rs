@@ -511,6 +511,14 @@ impl Signing {
                 request.record_kind
             )));
         }
+        // Session records (actas, minutas) are opened only on the approved
+        // document: a PDF and layout from the caller could name anyone.
+        let session_record = matches!(record_kind.as_str(), "acta" | "minuta");
+        if session_record && request.document_id.is_none() {
+            return Err(ApiError::Unprocessable(format!(
+                "Un registro de tipo «{record_kind}» se firma solo sobre el documento aprobado del servicio de documentos: envíe «document_id» (sin «pdf_base64» ni «layout»). Un PDF enviado en la solicitud solo se admite para entregas-recepción e informes."
+            )));
+        }
         if let Some(due) = &request.due_on {
             let format = time::macros::format_description!("[year]-[month]-[day]");
             if time::Date::parse(due, format).is_err() {
@@ -534,7 +542,14 @@ impl Signing {
                 })?;
                 (bytes, layout)
             }
-            (None, None, Some(document_id)) => self.fetch_document(document_id).await?,
+            (None, None, Some(document_id)) => {
+                self.fetch_document(
+                    document_id,
+                    &request.secretariat.id,
+                    session_record.then_some(record_kind.as_str()),
+                )
+                .await?
+            }
             _ => {
                 return Err(ApiError::Unprocessable(
                     "Envíe el acta aprobada de una de dos formas: «pdf_base64» junto con «layout» (el manifiesto de diseño), o solo «document_id» del servicio de documentos.".into(),
@@ -697,7 +712,15 @@ impl Signing {
     }
 
     /// The approved PDF and layout of a document of the documents service.
-    async fn fetch_document(&self, document_id: &str) -> ApiResult<(Vec<u8>, Vec<u8>)> {
+    ///
+    /// The document must belong to `secretariat_id` and, for a session
+    /// record, be of `kind`.
+    async fn fetch_document(
+        &self,
+        document_id: &str,
+        secretariat_id: &str,
+        kind: Option<&str>,
+    ) -> ApiResult<(Vec<u8>, Vec<u8>)> {
         let id = document_id.trim();
         if id.is_empty()
             || id.len() > 100
@@ -726,6 +749,54 @@ impl Signing {
             }
             request
         };
+        // Whose document it is: the view the documents service shows.
+        let mut request = self
+            .context
+            .http
+            .get(format!("{base}/documents/{id}"))
+            .timeout(std::time::Duration::from_secs(30));
+        if let Some(token) = &self.context.settings.internal_token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| {
+            tracing::warn!(error = %e, "el servicio de documentos no respondió");
+            ApiError::Unavailable(
+                "El servicio de documentos no responde. Intente de nuevo en unos momentos.".into(),
+            )
+        })?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => {
+                return Err(ApiError::Unprocessable(format!(
+                    "El servicio de documentos no tiene una versión aprobada del documento «{id}». Apruebe el documento antes de abrir su firma."
+                )));
+            }
+            status => {
+                return Err(ApiError::Unavailable(format!(
+                    "El servicio de documentos respondió {status} al consultar el documento «{id}». Intente de nuevo en unos momentos."
+                )));
+            }
+        }
+        let view: serde_json::Value = response.json().await.map_err(|_| {
+            ApiError::Unavailable(
+                "Se interrumpió la consulta del documento. Intente de nuevo.".into(),
+            )
+        })?;
+        let owner = view["secretariat_id"].as_str().unwrap_or_default();
+        if owner != secretariat_id {
+            return Err(ApiError::Forbidden(format!(
+                "El documento «{id}» es del secretariado «{}», no de «{secretariat_id}»: solo se abre la firma de los documentos del propio secretariado. Revise el identificador del documento.",
+                if owner.is_empty() { "(ninguno)" } else { owner }
+            )));
+        }
+        if let Some(kind) = kind {
+            let document_kind = view["kind"].as_str().unwrap_or_default();
+            if document_kind != kind {
+                return Err(ApiError::Unprocessable(format!(
+                    "El documento «{id}» es de tipo «{document_kind}», no «{kind}»: abra la firma con el tipo de registro del documento."
+                )));
+            }
+        }
         let mut out = Vec::new();
         for part in ["pdf", "layout"] {
             let response = get(part.into()).send().await.map_err(|e| {
@@ -768,6 +839,11 @@ impl Signing {
         id: &str,
         refusal: Refusal,
     ) -> ApiResult<RouteView> {
+        if !caller.can_sign() {
+            return Err(ApiError::Forbidden(
+                "Para rechazar la firma inicie sesión con su e.firma (FIEL), como para firmar, por ejemplo con «rubrica login --server URL --cer su.cer --key su.key --password-file contraseña.txt»: un enlace por correo o un token de API no permiten rechazar.".into(),
+            ));
+        }
         let reason = refusal.reason.trim().to_string();
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ApiError::Unprocessable(
