@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use mail_parser::MimeHeaders;
+
 use reqwest::StatusCode;
 use rubrica_platform::events::list_deliveries;
 use rubrica_platform::testing::TestBackend;
@@ -1445,6 +1447,314 @@ async fn terms_ending_within_n_days_are_listed_with_the_rule_that_ends_them() {
             .find(|t| t["seat"] == "ejecutivo")
             .unwrap();
         assert_eq!(executive["end"]["kind"], "al_cambio_de_mandato");
+        stl.finish().await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What the secretariat tells the members through the mail service: a
+// rescheduled or cancelled session, and terms ending (000 V.6, III.7).
+
+/// A message the mail service wrote to its outbox folder.
+#[derive(Debug, Clone)]
+struct Written {
+    to: String,
+    subject: String,
+    text: String,
+    /// The `text/calendar` part's METHOD, UID and SEQUENCE.
+    calendar: Option<(String, String, u32)>,
+}
+
+fn written(data: &TestData) -> Vec<Written> {
+    let dir = data.dir.path().join("mail").join("outbox");
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(&path) else {
+            continue;
+        };
+        let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
+            continue;
+        };
+        let mut mail = Written {
+            to: message
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string(),
+            subject: message.subject().unwrap_or_default().to_string(),
+            text: message.body_text(0).unwrap_or_default().to_string(),
+            calendar: None,
+        };
+        for part in &message.parts {
+            let Some(kind) = part.content_type() else {
+                continue;
+            };
+            if kind.ctype() == "text"
+                && kind.subtype() == Some("calendar")
+                && part.attachment_name().is_none()
+            {
+                let ics = part
+                    .text_contents()
+                    .unwrap_or_default()
+                    .replace("\r\n ", "");
+                let value = |name: &str| {
+                    ics.lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string()
+                };
+                mail.calendar = Some((
+                    value("METHOD"),
+                    value("UID"),
+                    value("SEQUENCE").parse().unwrap_or(u32::MAX),
+                ));
+            }
+        }
+        out.push(mail);
+    }
+    out
+}
+
+/// Waits until `wanted` holds for the written messages.
+async fn wait_written(
+    data: &TestData,
+    what: &str,
+    wanted: impl Fn(&[Written]) -> bool,
+) -> Vec<Written> {
+    let started = std::time::Instant::now();
+    loop {
+        let mails = written(data);
+        if wanted(&mails) {
+            return mails;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "timed out waiting for {what}: {:#?}",
+            mails
+                .iter()
+                .map(|m| (&m.to, &m.subject, &m.calendar))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// (method, sequence) of the calendar invitations `address` received for `uid`.
+fn invitations(mails: &[Written], address: &str, uid_prefix: &str) -> Vec<(String, u32)> {
+    let mut got: Vec<(String, u32)> = mails
+        .iter()
+        .filter(|m| m.to == address)
+        .filter_map(|m| m.calendar.clone())
+        .filter(|(_, uid, _)| uid.starts_with(uid_prefix))
+        .map(|(method, _, sequence)| (method, sequence))
+        .collect();
+    got.sort_by_key(|(_, sequence)| *sequence);
+    got
+}
+
+#[tokio::test]
+async fn rescheduling_a_convened_session_mails_every_member_an_update_and_cancelling_it_a_cancellation()
+ {
+    for backend in TestBackend::all() {
+        let stl = Stl::arrange(&backend).await;
+        let session = stl.convened_session().await;
+        let uid = format!("sesion-{session}@");
+        let addresses: Vec<String> = PEOPLE
+            .iter()
+            .map(|(key, ..)| format!("{key}@stl.example.mx"))
+            .collect();
+        let all_have = |mails: &[Written], method: &str, sequence: u32| {
+            addresses.iter().all(|a| {
+                invitations(mails, a, &uid)
+                    .iter()
+                    .any(|(m, s)| m == method && *s == sequence)
+            })
+        };
+        wait_written(&stl.data, "the convocatoria", |m| all_have(m, "REQUEST", 0)).await;
+
+        // Act: a new time and place for the convened session.
+        stl.ok(
+            "PATCH",
+            &format!("/sessions/{session}"),
+            &stl.facilitator,
+            json!({ "time": "11:00", "place": "Auditorio del ITEI, Guadalajara" }),
+        )
+        .await;
+        let mails = wait_written(&stl.data, "the update", |m| all_have(m, "REQUEST", 1)).await;
+        for address in &addresses {
+            let update = mails
+                .iter()
+                .find(|m| {
+                    m.to == *address
+                        && m.calendar.as_ref().is_some_and(|(method, u, s)| {
+                            method == "REQUEST" && u.starts_with(&uid) && *s == 1
+                        })
+                })
+                .unwrap();
+            assert!(update.text.contains("11:00"), "{}", update.text);
+            assert!(
+                update.text.contains("Auditorio del ITEI"),
+                "{}",
+                update.text
+            );
+        }
+        // Same UID throughout: one calendar entry, updated.
+        let uids: std::collections::BTreeSet<String> = mails
+            .iter()
+            .filter_map(|m| m.calendar.as_ref())
+            .filter(|(_, u, _)| u.starts_with(&uid))
+            .map(|(_, u, _)| u.clone())
+            .collect();
+        assert_eq!(uids.len(), 1, "{uids:?}");
+        // A change that changes nothing tells nobody.
+        stl.ok(
+            "PATCH",
+            &format!("/sessions/{session}"),
+            &stl.facilitator,
+            json!({ "time": "11:00" }),
+        )
+        .await;
+
+        // Act: the session is cancelled.
+        let cancelled = stl
+            .ok(
+                "POST",
+                &format!("/sessions/{session}/cancellation"),
+                &stl.facilitator,
+                json!({ "reason": "Coincide con el informe anual del ITEI." }),
+            )
+            .await;
+        assert_eq!(cancelled["status"], "cancelada");
+        let mails = wait_written(&stl.data, "the cancellation", |m| all_have(m, "CANCEL", 2)).await;
+        for address in &addresses {
+            assert_eq!(
+                invitations(&mails, address, &uid),
+                vec![
+                    ("REQUEST".to_string(), 0),
+                    ("REQUEST".to_string(), 1),
+                    ("CANCEL".to_string(), 2)
+                ],
+                "{address}"
+            );
+        }
+        // Cancelled: it can be neither cancelled again nor rescheduled.
+        let (status, problem) = stl
+            .call(
+                "POST",
+                &format!("/sessions/{session}/cancellation"),
+                &stl.facilitator,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert!(detail(&problem).contains("se canceló"), "{problem}");
+        let (status, _) = stl
+            .call(
+                "PATCH",
+                &format!("/sessions/{session}"),
+                &stl.facilitator,
+                json!({ "time": "12:00" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // A titular may not cancel.
+        let other = stl.scheduled_session("ordinaria", "2026-12-14").await;
+        let (status, _) = stl
+            .call(
+                "POST",
+                &format!("/sessions/{other}/cancellation"),
+                &stl.titular,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        stl.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_term_ending_within_the_window_mails_its_holder_and_the_president_once() {
+    for backend in TestBackend::all() {
+        let stl = Stl::arrange(&backend).await;
+        let on = time::macros::date!(2026 - 11 - 01);
+        let ending = stl
+            .ok(
+                "GET",
+                &format!(
+                    "/secretariats/{}/terms?on=2026-11-01&within_days=30",
+                    stl.id
+                ),
+                &stl.facilitator,
+                json!({}),
+            )
+            .await;
+        let ending = ending.as_array().unwrap().clone();
+        assert!(
+            !ending.is_empty(),
+            "the fixture has a term ending in November"
+        );
+        let context = stl.app.context(ServiceName::Secretariat);
+
+        // Act: the daily pass, twice.
+        let first = rubrica_secretariat::api::terms::pass(context, Some(on))
+            .await
+            .unwrap();
+        let second = rubrica_secretariat::api::terms::pass(context, Some(on))
+            .await
+            .unwrap();
+        assert_eq!(first, ending.len());
+        assert_eq!(second, 0, "each term is announced once");
+
+        let president = "og@stl.example.mx";
+        let expected = |mails: &[Written]| {
+            ending.iter().all(|term| {
+                let email = term["email"].as_str().unwrap();
+                let name = term["name"].as_str().unwrap();
+                mails
+                    .iter()
+                    .any(|m| m.to == email && m.subject.starts_with("Su periodo termina el"))
+                    && (email == president
+                        || mails.iter().any(|m| {
+                            m.to == president
+                                && m.subject
+                                    .starts_with(&format!("El periodo de {name} termina"))
+                        }))
+            })
+        };
+        wait_written(&stl.data, "the term reminders", expected).await;
+        // Give a repeat every chance to arrive, then count.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let mails = written(&stl.data);
+        for term in &ending {
+            let email = term["email"].as_str().unwrap();
+            let name = term["name"].as_str().unwrap();
+            let to_holder: Vec<_> = mails
+                .iter()
+                .filter(|m| m.to == email && m.subject.starts_with("Su periodo termina el"))
+                .collect();
+            assert_eq!(to_holder.len(), 1, "{email}: {to_holder:#?}");
+            assert!(to_holder[0].text.contains("III.7"), "{}", to_holder[0].text);
+            if email != president {
+                let to_president = mails
+                    .iter()
+                    .filter(|m| {
+                        m.to == president
+                            && m.subject
+                                .starts_with(&format!("El periodo de {name} termina"))
+                    })
+                    .count();
+                assert_eq!(to_president, 1, "President told about {name}");
+            }
+        }
         stl.finish().await;
     }
 }

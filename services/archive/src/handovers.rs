@@ -38,9 +38,9 @@ pub const PACKAGE_KIND: &str = "paquete_entrega";
 /// Record kind of the signed inventory.
 pub const INVENTORY_KIND: &str = "entrega_recepcion";
 /// Event emitted when a package is archived.
-pub const HANDOVER_ARCHIVED: &str = "handover.archived";
+pub use rubrica_contracts::events::HANDOVER_ARCHIVED;
 /// Event emitted when an outgoing member submits a handover.
-pub const HANDOVER_SUBMITTED: &str = "handover.submitted";
+pub use rubrica_contracts::events::HANDOVER_SUBMITTED;
 /// Name of the signed inventory inside the bag.
 pub const SIGNED_INVENTORY: &str = "acta-de-entrega-recepcion-firmada.pdf";
 /// Name of the activity report inside the bag.

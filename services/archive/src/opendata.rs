@@ -22,7 +22,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// The event that brings a session's open data.
-pub const SESSION_CLOSED: &str = "session.closed";
+pub use rubrica_contracts::events::SESSION_CLOSED;
 
 /// Rows read per page while streaming.
 const PAGE: i64 = 1_000;

@@ -31,10 +31,10 @@ use utoipa::ToSchema;
 use crate::archive::{Archive, Deposit};
 use crate::digest::Sha256;
 
-/// The event that brings a record.
-pub const ROUTE_COMPLETED: &str = "route.completed";
 /// The event this service emits once a record is archived.
-pub const RECORD_ARCHIVED: &str = "record.archived";
+pub use rubrica_contracts::events::RECORD_ARCHIVED;
+/// The event that brings a record.
+pub use rubrica_contracts::events::ROUTE_COMPLETED;
 
 /// Attempts to fetch and archive before a job is given up as refused.
 const MAX_ATTEMPTS: i64 = 25;

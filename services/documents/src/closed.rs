@@ -20,7 +20,7 @@ use crate::documents::{Documents, DocumentsError, render_in_span};
 use crate::kind::DocumentKind;
 
 /// The event type.
-pub const SESSION_CLOSED: &str = "session.closed";
+pub use rubrica_contracts::events::SESSION_CLOSED;
 
 /// What this service needs to know before rendering: which record.
 #[derive(Debug, Deserialize)]

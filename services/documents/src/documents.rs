@@ -19,10 +19,10 @@ use crate::model::{DocumentView, RenderedVersion, VersionSummary};
 use crate::render::{self, RenderError, RenderedRecord};
 use crate::schema::FieldError;
 
-/// Event recorded when a draft version is rendered.
-pub const DOCUMENT_DRAFTED: &str = "document.drafted";
 /// Event recorded when a version is approved (frozen; ready for signature).
-pub const DOCUMENT_APPROVED: &str = "document.approved";
+pub use rubrica_contracts::events::DOCUMENT_APPROVED;
+/// Event recorded when a draft version is rendered.
+pub use rubrica_contracts::events::DOCUMENT_DRAFTED;
 
 /// What can go wrong in this service.
 #[derive(Debug, thiserror::Error)]

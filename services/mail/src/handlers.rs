@@ -40,16 +40,16 @@ pub enum Subscribed {
 
 impl Subscribed {
     pub const ALL: [(&'static str, Subscribed); 10] = [
-        ("convocatoria.issued", Subscribed::ConvocatoriaIssued),
-        ("session.updated", Subscribed::SessionUpdated),
-        ("session.cancelled", Subscribed::SessionCancelled),
-        ("route.opened", Subscribed::RouteOpened),
-        ("route.signed", Subscribed::RouteSigned),
-        ("route.refused", Subscribed::RouteRefused),
-        ("route.cancelled", Subscribed::RouteCancelled),
-        ("route.completed", Subscribed::RouteCompleted),
-        ("term.ending", Subscribed::TermEnding),
-        ("auth.link_requested", Subscribed::LinkRequested),
+        (CONVOCATORIA_ISSUED, Subscribed::ConvocatoriaIssued),
+        (SESSION_UPDATED, Subscribed::SessionUpdated),
+        (SESSION_CANCELLED, Subscribed::SessionCancelled),
+        (ROUTE_OPENED, Subscribed::RouteOpened),
+        (ROUTE_SIGNED, Subscribed::RouteSigned),
+        (ROUTE_REFUSED, Subscribed::RouteRefused),
+        (ROUTE_CANCELLED, Subscribed::RouteCancelled),
+        (ROUTE_COMPLETED, Subscribed::RouteCompleted),
+        (TERM_ENDING, Subscribed::TermEnding),
+        (AUTH_LINK_REQUESTED, Subscribed::LinkRequested),
     ];
 }
 
@@ -687,7 +687,7 @@ impl Apply<'_> {
             MessageKind::TermEnding.as_str(),
             ending.term_ends_on
         );
-        Ok(match self.queue(tx, draft, Some(key)).await? {
+        let mut queued = match self.queue(tx, draft, Some(key.clone())).await? {
             Enqueued::Queued(_) => 1,
             Enqueued::NoAddress(_) => {
                 self.report_unreachable(
@@ -701,7 +701,47 @@ impl Apply<'_> {
                 .await?
             }
             Enqueued::Duplicate => 0,
-        })
+        };
+        // The President receives the handover: told once as well.
+        if let Some(president) = &ending.president {
+            let draft = Draft {
+                kind: MessageKind::TermEnding,
+                secretariat_id: Some(&ending.secretariat.id),
+                subject_ref: member_id,
+                recipient: president,
+                context: json!({
+                    "secretariat": ending.secretariat,
+                    "recipient": president,
+                    "outgoing": ending.member,
+                    "position": ending.position,
+                    "term_ends_on_long": long_date(ends_on),
+                    "deadline_long": long_date(deadline),
+                    "rule": ending.rule,
+                    "handover_to": ending.handover_to,
+                }),
+                calendar: None,
+                attachments: Vec::new(),
+            };
+            queued += match self
+                .queue(tx, draft, Some(format!("{key}/presidencia")))
+                .await?
+            {
+                Enqueued::Queued(_) => 1,
+                Enqueued::NoAddress(_) => {
+                    self.report_unreachable(
+                        tx,
+                        &[president],
+                        "el aviso de fin de periodo a la Presidencia",
+                        &ending.secretariat,
+                        member_id,
+                        &ending.facilitators,
+                    )
+                    .await?
+                }
+                Enqueued::Duplicate => 0,
+            };
+        }
+        Ok(queued)
     }
 
     /// `auth.link_requested`: the one-time link (its body is erased once sent).

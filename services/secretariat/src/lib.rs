@@ -47,6 +47,7 @@ fn access() -> Vec<Access> {
 
 fn build(context: &ServiceContext) -> ServiceParts {
     let auth = auth::Auth::new(context.clone());
+    api::terms::schedule(context);
     ServiceParts {
         router: api::router(context.clone()).merge(auth::router(auth.clone())),
         handlers: EventHandlers::new(),

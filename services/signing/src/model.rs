@@ -5,29 +5,8 @@
 //! another, so the shapes are repeated here and the cross-service tests
 //! decode every emitted payload with the mail service's own types.
 
-use rubrica_platform::ServiceName;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// A person a notice goes to (the mail contract's `Recipient`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Recipient {
-    /// The member's id in the secretariat.
-    #[serde(default)]
-    pub member_id: Option<String>,
-    /// Full name, as in the records.
-    pub name: String,
-    /// The registered address; absent when the member has none.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-/// The secretariat a route belongs to.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct SecretariatRef {
-    pub id: String,
-    pub name: String,
-}
 
 /// In which order the signers sign.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -240,83 +219,12 @@ pub struct VerifyRequest {
     pub pdf_base64: String,
 }
 
-// ---- Event payloads (the mail service's contracts) ----
+// ---- Event payloads: the suite's contracts (rubrica-contracts) ----
 
-/// What a route is for, as invitations describe it (`RouteInfo`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteInfo {
-    pub id: String,
-    pub title: String,
-    pub record_kind: String,
-    #[serde(default)]
-    pub folio: Option<String>,
-    /// Where a member opens the route.
-    pub sign_url: String,
-    /// The signing service's base URL, for `rubrica sign --server`.
-    pub server: String,
-    #[serde(default)]
-    pub due_on: Option<String>,
-}
-
-/// A file fetched by reference (`DocumentRef`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct DocumentRef {
-    pub filename: String,
-    pub media_type: String,
-    pub sha256: String,
-    pub size: u64,
-    pub service: ServiceName,
-    /// Under the signing service's URL, fetched with the internal token.
-    pub path: String,
-}
-
-/// `route.opened`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteOpened {
-    pub secretariat: SecretariatRef,
-    pub route: RouteInfo,
-    pub signers: Vec<Recipient>,
-    pub facilitators: Vec<Recipient>,
-}
-
-/// `route.signed`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteSigned {
-    pub route_id: String,
-    pub member_id: String,
-    pub pending: Vec<String>,
-}
-
-/// `route.refused`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteRefused {
-    pub secretariat: SecretariatRef,
-    pub route: RouteInfo,
-    pub member: Recipient,
-    pub reason: String,
-    pub facilitators: Vec<Recipient>,
-}
-
-/// `route.cancelled`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteCancelled {
-    pub route_id: String,
-    pub reason: Option<String>,
-}
-
-/// `route.completed`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct RouteCompleted {
-    pub secretariat: SecretariatRef,
-    pub route: RouteInfo,
-    /// The final signed PDF.
-    pub document: DocumentRef,
-    /// Where anyone verifies a copy.
-    pub verification_url: String,
-    /// Every member of the secretariat (000 V.8).
-    pub members: Vec<Recipient>,
-    pub facilitators: Vec<Recipient>,
-}
+pub use rubrica_contracts::events::{
+    DocumentRef, Recipient, RouteCancelled, RouteCompleted, RouteInfo, RouteOpened, RouteRefused,
+    RouteSigned, SecretariatRef,
+};
 
 /// What a route keeps to write its events: stored as JSON with the route.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -19,6 +19,7 @@
 //! guarantees correctness (several replicas, an expired turn, a client that
 //! never completes).
 
+use rubrica_contracts::events;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -698,7 +699,7 @@ impl Signing {
         };
         self.context
             .outbox
-            .record(&mut tx, "route.opened", &opened)
+            .record(&mut tx, events::ROUTE_OPENED, &opened)
             .await
             .map_err(unexpected("registrando el evento"))?;
         self.context
@@ -927,7 +928,7 @@ impl Signing {
         };
         self.context
             .outbox
-            .record(&mut tx, "route.refused", &refused)
+            .record(&mut tx, events::ROUTE_REFUSED, &refused)
             .await
             .map_err(unexpected("registrando el evento"))?;
         self.context
@@ -998,7 +999,7 @@ impl Signing {
             .outbox
             .record(
                 &mut tx,
-                "route.cancelled",
+                events::ROUTE_CANCELLED,
                 &RouteCancelled {
                     route_id: id.to_string(),
                     reason,
@@ -1375,7 +1376,7 @@ impl Signing {
             .outbox
             .record(
                 &mut tx,
-                "route.signed",
+                events::ROUTE_SIGNED,
                 &RouteSigned {
                     route_id: id.to_string(),
                     member_id: prepare.signer_id.clone(),
@@ -1428,7 +1429,7 @@ impl Signing {
             };
             self.context
                 .outbox
-                .record(&mut tx, "route.completed", &completed_event)
+                .record(&mut tx, events::ROUTE_COMPLETED, &completed_event)
                 .await
                 .map_err(unexpected("registrando el evento"))?;
         }

@@ -56,6 +56,8 @@ pub struct Settings {
     pub archive: ArchiveSettings,
     /// Signing routes: how long a prepared signature waits, upload limits.
     pub signing: SigningSettings,
+    /// Reminders of terms ending (the secretariat's daily pass, 000 III.7).
+    pub terms: TermsSettings,
     /// Which services receive which event types, on top of the built-in
     /// subscriptions each service declares. Keys are event types.
     pub subscriptions: BTreeMap<String, Vec<String>>,
@@ -229,6 +231,17 @@ pub struct SigningSettings {
     pub location: Option<String>,
 }
 
+/// Reminders of terms ending (used by the secretariat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsSettings {
+    /// A term ending within this many days of the secretariat's local date
+    /// is reminded to its holder and the President (`term.ending`), once.
+    pub reminder_window_days: u32,
+    /// How often the secretariat looks for terms ending (once a day by default).
+    pub pass_interval_seconds: u64,
+}
+
 /// Listening address and request limits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -392,6 +405,10 @@ impl Default for Settings {
                 s3_allow_http: false,
                 log_key_file: None,
                 max_object_bytes: 64 * 1024 * 1024,
+            },
+            terms: TermsSettings {
+                reminder_window_days: 30,
+                pass_interval_seconds: 24 * 60 * 60,
             },
             signing: SigningSettings {
                 prepare_ttl_seconds: 15 * 60,

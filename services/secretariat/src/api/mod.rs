@@ -33,6 +33,7 @@ mod roster;
 mod scene;
 pub mod secretariats;
 pub mod sessions;
+pub mod terms;
 pub mod votes;
 
 pub use model::{AgendaApproval, SeatVote, SessionStatus, SignerSettings};
@@ -165,6 +166,12 @@ pub const ACCESS: &[Access] = &[
         "reprogramar una sesión",
     ),
     Access::roles(
+        "POST",
+        "/sessions/{id}/cancellation",
+        Role::MANAGERS,
+        "cancelar una sesión",
+    ),
+    Access::roles(
         "PUT",
         "/sessions/{id}/agenda",
         Role::MANAGERS,
@@ -252,6 +259,7 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(sessions::create_session, sessions::list_sessions))
         .routes(routes!(sessions::get_session, sessions::update_session))
         .routes(routes!(sessions::replace_agenda))
+        .routes(routes!(sessions::cancel_session))
         .routes(routes!(sessions::issue_convocatoria))
         .routes(routes!(sessions::record_attendance))
         .routes(routes!(sessions::open_session))

@@ -91,6 +91,9 @@ pub enum SessionStatus {
     /// Closed: its record went to the documents service.
     #[serde(rename = "cerrada")]
     Closed,
+    /// Cancelled before it was opened; the members were told.
+    #[serde(rename = "cancelada")]
+    Cancelled,
 }
 
 impl SessionStatus {
@@ -100,6 +103,7 @@ impl SessionStatus {
             SessionStatus::Convened => "convocada",
             SessionStatus::Open => "abierta",
             SessionStatus::Closed => "cerrada",
+            SessionStatus::Cancelled => "cancelada",
         }
     }
 
@@ -109,6 +113,7 @@ impl SessionStatus {
             SessionStatus::Convened,
             SessionStatus::Open,
             SessionStatus::Closed,
+            SessionStatus::Cancelled,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)

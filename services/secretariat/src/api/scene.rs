@@ -131,6 +131,10 @@ impl Scene {
     pub fn refuse(&self, action: &str) -> ApiError {
         let s = &self.session;
         let message = match s.status {
+            SessionStatus::Cancelled => format!(
+                "La sesión {} se canceló: no se puede {action}. Programe una nueva sesión si es necesario.",
+                s.folio
+            ),
             SessionStatus::Closed => format!(
                 "La sesión {} ya se cerró: no se puede {action}. Su registro se envió para elaborar {}; consúltelo con GET /sessions/{}.",
                 s.folio,

@@ -21,11 +21,16 @@ use super::roster::{Roster, calendar, ensure_secretariat, unexpected};
 use super::scene::Scene;
 use super::secretariats::SecretariatPath;
 
-/// The event a closed session emits.
-pub const SESSION_CLOSED: &str = "session.closed";
-/// A convocatoria was issued: the mail service sends it to every member
-/// with a calendar invitation (000 V.6).
-pub const CONVOCATORIA_ISSUED: &str = "convocatoria.issued";
+use rubrica_contracts::events::{
+    AgendaItem, NoticeMet, Recipient, SecretariatRef, SessionCancelled, SessionDetails,
+    SessionNotice,
+};
+/// The events sessions emit: a closed session (`session.closed`); a
+/// convocatoria issued (the mail service sends it to every member with a
+/// calendar invitation, 000 V.6).
+pub use rubrica_contracts::events::{
+    CONVOCATORIA_ISSUED, SESSION_CANCELLED, SESSION_CLOSED, SESSION_UPDATED,
+};
 
 /// An agenda item as the client writes it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -333,7 +338,8 @@ pub async fn update_session(
     ) {
         return Err(scene.refuse("reprogramarla"));
     }
-    let mut session = scene.session;
+    let before = scene.session.clone();
+    let mut session = scene.session.clone();
     if let Some(date) = date
         && date != session.held_on
     {
@@ -353,6 +359,33 @@ pub async fn update_session(
     db::update_session(&mut tx, &session)
         .await
         .map_err(unexpected("guardando la sesión"))?;
+    // The members hold a convocatoria for the old date, time or place: they
+    // get the session as it now stands, with the same calendar invitation
+    // updated (the mail service raises its SEQUENCE).
+    let changes = schedule_changes(&before, &session);
+    if before.status == SessionStatus::Convened && !changes.is_empty() {
+        let issued = before
+            .convocatoria_issued_on
+            .unwrap_or_else(|| edge::today(scene.offset()));
+        let (recipients, facilitators) = members_to_tell(&scene, edge::today(scene.offset()));
+        let update = SessionNotice {
+            secretariat: secretariat_ref(&scene),
+            session: session_details(&scene, &session),
+            agenda: agenda(&scene),
+            notice: session.notice.as_ref().map(notice_met),
+            issued_on: edge::iso(issued),
+            // The mail service numbers the revisions it sends (one more each time).
+            revision: None,
+            changes,
+            document: None,
+            recipients,
+            facilitators,
+        };
+        ctx.outbox
+            .record(&mut tx, SESSION_UPDATED, &update)
+            .await
+            .map_err(unexpected("registrando el evento de la reprogramación"))?;
+    }
     ctx.audit(
         &mut tx,
         &caller,
@@ -363,7 +396,8 @@ pub async fn update_session(
     .await
     .map_err(unexpected("registrando en la bitácora"))?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
-    tx.commit()
+    ctx.outbox
+        .commit(tx)
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     Ok(Json(detail))
@@ -426,7 +460,9 @@ pub async fn replace_agenda(
                 session.folio
             )));
         }
-        SessionStatus::Closed => return Err(scene.refuse("cambiar el orden del día")),
+        SessionStatus::Closed | SessionStatus::Cancelled => {
+            return Err(scene.refuse("cambiar el orden del día"));
+        }
     }
     session.updated_at = now;
     db::replace_agenda(&mut tx, &session.id, &agenda_rows(&session.id, items))
@@ -557,68 +593,210 @@ pub async fn issue_convocatoria(
     Ok(Json(detail))
 }
 
-/// The `convocatoria.issued` payload (the mail service's `SessionNotice`):
-/// the session, its agenda, the notice rule met, and every member in post
-/// on the issue date — each receives the convocatoria (000 V.6); members
-/// without an address are listed too, so the facilitator is told.
+/// The `convocatoria.issued` payload: the session, its agenda, the notice
+/// rule met, and every member in post on the issue date — each receives the
+/// convocatoria (000 V.6); members without an address are listed too, so the
+/// facilitator is told.
 fn convocatoria_announcement(
     scene: &Scene,
     session: &SessionRow,
     issued: time::Date,
     notice: &rubrica_rules::NoticeFinding,
-) -> serde_json::Value {
+) -> SessionNotice {
+    let (recipients, facilitators) = members_to_tell(scene, issued);
+    SessionNotice {
+        secretariat: secretariat_ref(scene),
+        session: session_details(scene, session),
+        agenda: agenda(scene),
+        notice: Some(notice_met(notice)),
+        issued_on: edge::iso(issued),
+        revision: None,
+        changes: Vec::new(),
+        document: None,
+        recipients,
+        facilitators,
+    }
+}
+
+/// Every member in post on `day` (once each), and the facilitators among them.
+fn members_to_tell(scene: &Scene, day: time::Date) -> (Vec<Recipient>, Vec<Recipient>) {
     let roster = &scene.roster;
     let in_post: Vec<&DesignationRow> = roster
         .designations
         .iter()
-        .filter(|d| d.active_on(issued))
+        .filter(|d| d.active_on(day))
         .collect();
     let recipient = |member_id: &str| {
-        roster.members.get(member_id).map(|m| {
-            json!({
-                "member_id": m.id,
-                "name": m.name,
-                "email": (!m.email.trim().is_empty()).then(|| m.email.clone()),
-            })
+        roster.members.get(member_id).map(|m| Recipient {
+            member_id: Some(m.id.clone()),
+            name: m.name.clone(),
+            email: (!m.email.trim().is_empty()).then(|| m.email.clone()),
         })
     };
     let mut seen = std::collections::BTreeSet::new();
-    let recipients: Vec<serde_json::Value> = in_post
+    let recipients = in_post
         .iter()
         .filter(|d| seen.insert(d.member_id.clone()))
         .filter_map(|d| recipient(&d.member_id))
         .collect();
-    let facilitators: Vec<serde_json::Value> = in_post
+    let facilitators = in_post
         .iter()
         .filter(|d| d.post == Post::Facilitator)
         .filter_map(|d| recipient(&d.member_id))
         .collect();
-    json!({
-        "secretariat": { "id": roster.secretariat.id, "name": roster.secretariat.name },
-        "session": {
-            "id": session.id,
-            "kind": kind_str(session.kind),
-            "title": kind_title(session.kind),
-            "folio": session.folio,
-            "date": edge::iso(session.held_on),
-            "time": session.scheduled_time,
-            "place": session.place,
-            "utc_offset_minutes": roster.secretariat.utc_offset_minutes,
-        },
-        "agenda": scene.agenda.iter().map(|item| json!({
-            "number": item.position,
-            "title": item.title,
-            "description": item.description,
-        })).collect::<Vec<_>>(),
-        "notice": {
-            "business_days": notice.business_days,
-            "required": notice.required,
-            "explanation": notice.explanation,
-        },
-        "issued_on": edge::iso(issued),
-        "recipients": recipients,
-        "facilitators": facilitators,
-    })
+    (recipients, facilitators)
+}
+
+fn secretariat_ref(scene: &Scene) -> SecretariatRef {
+    SecretariatRef {
+        id: scene.roster.secretariat.id.clone(),
+        name: scene.roster.secretariat.name.clone(),
+    }
+}
+
+fn session_details(scene: &Scene, session: &SessionRow) -> SessionDetails {
+    SessionDetails {
+        id: session.id.clone(),
+        kind: kind_str(session.kind).into(),
+        title: kind_title(session.kind).into(),
+        folio: Some(session.folio.clone()),
+        date: edge::iso(session.held_on),
+        time: session.scheduled_time.clone(),
+        place: session.place.clone(),
+        utc_offset_minutes: scene.roster.secretariat.utc_offset_minutes as i32,
+        duration_minutes: 120,
+    }
+}
+
+fn agenda(scene: &Scene) -> Vec<AgendaItem> {
+    scene
+        .agenda
+        .iter()
+        .map(|item| AgendaItem {
+            number: item.position as u32,
+            title: item.title.clone(),
+            description: item.description.clone(),
+        })
+        .collect()
+}
+
+fn notice_met(notice: &rubrica_rules::NoticeFinding) -> NoticeMet {
+    NoticeMet {
+        business_days: notice.business_days,
+        required: notice.required,
+        explanation: notice.explanation.clone(),
+    }
+}
+
+/// What a rescheduling changed, one Spanish line each.
+fn schedule_changes(before: &SessionRow, after: &SessionRow) -> Vec<String> {
+    let mut changes = Vec::new();
+    if before.held_on != after.held_on {
+        changes.push(format!(
+            "Nueva fecha: {} (antes {}). La convocatoria se emitirá de nuevo con la anticipación requerida (000 V.6).",
+            edge::iso(after.held_on),
+            edge::iso(before.held_on)
+        ));
+    }
+    if before.scheduled_time != after.scheduled_time {
+        changes.push(format!(
+            "Nueva hora: {} (antes {})",
+            after.scheduled_time, before.scheduled_time
+        ));
+    }
+    if before.place != after.place {
+        changes.push(format!(
+            "Nuevo lugar: {} (antes {})",
+            after.place, before.place
+        ));
+    }
+    changes
+}
+
+/// What cancels a session.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelSession {
+    /// Why, in Spanish; it is told to the members.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Cancels a session not yet opened.
+#[utoipa::path(
+    post,
+    path = "/sessions/{id}/cancellation",
+    tag = "sesiones",
+    summary = "Cancela una sesión aún no abierta; si ya se convocó, se avisa a cada integrante y se cancela su invitación de calendario",
+    params(SessionPath),
+    request_body = CancelSession,
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La sesión cancelada", body = SessionDetail),
+        (status = 401, description = "Falta iniciar sesión", body = Problem),
+        (status = 403, description = "Solo la Presidencia o el facilitador de ese secretariado", body = Problem),
+        (status = 404, description = "No existe", body = Problem),
+        (status = 409, description = "La sesión ya se abrió, se cerró o ya estaba cancelada", body = Problem),
+        (status = 422, description = "Motivo no válido", body = Problem),
+    )
+)]
+pub async fn cancel_session(
+    State(ctx): State<ServiceContext>,
+    caller: Caller,
+    Path(path): Path<SessionPath>,
+    Json(body): Json<CancelSession>,
+) -> ApiResult<Json<SessionDetail>> {
+    let reason = body
+        .reason
+        .as_deref()
+        .map(|r| edge::text("reason", r, 2000))
+        .transpose()?;
+    let now = now_ms();
+    let mut tx = ctx
+        .begin()
+        .await
+        .map_err(unexpected("abriendo la transacción"))?;
+    let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
+    let was = scene.session.status;
+    if !matches!(was, SessionStatus::Scheduled | SessionStatus::Convened) {
+        return Err(scene.refuse("cancelarla"));
+    }
+    let mut session = scene.session.clone();
+    session.status = SessionStatus::Cancelled;
+    session.updated_at = now;
+    db::update_session(&mut tx, &session)
+        .await
+        .map_err(unexpected("guardando la sesión"))?;
+    if was == SessionStatus::Convened {
+        let (recipients, facilitators) = members_to_tell(&scene, edge::today(scene.offset()));
+        let cancelled = SessionCancelled {
+            secretariat: secretariat_ref(&scene),
+            session: session_details(&scene, &session),
+            reason: reason.clone(),
+            revision: None,
+            recipients,
+            facilitators,
+        };
+        ctx.outbox
+            .record(&mut tx, SESSION_CANCELLED, &cancelled)
+            .await
+            .map_err(unexpected("registrando el evento de la cancelación"))?;
+    }
+    ctx.audit(
+        &mut tx,
+        &caller,
+        "sesion.cancelar",
+        Some(&session.id),
+        json!({ "folio": session.folio, "motivo": reason, "estaba": was.as_str() }),
+    )
+    .await
+    .map_err(unexpected("registrando en la bitácora"))?;
+    let detail = detail(Scene::around(&mut tx, session).await?)?;
+    ctx.outbox
+        .commit(tx)
+        .await
+        .map_err(unexpected("confirmando la transacción"))?;
+    Ok(Json(detail))
 }
 
 /// An arrival or a departure.
@@ -693,7 +871,7 @@ pub async fn record_attendance(
         SessionStatus::Convened | SessionStatus::Open => true,
         // A work meeting needs no convocatoria (000 V.5–6).
         SessionStatus::Scheduled => s.kind == SessionKind::WorkMeeting,
-        SessionStatus::Closed => false,
+        SessionStatus::Closed | SessionStatus::Cancelled => false,
     };
     if !accepts {
         return Err(if s.status == SessionStatus::Scheduled {

@@ -564,7 +564,7 @@ async fn request_email_link(
             .outbox
             .record(
                 &mut tx,
-                "auth.link_requested",
+                rubrica_contracts::events::AUTH_LINK_REQUESTED,
                 &json!({
                     "to_email": member.email,
                     "to_name": member.name,
