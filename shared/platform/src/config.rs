@@ -72,6 +72,17 @@ pub struct AuthSettings {
     /// Folder of trusted CA certificates (DER or PEM) for FIEL logins:
     /// SAT's roots in production, a test CA in tests.
     pub trust_anchors_dir: Option<PathBuf>,
+    /// Folder of CRLs (`.crl`, DER or PEM) published by the CAs of
+    /// `trust_anchors_dir` (SAT publishes its CRLs; download them here).
+    /// Each CRL's signature is checked against those CAs when the services
+    /// start. Used at FIEL login, signing (prepare, complete) and archive
+    /// ingest and verification.
+    pub crl_dir: Option<PathBuf>,
+    /// Whether a certificate whose revocation could not be checked (no
+    /// `crl_dir`, no CRL of its CA, an expired CRL) is refused. `true` by
+    /// default (production); turn it off only for tests and demonstrations:
+    /// reports then say «no se verificó la revocación».
+    pub revocation_required: bool,
     /// Lifetime of a login challenge.
     pub challenge_ttl_seconds: u64,
     /// Lifetime of a session token.
@@ -396,6 +407,8 @@ impl Default for Settings {
             auth: AuthSettings {
                 operator_token: None,
                 trust_anchors_dir: None,
+                crl_dir: None,
+                revocation_required: true,
                 challenge_ttl_seconds: 300,
                 session_ttl_minutes: 120,
                 link_ttl_minutes: 15,
