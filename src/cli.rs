@@ -92,7 +92,7 @@ enum Command {
     /// Verifica un archivo: que está en el registro público y firmado del archivo (--log) y, si es PDF, sus firmas.
     #[command(
         help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
-        override_usage = "rubrica verify ARCHIVO [--trust ca.pem|CARPETA] [--log URL [--log-key LLAVE]] [--json]",
+        override_usage = "rubrica verify ARCHIVO [--trust ca.pem|CARPETA [--crl ARCHIVO.crl|CARPETA]...] [--log URL [--log-key LLAVE]] [--json]",
         next_help_heading = "Opciones"
     )]
     Verify(VerifyArgs),
@@ -202,6 +202,9 @@ struct VerifyArgs {
     /// Certificado o carpeta de autoridades certificadoras de confianza para las firmas de un PDF (sin él, ninguna firma se da por válida).
     #[arg(long, value_name = "ca.pem|CARPETA")]
     trust: Option<PathBuf>,
+    /// Lista de revocación (CRL, DER o PEM) de una autoridad de --trust, o carpeta de archivos .crl: un certificado revocado antes de la firma la invalida. Sin ella, el informe dice que la revocación no se verificó. Puede repetirse.
+    #[arg(long, value_name = "ARCHIVO.crl|CARPETA", requires = "trust")]
+    crl: Vec<PathBuf>,
     /// Imprime el resultado en JSON.
     #[arg(long)]
     json: bool,
@@ -412,12 +415,14 @@ async fn verify(args: VerifyArgs) -> ExitCode {
                 return ExitCode::from(log_code);
             }
             println!();
-            let pdf_code = crate::commands::pdf::verify(&args.file, args.trust.as_deref(), false);
+            let pdf_code =
+                crate::commands::pdf::verify(&args.file, args.trust.as_deref(), &args.crl, false);
             ExitCode::from(log_code.max(pdf_code))
         }
         None => ExitCode::from(crate::commands::pdf::verify(
             &args.file,
             args.trust.as_deref(),
+            &args.crl,
             args.json,
         )),
     }

@@ -220,3 +220,110 @@ fn sign_refuses_with_exit_2_and_a_spanish_message() {
         "nothing is written on a refusal"
     );
 }
+
+#[test]
+fn verify_with_crl_checks_revocation_and_a_signer_revoked_after_an_unproven_time_is_indeterminate()
+{
+    two_signatures();
+
+    // Without --crl the report says revocation was not checked.
+    let o = rubrica(&["verify", "two.pdf", "--trust", "ca.pem", "--json"]);
+    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_eq!(
+        report["signatures"][0]["checks"]["revocation"]["outcome"], "not_checked",
+        "{report}"
+    );
+
+    // The test CA's CRL lists only `revoked`: both signatures stay valid,
+    // and now revocation was checked.
+    let o = rubrica(&[
+        "verify",
+        "two.pdf",
+        "--trust",
+        "ca.pem",
+        "--crl",
+        "revocation/crl.pem",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    for signature in report["signatures"].as_array().unwrap() {
+        assert_eq!(signature["checks"]["revocation"]["outcome"], "passed");
+    }
+
+    // juan's certificate is revoked after he signed. The signing time is only
+    // declared (no timestamp), so the signature cannot be shown valid.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let dir = workdir();
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl runs");
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    openssl(&[
+        "x509", "-inform", "DER", "-in", "juan.cer", "-out", "juan.pem",
+    ]);
+    openssl(&[
+        "ca",
+        "-config",
+        "revocation/ca.cnf",
+        "-revoke",
+        "juan.pem",
+        "-crl_reason",
+        "keyCompromise",
+    ]);
+    openssl(&[
+        "ca",
+        "-config",
+        "revocation/ca.cnf",
+        "-gencrl",
+        "-out",
+        "juan-revoked.crl",
+    ]);
+    let o = rubrica(&[
+        "verify",
+        "two.pdf",
+        "--trust",
+        "ca.pem",
+        "--crl",
+        "juan-revoked.crl",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("campo Firma_juan · INDETERMINADA"),
+        "{}",
+        text(&o)
+    );
+    let o = rubrica(&[
+        "verify",
+        "two.pdf",
+        "--trust",
+        "ca.pem",
+        "--crl",
+        "juan-revoked.crl",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    assert_ne!(report["verdict"], "valid", "{report}");
+    let juan = report["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.to_string().contains("JUAN PEREZ LOPEZ"))
+        .expect("juan's signature");
+    assert_eq!(juan["verdict"], "indeterminate", "{juan}");
+    assert_eq!(
+        juan["checks"]["revocation"]["outcome"], "indeterminate",
+        "{juan}"
+    );
+    assert!(
+        juan["checks"]["revocation"]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("sin sello de tiempo"),
+        "{juan}"
+    );
+}

@@ -77,6 +77,7 @@ impl SplitSuite {
             .env("RUBRICA_AUTH__OPERATOR_TOKEN", OPERATOR_TOKEN)
             .env("RUBRICA_AUTH__TRUST_ANCHORS_DIR", &self.anchors)
             .env("RUBRICA_AUTH__DEMO_TRUST", "true")
+            .env("RUBRICA_AUTH__REVOCATION_REQUIRED", "false")
             .env("RUBRICA_RELAY__POLL_INTERVAL_MS", "200")
             .env("RUBRICA_RELAY__BACKOFF_BASE_MS", "200")
             .env("RUBRICA_RELAY__BACKOFF_MAX_MS", "2000")

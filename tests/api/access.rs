@@ -42,6 +42,17 @@ pub(crate) fn test_pki() -> &'static Path {
     })
 }
 
+/// A folder holding the test CA's CRL (it lists `revoked`), for `auth.crl_dir`.
+pub(crate) fn crl_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = test_pki().join("crls");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(test_pki().join("revocation/crl.der"), dir.join("ca.crl")).unwrap();
+        dir
+    })
+}
+
 pub(crate) fn credential(name: &str) -> Credential {
     let dir = test_pki();
     Credential::from_files(
@@ -336,6 +347,70 @@ async fn logins_with_a_csd_an_expired_fiel_a_wrong_signature_or_a_replayed_nonce
             .await
             .unwrap();
         assert_eq!(garbage.status(), 400);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_member_cannot_log_in_and_unchecked_revocation_is_refused_when_required() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let mut settings = data.settings(data.dir.path());
+        settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+        settings.auth.crl_dir = Some(crl_dir().to_path_buf());
+        settings.auth.revocation_required = true;
+        let app = spawn_with(
+            &rubrica::all_specs(),
+            &ServiceName::ALL,
+            settings,
+            "127.0.0.1:0",
+        )
+        .await;
+        let secretariat = arrange_secretariat(&app).await;
+        // RAQUEL is a member in office: only the CRL stands in her way.
+        let db = app.context(ServiceName::Secretariat).db.pool();
+        sqlx::query("INSERT INTO members (id, secretariat_id, name, rfc, email, created_at) VALUES ('m-raquel', $1, 'RAQUEL REVOCADA MORA', 'REMR820202RV4', 'raquel@example.test', 0)")
+            .bind(&secretariat)
+            .execute(db)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO designations (id, secretariat_id, member_id, role, seat, starts_on, ends_on, created_at) VALUES ('d-m-raquel', $1, 'm-raquel', 'suplente', 'academia', '2019-01-01', NULL, 0)")
+            .bind(&secretariat)
+            .execute(db)
+            .await
+            .unwrap();
+
+        let (status, revoked) = fiel_login(&app, &credential("revoked")).await;
+        assert_eq!(status, 401, "{}: {revoked}", backend.label());
+        let detail = revoked["detail"].as_str().unwrap();
+        assert!(detail.contains("revocado"), "{revoked}");
+        assert!(detail.contains("Tramite una e.firma nueva"), "{revoked}");
+        // A member the CRL does not list logs in.
+        let (status, maria) = fiel_login(&app, &credential("maria")).await;
+        assert_eq!(status, 200, "{maria}");
+        app.stop().await;
+
+        // Required, but no CRL configured: nobody can be shown not revoked.
+        let mut settings = data.settings(&data.subdir("sin-crl"));
+        settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+        settings.auth.revocation_required = true;
+        let app = spawn_with(
+            &rubrica::all_specs(),
+            &ServiceName::ALL,
+            settings,
+            "127.0.0.1:0",
+        )
+        .await;
+        let (status, refused) = fiel_login(&app, &credential("maria")).await;
+        assert_eq!(status, 401, "{refused}");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("No se pudo comprobar si el certificado"),
+            "{refused}"
+        );
         app.stop().await;
         data.cleanup().await;
     }

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rubrica_fiel::{RevocationSource, TrustStore, Validator, Verdict};
+use rubrica_fiel::{Validator, Verdict};
 use rubrica_pdfsign::VerificationReport;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::events::backoff;
@@ -190,17 +190,7 @@ pub fn signer_mismatch(report: &VerificationReport) -> Option<String> {
 /// Spanish reason verification is impossible (records then wait, and are
 /// never archived unverified).
 pub fn validator_from(settings: &rubrica_platform::Settings) -> Result<Validator, String> {
-    let Some(dir) = &settings.auth.trust_anchors_dir else {
-        return Err("no hay autoridades certificadoras de confianza configuradas (auth.trust_anchors_dir), así que ninguna firma puede verificarse".into());
-    };
-    TrustStore::from_dir(dir)
-        .and_then(|store| Validator::new(store, &RevocationSource::NotConfigured))
-        .map_err(|e| {
-            format!(
-                "no se pudieron cargar las autoridades certificadoras de {}: {e}",
-                dir.display()
-            )
-        })
+    rubrica_platform::trust::validator(settings).map(|v| Validator::clone(&v))
 }
 
 /// Records an ingest job for every `route.completed`, in the inbox

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use rubrica_fiel::{Certificate, FielError, RevocationSource, TrustStore, Validator};
+use rubrica_fiel::{Certificate, FielError, Validator};
 use rubrica_pdfsign::{
     LayoutManifest, PdfSignError, PrepareOptions, PreparedRevision, Verdict, VerificationReport,
 };
@@ -229,27 +229,12 @@ fn route_not_found(id: &str) -> ApiError {
 impl Signing {
     /// Loads the trust anchors and wraps the context.
     pub fn new(context: ServiceContext) -> Self {
-        let signer_validator = match &context.settings.auth.trust_anchors_dir {
-            None => Err(Arc::from(
-                "no hay autoridades certificadoras de confianza configuradas (auth.trust_anchors_dir)",
-            )),
-            Some(dir) => TrustStore::from_dir(dir)
-                .and_then(|store| Validator::new(store, &RevocationSource::NotConfigured))
-                .map(Arc::new)
-                .map_err(|e| {
-                    tracing::error!(error = %e, dir = %dir.display(), "no se pudieron cargar las autoridades de confianza para firmar");
-                    Arc::from(format!(
-                        "no se pudieron cargar las autoridades certificadoras de {}",
-                        dir.display()
-                    ))
-                }),
-        };
-        let verifier = match &signer_validator {
-            Ok(v) => Some(v.clone()),
-            Err(_) => Validator::new(TrustStore::empty(), &RevocationSource::NotConfigured)
-                .map(Arc::new)
-                .ok(),
-        };
+        let signer_validator =
+            rubrica_platform::trust::validator(&context.settings).map_err(Arc::from);
+        let verifier = Some(match &signer_validator {
+            Ok(v) => v.clone(),
+            Err(_) => rubrica_platform::trust::untrusted_validator(&context.settings),
+        });
         Signing {
             context,
             signer_validator,

@@ -1,14 +1,16 @@
 //! Revocation: has the member's certificate been revoked?
 //!
 //! SAT certificates carry no CRL or OCSP pointers, so the source is configured
-//! ([`RevocationSource`]). CRL files are read and their signatures checked once,
-//! against the trust store, when the checker is built; an OCSP responder is
+//! ([`RevocationSource`]). CRL files are read and their signatures checked when
+//! the checker is built and again whenever the files change; an OCSP responder is
 //! accepted in the configuration but not queried yet. Whatever happens, the
 //! answer says what was actually established: [`RevocationStatus::NotChecked`] is
 //! never presented as "not revoked".
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -88,8 +90,40 @@ struct LoadedCrl {
 pub struct RevocationChecker {
     /// The configuration, to explain "not checked".
     source: RevocationSource,
-    /// Loaded CRLs (only with [`RevocationSource::CrlFiles`]).
+    /// The CAs CRLs are verified against when they are reloaded.
+    trust: TrustStore,
+    /// Loaded CRLs (only with [`RevocationSource::CrlFiles`]), shared by the
+    /// clones of this checker and replaced when the files change.
+    state: Arc<RwLock<CrlState>>,
+}
+
+/// The CRLs in use and the files (name, modification time, size) they came from.
+#[derive(Debug, Default)]
+struct CrlState {
     crls: Vec<LoadedCrl>,
+    stamp: Vec<(PathBuf, Option<SystemTime>, u64)>,
+}
+
+/// What the CRL files look like now, to notice a new or replaced CRL.
+fn stamp(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<SystemTime>, u64)>> {
+    Ok(crl_files(paths)?
+        .into_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(&path).ok();
+            let modified = meta.as_ref().and_then(|m| m.modified().ok());
+            let len = meta.map_or(0, |m| m.len());
+            (path, modified, len)
+        })
+        .collect())
+}
+
+fn load_all(paths: &[PathBuf], trust: &TrustStore) -> Result<Vec<LoadedCrl>> {
+    let mut crls = Vec::new();
+    for path in crl_files(paths)? {
+        let bytes = input::read_limited(&path, MAX_CRL_BYTES, "una lista de revocación")?;
+        crls.extend(load_crl(&path, &bytes, trust)?);
+    }
+    Ok(crls)
 }
 
 impl RevocationChecker {
@@ -97,17 +131,37 @@ impl RevocationChecker {
     /// verified against a CA of `trust` now, so a wrong or foreign CRL is a
     /// start-up error rather than a silent "good".
     pub fn load(source: &RevocationSource, trust: &TrustStore) -> Result<Self> {
-        let mut crls = Vec::new();
+        let mut state = CrlState::default();
         if let RevocationSource::CrlFiles(paths) = source {
-            for path in crl_files(paths)? {
-                let bytes = input::read_limited(&path, MAX_CRL_BYTES, "una lista de revocación")?;
-                crls.extend(load_crl(&path, &bytes, trust)?);
-            }
+            state.stamp = stamp(paths)?;
+            state.crls = load_all(paths, trust)?;
         }
         Ok(Self {
             source: source.clone(),
-            crls,
+            trust: trust.clone(),
+            state: Arc::new(RwLock::new(state)),
         })
+    }
+
+    /// Reloads the CRL files when one was added, replaced or removed (the
+    /// folder is refreshed while the services run). A file that does not
+    /// load (half-copied, not from a trusted CA) leaves the CRLs already
+    /// verified in use.
+    fn refresh(&self) {
+        let RevocationSource::CrlFiles(paths) = &self.source else {
+            return;
+        };
+        let Ok(now) = stamp(paths) else {
+            return;
+        };
+        if self.state.read().unwrap_or_else(|e| e.into_inner()).stamp == now {
+            return;
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Ok(crls) = load_all(paths, &self.trust) {
+            state.crls = crls;
+        }
+        state.stamp = now;
     }
 
     /// A checker that checks nothing (reports [`RevocationStatus::NotChecked`]).
@@ -152,7 +206,9 @@ impl RevocationChecker {
                         .to_owned(),
             };
         };
-        let from_issuer: Vec<&LoadedCrl> = self
+        self.refresh();
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let from_issuer: Vec<&LoadedCrl> = state
             .crls
             .iter()
             .filter(|c| c.signer == issuer.fingerprint_sha256())

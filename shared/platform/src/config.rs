@@ -79,6 +79,17 @@ pub struct AuthSettings {
     /// demonstrations: `serve` refuses such a folder unless this is on, and
     /// warns loudly when it is.
     pub demo_trust: bool,
+    /// Folder of CRLs (`.crl`, DER or PEM) published by the CAs of
+    /// `trust_anchors_dir` (SAT publishes its CRLs; download them here).
+    /// Each CRL's signature is checked against those CAs when the services
+    /// start. Used at FIEL login, signing (prepare, complete) and archive
+    /// ingest and verification.
+    pub crl_dir: Option<PathBuf>,
+    /// Whether a certificate whose revocation could not be checked (no
+    /// `crl_dir`, no CRL of its CA, an expired CRL) is refused. `true` by
+    /// default (production); turn it off only for tests and demonstrations:
+    /// reports then say «no se verificó la revocación».
+    pub revocation_required: bool,
     /// Lifetime of a login challenge.
     pub challenge_ttl_seconds: u64,
     /// Lifetime of a session token.
@@ -419,6 +430,8 @@ impl Default for Settings {
                 operator_token: None,
                 trust_anchors_dir: None,
                 demo_trust: false,
+                crl_dir: None,
+                revocation_required: true,
                 challenge_ttl_seconds: 300,
                 session_ttl_minutes: 120,
                 link_ttl_minutes: 15,

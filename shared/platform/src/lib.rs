@@ -39,6 +39,7 @@ pub mod launch;
 pub mod service;
 pub mod telemetry;
 pub mod testing;
+pub mod trust;
 
 pub use auth::{Access, Allowed, Caller, Role};
 pub use config::Settings;

@@ -149,6 +149,8 @@ pub fn settings(data_dir: &Path, database_url: Option<String>) -> Settings {
     settings.http.shutdown_grace_seconds = 5;
     settings.internal_token = Some(format!("prueba-{}", uuid::Uuid::new_v4().simple()));
     settings.auth.operator_token = Some(format!("operador-{}", uuid::Uuid::new_v4().simple()));
+    // Tests that check revocation configure `auth.crl_dir` and turn this on.
+    settings.auth.revocation_required = false;
     settings.relay.poll_interval_ms = 50;
     settings.relay.backoff_base_ms = 40;
     settings.relay.backoff_max_ms = 400;

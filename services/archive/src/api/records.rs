@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use rubrica_fiel::{RevocationSource, TrustStore, Validator};
+use rubrica_fiel::Validator;
 use rubrica_platform::actix_web::HttpResponse;
 use rubrica_platform::actix_web::http::header::{self, HeaderValue};
 use rubrica_platform::http::{Body, Path, Query, State};
@@ -410,9 +410,9 @@ pub async fn verify_pdf(
     let (validator, trust_note) = match records.validator.as_ref() {
         Ok(v) => (v.clone(), None),
         Err(reason) => (
-            Validator::new(TrustStore::empty(), &RevocationSource::NotConfigured).map_err(|e| {
-                ApiError::Unexpected(anyhow::Error::new(e).context("validador vacío"))
-            })?,
+            Validator::clone(&rubrica_platform::trust::untrusted_validator(
+                &records.archive.context().settings,
+            )),
             Some(format!(
                 "Este archivo no tiene autoridades de confianza configuradas ({reason}): ninguna cadena de certificados puede darse por válida."
             )),

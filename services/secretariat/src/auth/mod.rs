@@ -26,7 +26,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use rubrica_fiel::{RevocationSource, TrustStore, Validator};
+use rubrica_fiel::Validator;
 use rubrica_platform::auth::{AuthMethod, Authenticator, token_hash};
 use rubrica_platform::{ApiError, Caller, Role, ServiceContext, ServiceName};
 use subtle::ConstantTimeEq;
@@ -60,21 +60,8 @@ pub struct Auth {
 impl Auth {
     /// Loads the trust anchors and wraps the context.
     pub fn new(context: ServiceContext) -> Self {
-        let validator = match &context.settings.auth.trust_anchors_dir {
-            None => Err(
-                "no hay autoridades certificadoras de confianza configuradas (auth.trust_anchors_dir)"
-                    .to_string(),
-            ),
-            Some(dir) => TrustStore::from_dir(dir)
-                .and_then(|store| Validator::new(store, &RevocationSource::NotConfigured))
-                .map_err(|e| {
-                    tracing::error!(error = %e, dir = %dir.display(), "no se pudieron cargar las autoridades de confianza");
-                    format!(
-                        "no se pudieron cargar las autoridades certificadoras de {}: {e}",
-                        dir.display()
-                    )
-                }),
-        };
+        let validator =
+            rubrica_platform::trust::validator(&context.settings).map(|v| Validator::clone(&v));
         Auth {
             context,
             validator: Arc::new(validator),

@@ -421,3 +421,40 @@ fn certificates_signed_with_sha1_sha384_and_sha512_also_chain() {
         );
     }
 }
+
+#[test]
+fn a_crl_dropped_into_the_folder_while_running_is_used_by_every_clone() {
+    // Arrange: an empty CRL folder, then the CA's CRL (listing `revoked`) arrives.
+    let dir = tempfile::tempdir().unwrap();
+    let trust = TrustStore::from_dir(test_ca_trust_dir().path()).unwrap();
+    let source = RevocationSource::CrlFiles(vec![dir.path().to_owned()]);
+    let validator = Validator::new(trust, &source).unwrap();
+    let running = validator.clone();
+    let revoked = pki_certificate("revoked");
+    let now = OffsetDateTime::now_utc();
+    let before = running.validate(&revoked, now);
+    assert!(
+        matches!(before.revocation_status, RevocationStatus::Unknown { .. }),
+        "{before:#?}"
+    );
+    assert_ne!(before.verdict, Verdict::Valid);
+
+    // Act
+    std::fs::copy(
+        test_pki().join("revocation/crl.der"),
+        dir.path().join("ac.crl"),
+    )
+    .unwrap();
+    let after = running.validate(&revoked, now);
+
+    // Assert
+    assert!(
+        matches!(after.revocation_status, RevocationStatus::Revoked { .. }),
+        "{after:#?}"
+    );
+    assert_eq!(after.verdict, Verdict::Invalid);
+    assert_eq!(
+        validator.validate(&pki_certificate("maria"), now).verdict,
+        Verdict::Valid
+    );
+}
