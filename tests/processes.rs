@@ -31,13 +31,16 @@ impl Server {
         let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().unwrap().unwrap();
-        let base = first
-            .split("escuchando en ")
-            .nth(1)
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .trim()
-            .to_string();
+        // Warnings may come first (they are logged on stdout too).
+        let base = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split("escuchando en ")
+                    .nth(1)
+                    .map(|rest| rest.trim().to_string())
+            })
+            .expect("the server printed its address");
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { child, base }
