@@ -36,6 +36,85 @@ pub enum PdfSignError {
         limit: u64,
     },
 
+    /// A stream (cross-reference or object stream) decodes to more than
+    /// [`Limits::max_stream_bytes`](crate::Limits::max_stream_bytes): a
+    /// decompression bomb, stopped while it was being decoded.
+    #[error(
+        "El PDF excede el límite de {} MiB descomprimidos en un solo flujo de datos; no es un acta válida o está dañado: genere el documento de nuevo.",
+        .limit / (1024 * 1024)
+    )]
+    StreamTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
+    /// Reading the document would take more than
+    /// [`Limits::max_document_bytes`](crate::Limits::max_document_bytes) of
+    /// decoded streams, copied stream data and parsed objects.
+    #[error(
+        "El PDF excede el límite de {} MiB de datos descomprimidos y leídos en memoria; no es un acta válida o está dañado: genere el documento de nuevo.",
+        .limit / (1024 * 1024)
+    )]
+    DecodedTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
+    /// The cross-reference sections hold more than
+    /// [`Limits::max_xref_entries`](crate::Limits::max_xref_entries) entries.
+    #[error(
+        "El PDF excede el límite de {} entradas en sus tablas de referencias cruzadas; no es un acta válida o está dañado: genere el documento de nuevo.",
+        grouped(*.limit)
+    )]
+    TooManyXrefEntries {
+        /// The limit.
+        limit: usize,
+    },
+
+    /// The revisions' object tables hold more than
+    /// [`Limits::max_revision_entries`](crate::Limits::max_revision_entries)
+    /// entries in all (every revision sees every object before it).
+    #[error(
+        "El PDF excede el límite de {} entradas de objetos sumando todas sus revisiones; no es un acta válida o está dañado: genere el documento de nuevo.",
+        grouped(*.limit)
+    )]
+    TooManyRevisionEntries {
+        /// The limit.
+        limit: usize,
+    },
+
+    /// An object number, a `/Size` or an object stream's `/N` beyond
+    /// [`Limits::max_objects`](crate::Limits::max_objects).
+    #[error(
+        "El PDF excede el límite de {} objetos; no es un acta válida o está dañado: genere el documento de nuevo.",
+        grouped(*.limit as usize)
+    )]
+    TooManyObjects {
+        /// The limit.
+        limit: u32,
+    },
+
+    /// More than [`Limits::max_revisions`](crate::Limits::max_revisions)
+    /// revisions (or cross-reference sections in one chain).
+    #[error(
+        "El PDF excede el límite de {} revisiones (actualizaciones incrementales); no es un acta válida o está dañado: genere el documento de nuevo.",
+        grouped(*.limit)
+    )]
+    TooManyRevisions {
+        /// The limit.
+        limit: usize,
+    },
+
+    /// Arrays and dictionaries nested deeper than
+    /// [`Limits::max_depth`](crate::Limits::max_depth).
+    #[error(
+        "El PDF excede el límite de {limit} niveles de arreglos y diccionarios anidados; no es un acta válida o está dañado: genere el documento de nuevo."
+    )]
+    NestingTooDeep {
+        /// The limit.
+        limit: usize,
+    },
+
     /// The PDF is encrypted; signing it would need its password and would make
     /// later revisions unreadable to validators without it.
     #[error(
@@ -160,6 +239,13 @@ impl PdfSignError {
         match self {
             Self::Malformed { .. } => "malformed_pdf",
             Self::TooLarge { .. } => "pdf_too_large",
+            Self::StreamTooLarge { .. } => "pdf_stream_too_large",
+            Self::DecodedTooLarge { .. } => "pdf_decoded_too_large",
+            Self::TooManyXrefEntries { .. } => "pdf_too_many_xref_entries",
+            Self::TooManyRevisionEntries { .. } => "pdf_too_many_revision_entries",
+            Self::TooManyObjects { .. } => "pdf_too_many_objects",
+            Self::TooManyRevisions { .. } => "pdf_too_many_revisions",
+            Self::NestingTooDeep { .. } => "pdf_nesting_too_deep",
             Self::Encrypted => "pdf_encrypted",
             Self::InvalidLayout { .. } => "invalid_layout",
             Self::PageCountMismatch { .. } => "page_count_mismatch",
@@ -187,11 +273,39 @@ impl PdfSignError {
         }
     }
 
+    /// Whether this is one of the reader's hard limits: the reader stops at
+    /// once instead of trying another reading of the file.
+    pub(crate) fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            Self::StreamTooLarge { .. }
+                | Self::DecodedTooLarge { .. }
+                | Self::TooManyXrefEntries { .. }
+                | Self::TooManyRevisionEntries { .. }
+                | Self::TooManyObjects { .. }
+                | Self::TooManyRevisions { .. }
+                | Self::NestingTooDeep { .. }
+        )
+    }
+
     pub(crate) fn malformed(detail: impl Into<String>) -> Self {
         Self::Malformed {
             detail: detail.into(),
         }
     }
+}
+
+/// `1000000` as `1,000,000` (es-MX groups thousands with commas).
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The crate's result type.

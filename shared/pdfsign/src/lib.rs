@@ -28,6 +28,9 @@
 //!   the changes after it, returning a serialisable [`VerificationReport`].
 //! - [`example`]: an example acta (A4, Spanish text) for tests and benchmarks.
 //! - [`error`]: [`PdfSignError`]; every message is Spanish and says what to do.
+//! - [`Limits`]: what one PDF may make the reader hold or do (decoded bytes
+//!   per stream and per document, cross-reference entries, objects,
+//!   revisions, nesting); a file beyond them is refused with its own error.
 //!
 //! Internal: `reader` (revisions, cross-reference tables and streams, lazy
 //! object loading), `syntax` (PDF object syntax into lopdf's model), `writer`
@@ -76,10 +79,38 @@ mod writer;
 
 pub use error::{PdfSignError, Result};
 pub use layout::{LAYOUT_VERSION, LayoutManifest, PlacedRect, SignerIdentity, SignerLayout};
-pub use reader::MAX_PDF_BYTES;
+pub use reader::{Limits, MAX_PDF_BYTES};
 /// Outcomes and verdicts are rubrica-fiel's, so certificate and signature
 /// reports read the same.
 pub use rubrica_fiel::{Check, Outcome, Verdict};
 pub use sign::{PrepareOptions, Prepared, PreparedRevision, complete, prepare, sign};
 pub use signable::make_signable;
 pub use verify::{SignatureChecks, SignatureReport, VerificationReport, verify};
+
+/// Entry points for the fuzz targets in `fuzz/`: empty, except when
+/// cargo-fuzz builds with `--cfg fuzzing`.
+#[doc(hidden)]
+pub mod fuzzing {
+    #![allow(unexpected_cfgs)]
+
+    /// Reads everything the reader can be made to read: the revisions, then
+    /// in each of the last few revisions every object, the pages and the
+    /// form. Returns how many objects were read.
+    #[cfg(fuzzing)]
+    pub fn read_everything(pdf: &[u8]) -> crate::Result<usize> {
+        let file = crate::reader::PdfFile::parse(pdf)?;
+        let mut read = 0;
+        let revisions = file.revisions.len();
+        for rev in revisions.saturating_sub(4)..revisions {
+            let ids: Vec<u32> = file.revisions[rev].ids().collect();
+            for id in ids {
+                if file.get(rev, id)?.is_some() {
+                    read += 1;
+                }
+            }
+            let _ = file.pages(rev);
+            let _ = crate::fields::read_form(&file, rev);
+        }
+        Ok(read)
+    }
+}

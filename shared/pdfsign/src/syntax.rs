@@ -5,13 +5,34 @@
 //! must read *each version* of an object at the byte offset a given revision's
 //! cross-reference section names, so this module parses one object at a time.
 //! It never panics and never recurses without bound: hostile input ends in a
-//! [`SyntaxError`].
+//! [`SyntaxError`]. A [`Lexer`] also counts what it materialises (values,
+//! strings, stream data) against a byte budget, so one object cannot make it
+//! allocate more than the reader allows.
+
+use std::cell::Cell;
 
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-/// Deepest nesting of arrays and dictionaries accepted (real documents stay
-/// under 10; the bound only protects the stack).
-const MAX_DEPTH: usize = 64;
+use crate::reader::Limits;
+
+/// What one parsed value costs against the budget: its slot in the enclosing
+/// array or dictionary (strings and names add their bytes).
+const VALUE_COST: usize = std::mem::size_of::<Object>();
+
+/// What a dictionary entry costs beyond its value: the key's vector and the
+/// map's hash and index.
+const ENTRY_COST: usize = std::mem::size_of::<Vec<u8>>() + 2 * std::mem::size_of::<usize>();
+
+/// Why reading stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SyntaxErrorKind {
+    /// The bytes are not what the syntax allows there.
+    Malformed,
+    /// Arrays and dictionaries nest deeper than the lexer's `max_depth`.
+    TooDeep,
+    /// The object would take more memory than the lexer's budget.
+    OverBudget,
+}
 
 /// Why bytes could not be read as a PDF object (for logs only).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +41,8 @@ pub(crate) struct SyntaxError {
     pub(crate) offset: usize,
     /// What was expected.
     pub(crate) what: &'static str,
+    /// A syntax error or a limit.
+    pub(crate) kind: SyntaxErrorKind,
 }
 
 impl std::fmt::Display for SyntaxError {
@@ -49,18 +72,62 @@ fn is_regular(b: u8) -> bool {
 pub(crate) struct Lexer<'a> {
     pub(crate) buf: &'a [u8],
     pub(crate) pos: usize,
+    /// Deepest nesting of arrays and dictionaries accepted.
+    max_depth: usize,
+    /// Bytes this lexer may materialise.
+    budget: usize,
+    /// Bytes it has materialised (approximately: see [`VALUE_COST`]).
+    pub(crate) used: usize,
 }
 
 impl<'a> Lexer<'a> {
+    /// A lexer with the default nesting limit and no budget (for tokens
+    /// only; the reader gives object parsing a budget with [`Self::limited`]).
     pub(crate) fn new(buf: &'a [u8], pos: usize) -> Self {
-        Self { buf, pos }
+        Self {
+            buf,
+            pos,
+            max_depth: Limits::DEFAULT.max_depth,
+            budget: usize::MAX,
+            used: 0,
+        }
+    }
+
+    /// A lexer that refuses nesting deeper than `max_depth` and stops once it
+    /// has materialised `budget` bytes.
+    pub(crate) fn limited(buf: &'a [u8], pos: usize, max_depth: usize, budget: usize) -> Self {
+        Self {
+            max_depth,
+            budget,
+            ..Self::new(buf, pos)
+        }
     }
 
     fn err<T>(&self, what: &'static str) -> SyntaxResult<T> {
+        self.fail(what, SyntaxErrorKind::Malformed)
+    }
+
+    fn fail<T>(&self, what: &'static str, kind: SyntaxErrorKind) -> SyntaxResult<T> {
         Err(SyntaxError {
             offset: self.pos,
             what,
+            kind,
         })
+    }
+
+    /// Counts `n` bytes against the budget.
+    fn charge(&mut self, n: usize) -> SyntaxResult<()> {
+        self.used = self.used.saturating_add(n);
+        self.affordable(0)
+    }
+
+    /// Whether `more` bytes on top of what is charged still fit (for
+    /// vectors that grow before their size is known).
+    fn affordable(&self, more: usize) -> SyntaxResult<()> {
+        if self.used.saturating_add(more) > self.budget {
+            return self.fail("budget", SyntaxErrorKind::OverBudget);
+        }
+        Ok(())
     }
 
     pub(crate) fn peek(&self) -> Option<u8> {
@@ -139,9 +206,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn object_at_depth(&mut self, depth: usize) -> SyntaxResult<Object> {
-        if depth > MAX_DEPTH {
-            return self.err("nesting too deep");
+        if depth > self.max_depth {
+            return self.fail("nesting too deep", SyntaxErrorKind::TooDeep);
         }
+        self.charge(VALUE_COST)?;
         self.skip_whitespace();
         let Some(b) = self.peek() else {
             return self.err("object, found end of file");
@@ -192,6 +260,9 @@ impl<'a> Lexer<'a> {
     }
 
     pub(crate) fn dictionary(&mut self, depth: usize) -> SyntaxResult<Dictionary> {
+        if depth > self.max_depth {
+            return self.fail("nesting too deep", SyntaxErrorKind::TooDeep);
+        }
         // Caller checked "<<".
         self.pos += 2;
         let mut dict = Dictionary::new();
@@ -204,6 +275,7 @@ impl<'a> Lexer<'a> {
                 }
                 Some(b'/') => {
                     let key = self.name()?;
+                    self.charge(ENTRY_COST)?;
                     let value = self.object_at_depth(depth + 1)?;
                     // ISO 32000 §7.3.7: a null value means the key is absent.
                     if !matches!(value, Object::Null) {
@@ -222,6 +294,7 @@ impl<'a> Lexer<'a> {
             if !is_regular(b) {
                 break;
             }
+            self.affordable(name.len())?;
             if b == b'#' {
                 let hex = self.buf.get(self.pos + 1..self.pos + 3);
                 if let Some(v) = hex.and_then(|h| std::str::from_utf8(h).ok())
@@ -235,6 +308,7 @@ impl<'a> Lexer<'a> {
             name.push(b);
             self.pos += 1;
         }
+        self.charge(name.len())?;
         Ok(name)
     }
 
@@ -246,6 +320,7 @@ impl<'a> Lexer<'a> {
             let Some(b) = self.peek() else {
                 return self.err("')'");
             };
+            self.affordable(out.len())?;
             self.pos += 1;
             match b {
                 b'(' => {
@@ -254,6 +329,7 @@ impl<'a> Lexer<'a> {
                 }
                 b')' => {
                     if nesting == 0 {
+                        self.charge(out.len())?;
                         return Ok(out);
                     }
                     nesting -= 1;
@@ -313,6 +389,7 @@ impl<'a> Lexer<'a> {
             let Some(b) = self.peek() else {
                 return self.err("'>'");
             };
+            self.affordable(out.len())?;
             self.pos += 1;
             let nibble = match b {
                 b'>' => break,
@@ -330,6 +407,7 @@ impl<'a> Lexer<'a> {
         if let Some(h) = high {
             out.push(h << 4);
         }
+        self.charge(out.len())?;
         Ok(out)
     }
 
@@ -404,15 +482,27 @@ pub(crate) struct IndirectObject {
     pub(crate) object: Object,
 }
 
-/// Reads `N G obj … endobj` at `offset`. `resolve_length` answers an indirect
-/// stream `/Length`; when it cannot, or the length is wrong, the data runs to
-/// the `endstream` keyword.
+/// Where no `endstream` keyword is left in the file: every search for one
+/// that fails moves it back, so searches never cover the same bytes twice.
+pub(crate) struct EndstreamHorizon(Cell<usize>);
+
+impl EndstreamHorizon {
+    pub(crate) fn new() -> Self {
+        Self(Cell::new(usize::MAX))
+    }
+}
+
+/// Reads `N G obj … endobj` at the lexer's position. `resolve_length`
+/// answers an indirect stream `/Length`; when it cannot, or the length is
+/// wrong, the data runs to the `endstream` keyword. Stream data is charged to
+/// the lexer's budget before it is copied.
 pub(crate) fn indirect_object_at(
-    buf: &[u8],
-    offset: usize,
+    lx: &mut Lexer<'_>,
     resolve_length: &mut dyn FnMut(ObjectId) -> Option<i64>,
+    horizon: &EndstreamHorizon,
 ) -> SyntaxResult<IndirectObject> {
-    let mut lx = Lexer::new(buf, offset);
+    let buf = lx.buf;
+    let offset = lx.pos;
     let id = lx.unsigned()?;
     let generation = lx.unsigned()?;
     lx.expect_keyword(b"obj", "'obj'")?;
@@ -420,10 +510,12 @@ pub(crate) fn indirect_object_at(
         u32::try_from(id).map_err(|_| SyntaxError {
             offset,
             what: "object number out of range",
+            kind: SyntaxErrorKind::Malformed,
         })?,
         u16::try_from(generation).map_err(|_| SyntaxError {
             offset,
             what: "generation out of range",
+            kind: SyntaxErrorKind::Malformed,
         })?,
     );
     let object = lx.object()?;
@@ -453,11 +545,13 @@ pub(crate) fn indirect_object_at(
             .and_then(|n| usize::try_from(n).ok())
             .and_then(|n| start.checked_add(n))
             .filter(|&end| end <= buf.len() && endstream_follows(buf, end))
-            .or_else(|| find_endstream(buf, start))
+            .or_else(|| find_endstream(buf, start, horizon))
             .ok_or(SyntaxError {
                 offset: start,
                 what: "'endstream'",
+                kind: SyntaxErrorKind::Malformed,
             })?;
+        lx.charge(end - start)?;
         let stream = Stream {
             dict: dict.clone(),
             content: buf[start..end].to_vec(),
@@ -482,10 +576,24 @@ fn endstream_follows(buf: &[u8], end: usize) -> bool {
 }
 
 /// The end of stream data when `/Length` cannot be trusted: the last byte
-/// before `endstream`, less the end-of-line that precedes it.
-fn find_endstream(buf: &[u8], start: usize) -> Option<usize> {
-    let rest = buf.get(start..)?;
-    let at = find(rest, b"endstream")? + start;
+/// before `endstream`, less the end-of-line that precedes it. Searches only
+/// up to the horizon (no `endstream` after it), and moves the horizon back
+/// when there is none.
+fn find_endstream(buf: &[u8], start: usize, horizon: &EndstreamHorizon) -> Option<usize> {
+    let limit = horizon.0.get();
+    if start >= limit {
+        return None;
+    }
+    // The keyword may straddle the horizon by up to its length.
+    let end = limit.saturating_add(b"endstream".len()).min(buf.len());
+    let Some(at) = buf
+        .get(start..end)
+        .and_then(|rest| find(rest, b"endstream"))
+    else {
+        horizon.0.set(start);
+        return None;
+    };
+    let at = at + start;
     let mut end = at;
     if end > start && buf[end - 1] == b'\n' {
         end -= 1;
@@ -575,16 +683,81 @@ mod tests {
             let _ = parse(s);
         }
         let mut none = |_| None;
-        assert!(indirect_object_at(b"1 0 obj <</Length 5>> stream\nab", 0, &mut none).is_err());
+        let horizon = EndstreamHorizon::new();
+        let truncated = b"1 0 obj <</Length 5>> stream\nab";
+        assert!(indirect_object_at(&mut Lexer::new(truncated, 0), &mut none, &horizon).is_err());
+        let wrong_length = b"1 0 obj <</Length 99>> stream\nabc\nendstream endobj";
         let ok = indirect_object_at(
-            b"1 0 obj <</Length 99>> stream\nabc\nendstream endobj",
-            0,
+            &mut Lexer::new(wrong_length, 0),
             &mut none,
+            &EndstreamHorizon::new(),
         )
         .unwrap();
         let Object::Stream(s) = ok.object else {
             panic!("not a stream");
         };
         assert_eq!(s.content, b"abc");
+    }
+
+    #[test]
+    fn limits_are_errors_of_their_own_kind() {
+        let deep = "[".repeat(100);
+        let e = Lexer::limited(deep.as_bytes(), 0, 10, usize::MAX)
+            .object()
+            .unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::TooDeep);
+        let nested = "<</A ".repeat(5) + "1" + &">>".repeat(5);
+        assert!(
+            Lexer::limited(nested.as_bytes(), 0, 5, usize::MAX)
+                .object()
+                .is_ok()
+        );
+        assert_eq!(
+            Lexer::limited(nested.as_bytes(), 0, 4, usize::MAX)
+                .object()
+                .unwrap_err()
+                .kind,
+            SyntaxErrorKind::TooDeep
+        );
+
+        // A string stops growing at the budget, before its end is found.
+        let long = format!("({})", "a".repeat(10_000));
+        let mut lx = Lexer::limited(long.as_bytes(), 0, 64, 1_000);
+        assert_eq!(lx.object().unwrap_err().kind, SyntaxErrorKind::OverBudget);
+        assert!(lx.pos < 1_100);
+        let mut lx = Lexer::limited(long.as_bytes(), 0, 64, 20_000);
+        assert!(lx.object().is_ok());
+        assert!(lx.used >= 10_000);
+        let many = format!("[{}]", "0 ".repeat(1_000));
+        let e = Lexer::limited(many.as_bytes(), 0, 64, 100 * VALUE_COST)
+            .object()
+            .unwrap_err();
+        assert_eq!(e.kind, SyntaxErrorKind::OverBudget);
+    }
+
+    #[test]
+    fn a_missing_endstream_is_searched_for_once() {
+        let mut none = |_| None;
+        let horizon = EndstreamHorizon::new();
+        let mut file = Vec::new();
+        for i in 0..3 {
+            file.extend_from_slice(format!("{i} 0 obj <<>> stream\nxx\n").as_bytes());
+        }
+        let second = syntax_offset(&file, b"1 0 obj");
+        assert!(indirect_object_at(&mut Lexer::new(&file, second), &mut none, &horizon).is_err());
+        assert_eq!(horizon.0.get(), second + b"1 0 obj <<>> stream\n".len());
+        // From earlier, only the bytes before the horizon are searched.
+        assert!(indirect_object_at(&mut Lexer::new(&file, 0), &mut none, &horizon).is_err());
+        assert_eq!(horizon.0.get(), b"0 0 obj <<>> stream\n".len());
+        // An endstream before the horizon is still found.
+        let ok = b"0 0 obj <<>> stream\nabc\nendstream endobj 1 0 obj <<>> stream\n";
+        let horizon = EndstreamHorizon::new();
+        let late = syntax_offset(ok, b"1 0 obj");
+        assert!(indirect_object_at(&mut Lexer::new(ok, late), &mut none, &horizon).is_err());
+        assert!(indirect_object_at(&mut Lexer::new(ok, 0), &mut none, &horizon).is_ok());
+    }
+
+    fn syntax_offset(haystack: &[u8], needle: &[u8]) -> usize {
+        find(haystack, needle).unwrap()
     }
 }
