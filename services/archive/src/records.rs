@@ -125,22 +125,11 @@ pub fn public_signers(report: &VerificationReport) -> Vec<PublicSigner> {
         .collect()
 }
 
-/// A name compared as SAT writes it: capitals without accents, single spaces.
+/// A name compared as SAT writes it: the suite's folding
+/// ([`rubrica_rules::fold`]: no case, no accents) over single spaces, so
+/// «María  González» and «MARIA GONZALEZ» are the same name.
 fn comparable_name(name: &str) -> String {
-    let plain: String = name
-        .chars()
-        .flat_map(char::to_uppercase)
-        .map(|c| match c {
-            'Á' | 'À' | 'Ä' | 'Â' => 'A',
-            'É' | 'È' | 'Ë' | 'Ê' => 'E',
-            'Í' | 'Ì' | 'Ï' | 'Î' => 'I',
-            'Ó' | 'Ò' | 'Ö' | 'Ô' => 'O',
-            'Ú' | 'Ù' | 'Ü' | 'Û' => 'U',
-            'Ñ' => 'N',
-            other => other,
-        })
-        .collect();
-    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+    rubrica_rules::fold(&name.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Why a verified record is refused because a seat names someone other
@@ -168,7 +157,7 @@ pub fn signer_mismatch(report: &VerificationReport) -> Option<String> {
             let same_name = holder == named
                 || (legal_entity
                     && !named.is_empty()
-                    && holder.starts_with(&format!("{named} ")));
+                    && holder.starts_with(&format!("{named}_")));
             (!same_rfc || !same_name).then(|| {
                 format!(
                     "el asiento «{}» nombra a «{}» (RFC {}), pero firmó el certificado de «{}» (RFC {})",
