@@ -286,3 +286,47 @@ async fn a_delivery_claimed_by_a_replica_that_died_is_taken_over_after_its_lease
         data.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_delivery_this_replica_held_when_it_was_killed_goes_out_as_soon_as_it_restarts() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let receiver = start_receiver(&data, "127.0.0.1:0").await;
+        let emitter = start_emitter(&data, &receiver.url(ServiceName::Mail)).await;
+        let secretariat = emitter.context(ServiceName::Secretariat);
+        let replica =
+            rubrica_platform::events::replica_name(&emitter.settings, ServiceName::Secretariat);
+
+        // This replica claimed the delivery and was killed before sending it.
+        let mut tx = secretariat.db.pool().begin().await.unwrap();
+        let event = secretariat
+            .outbox
+            .record(&mut tx, "prueba.ping", &json!({}))
+            .await
+            .unwrap();
+        let lease_end = rubrica_platform::db::now_ms() + 3_600_000;
+        sqlx::query(
+            "UPDATE outbox_deliveries SET claimed_until = $1, claimed_by = $2 WHERE event_id = $3",
+        )
+        .bind(lease_end)
+        .bind(&replica)
+        .bind(&event.id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        secretariat.outbox.commit(tx).await.unwrap();
+        emitter.stop().await;
+
+        let restarted = start_emitter(&data, &receiver.url(ServiceName::Mail)).await;
+        let secretariat = restarted.context(ServiceName::Secretariat);
+        let delivered = wait_for(secretariat, &event.id, |d| d.status == "delivered").await;
+        assert_eq!(delivered.attempts, 1, "{}", backend.label());
+        assert!(
+            rubrica_platform::db::now_ms() < lease_end,
+            "the restarted replica must not wait for its own old lease"
+        );
+        restarted.stop().await;
+        receiver.stop().await;
+        data.cleanup().await;
+    }
+}

@@ -360,6 +360,10 @@ pub struct RelaySettings {
     pub lease_ms: u64,
     /// Timeout of one delivery request.
     pub request_timeout_ms: u64,
+    /// This replica's name, stable across restarts (default: the host name).
+    /// A relay that starts frees the deliveries its replica had claimed when
+    /// it was killed; replicas sharing one database need distinct names.
+    pub replica: Option<String>,
 }
 
 impl Default for Settings {
@@ -389,6 +393,7 @@ impl Default for Settings {
                 max_attempts: 25,
                 lease_ms: 60_000,
                 request_timeout_ms: 10_000,
+                replica: None,
             },
             subscriptions: BTreeMap::new(),
             mail: MailSettings {

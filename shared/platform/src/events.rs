@@ -397,6 +397,21 @@ pub(crate) async fn deliveries(
 }
 
 /// Delivers one service's outbox.
+/// The name a replica records on the deliveries it claims: `relay.replica`,
+/// or the host name, with the service — stable across restarts, so a relay
+/// that starts again recognises what it held when it was killed.
+pub fn replica_name(settings: &Settings, service: ServiceName) -> String {
+    let host = settings.relay.replica.clone().unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "local".to_owned())
+    });
+    format!("{host}/{service}")
+}
+
 pub struct Relay {
     pub(crate) service: ServiceName,
     pub(crate) db: Database,
@@ -455,16 +470,20 @@ impl Relay {
         Ok(claimed.len())
     }
 
-    /// Frees the deliveries reserved before this relay started: a process
-    /// killed in the middle of a delivery leaves its reservation behind, and
-    /// waiting for its lease to end would delay the event by a whole lease.
-    /// If another replica is still delivering one of them, the receiver gets
-    /// it twice and its inbox ignores the repeat.
+    fn replica(&self) -> String {
+        replica_name(&self.settings, self.service)
+    }
+
+    /// Frees the deliveries this replica had reserved before it was killed
+    /// in the middle of delivering them: waiting for their lease would delay
+    /// each event by a whole lease. Claims of other replicas (alive or dead)
+    /// are left to their lease.
     async fn release_claims(&self) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE outbox_deliveries SET claimed_until = NULL
-             WHERE status = 'pending' AND claimed_until IS NOT NULL",
+            "UPDATE outbox_deliveries SET claimed_until = NULL, claimed_by = NULL
+             WHERE status = 'pending' AND claimed_until IS NOT NULL AND claimed_by = $1",
         )
+        .bind(self.replica())
         .execute(self.db.pool())
         .await?;
         Ok(())
@@ -479,7 +498,7 @@ impl Relay {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE outbox_deliveries SET claimed_until = $1
+            "UPDATE outbox_deliveries SET claimed_until = $1, claimed_by = $4
              WHERE (event_id, subscriber) IN (
                  SELECT event_id, subscriber FROM outbox_deliveries
                  WHERE status = 'pending' AND next_attempt_at <= $2
@@ -491,6 +510,7 @@ impl Relay {
             .bind(lease_end)
             .bind(now)
             .bind(self.settings.relay.batch_size)
+            .bind(self.replica())
             .fetch_all(self.db.pool())
             .await?;
         rows.iter()
