@@ -81,7 +81,6 @@ const SAT_FIEL: &str = "EKU9003173C9";
 async fn spawn(data: &TestData) -> TestApp {
     let mut settings = data.settings(data.dir.path());
     settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.max_failed_attempts = 4;
     spawn_with(
         &rubrica::all_specs(),
         &ServiceName::ALL,
@@ -171,10 +170,23 @@ async fn fiel_login_signing(
     credential: &Credential,
     signed: impl Fn(&str) -> String,
 ) -> (reqwest::StatusCode, Value, String) {
+    fiel_login_from(app, credential, signed, None).await
+}
+
+/// [`fiel_login_signing`] through a proxy that names the client in
+/// `X-Forwarded-For`.
+async fn fiel_login_from(
+    app: &TestApp,
+    credential: &Credential,
+    signed: impl Fn(&str) -> String,
+    forwarded_for: Option<&str>,
+) -> (reqwest::StatusCode, Value, String) {
     let base = app.url(ServiceName::Secretariat);
-    let challenge: Value = app
-        .client
-        .post(format!("{base}/auth/challenge"))
+    let with_proxy = |request: reqwest::RequestBuilder| match forwarded_for {
+        Some(client) => request.header("X-Forwarded-For", client),
+        None => request,
+    };
+    let challenge: Value = with_proxy(app.client.post(format!("{base}/auth/challenge")))
         .send()
         .await
         .unwrap()
@@ -183,9 +195,7 @@ async fn fiel_login_signing(
         .unwrap();
     let nonce = challenge["nonce"].as_str().unwrap().to_string();
     let signature = credential.sign_sha256(signed(&nonce).as_bytes()).unwrap();
-    let response = app
-        .client
-        .post(format!("{base}/auth/fiel"))
+    let response = with_proxy(app.client.post(format!("{base}/auth/fiel")))
         .json(&json!({
             "nonce": nonce,
             "certificate": BASE64.encode(credential.certificate().der()),
@@ -417,21 +427,103 @@ async fn a_revoked_member_cannot_log_in_and_unchecked_revocation_is_refused_when
 }
 
 #[tokio::test]
-async fn repeated_failures_are_rate_limited_per_account() {
+async fn strangers_failing_with_a_members_certificate_are_limited_by_their_address_and_never_lock_the_member_out()
+ {
     let data = TestData::new(&TestBackend::Sqlite).await;
-    let app = spawn(&data).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.max_failed_attempts_per_address = 4;
+    // The suite sits behind a reverse proxy on the same machine.
+    settings.http.trusted_proxies = vec!["127.0.0.1".into()];
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
     arrange_secretariat(&app).await;
     let juan = credential("juan");
+
+    // A stranger has juan's certificate (it is in every archived PDF) but
+    // not his key: each try signs something else than the challenge.
     for _ in 0..4 {
-        let (status, _, _) = fiel_login_signing(&app, &juan, |n| format!("{n}!")).await;
-        assert_eq!(status, 401);
+        let (status, body, _) =
+            fiel_login_from(&app, &juan, |n| format!("{n}!"), Some("203.0.113.7")).await;
+        assert_eq!(status, 401, "{body}");
     }
-
-    let (status, body) = fiel_login(&app, &juan).await;
-
+    let (status, body, _) =
+        fiel_login_from(&app, &juan, |n| format!("{n}!"), Some("203.0.113.7")).await;
     assert_eq!(status, 429, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("Espere"));
+    assert!(
+        body["detail"].as_str().unwrap().contains("Espere"),
+        "{body}"
+    );
+
+    // Juan, at his own address, logs in at once.
+    let (status, body, _) =
+        fiel_login_from(&app, &juan, str::to_string, Some("198.51.100.4")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["caller"]["rfc"], JUAN);
     app.stop().await;
+
+    // Without trusted proxies nobody chooses the address they are counted
+    // against: every try from this peer counts, whatever the header says.
+    let mut settings = data.settings(&data.subdir("sin-proxy"));
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.max_failed_attempts_per_address = 4;
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    arrange_secretariat(&app).await;
+    for n in 0..4 {
+        let client = format!("192.0.2.{n}");
+        let (status, body, _) =
+            fiel_login_from(&app, &juan, |n| format!("{n}!"), Some(&client)).await;
+        assert_eq!(status, 401, "{body}");
+    }
+    let (status, body, _) =
+        fiel_login_from(&app, &juan, |n| format!("{n}!"), Some("192.0.2.200")).await;
+    assert_eq!(status, 429, "{body}");
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
+async fn mailed_link_requests_are_counted_apart_and_do_not_block_a_fiel_login() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.max_link_requests = 2;
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    arrange_secretariat(&app).await;
+    let base = app.url(ServiceName::Secretariat);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .client
+            .post(format!("{base}/auth/email-link"))
+            .json(&json!({ "email": "juan@example.test" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 429]);
+    let (status, body) = fiel_login(&app, &credential("juan")).await;
+    assert_eq!(status, 200, "{body}");
+    app.stop().await;
+    data.cleanup().await;
 }
 
 /// Undoes quoted-printable soft line breaks, so a long token reads whole.
@@ -577,7 +669,7 @@ async fn api_token(app: &TestApp, secretariat: &str, service: ServiceName, role:
         .client
         .post(format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)))
         .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
-        .json(&json!({ "name": "prueba", "secretariat_id": secretariat, "service": service, "role": role }))
+        .json(&json!({ "name": "prueba", "secretariat_id": secretariat, "service": service, "role": role, "valid_days": 30 }))
         .send()
         .await
         .unwrap();
@@ -872,4 +964,97 @@ fn the_access_table_in_the_docs_matches_the_code() {
         rubrica::commands::access::markdown(),
         "docs/access.md is stale: regenerate it with `cargo run -- access > docs/access.md`"
     );
+}
+
+#[tokio::test]
+async fn api_tokens_expire_carry_only_their_creators_roles_end_with_them_and_cannot_make_tokens() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    let secretariat = arrange_secretariat(&app).await;
+    let (status, session) = fiel_login(&app, &credential("maria")).await;
+    assert_eq!(status, 200, "{session}");
+    let president = session["token"].as_str().unwrap().to_string();
+    let base = app.url(ServiceName::Secretariat);
+    let create = |token: String, role: &'static str, valid_days: Value| {
+        let app = &app;
+        let base = base.clone();
+        let secretariat = secretariat.clone();
+        async move {
+            let response = app
+                .client
+                .post(format!("{base}/auth/api-tokens"))
+                .bearer_auth(token)
+                .json(&json!({ "name": "portal", "secretariat_id": secretariat, "service": "secretariat", "role": role, "valid_days": valid_days }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+
+    // A role the President does not hold, no expiry, a too long one: refused.
+    let (status, body) = create(president.clone(), "facilitador", json!(30)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("rol que usted tenga"),
+        "{body}"
+    );
+    let (status, body) = create(president.clone(), "presidente", Value::Null).await;
+    assert_eq!(status, 422, "{body}");
+    for days in [0, 366] {
+        let (status, body) = create(president.clone(), "presidente", json!(days)).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("1 a 365"),
+            "{body}"
+        );
+    }
+    let (status, created) = create(president.clone(), "presidente", json!(30)).await;
+    assert_eq!(status, 201, "{created}");
+    let expires_at = created["expires_at"].as_i64().unwrap();
+    let in_30_days = rubrica_platform::db::now_ms() + 30 * 86_400_000;
+    assert!((in_30_days - expires_at).abs() < 60_000, "{created}");
+    let token = created["token"].as_str().unwrap().to_string();
+    let me = |token: String| {
+        let request = app.client.get(format!("{base}/auth/me")).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(me(token.clone()).await, 200);
+
+    // The token cannot make tokens, not even weaker ones.
+    let (status, body) = create(token.clone(), "titular", json!(1)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no puede crear tokens"),
+        "{body}"
+    );
+
+    // It ends when its creator's designation ends…
+    let db = app.context(ServiceName::Secretariat).db.pool();
+    sqlx::query("UPDATE designations SET ends_on = '2020-01-01' WHERE member_id = 'm-maria'")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(me(token.clone()).await, 401);
+    sqlx::query("UPDATE designations SET ends_on = NULL WHERE member_id = 'm-maria'")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(me(token.clone()).await, 200);
+
+    // …and on its expiry.
+    sqlx::query("UPDATE api_tokens SET expires_at = 1")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(me(token).await, 401);
+    app.stop().await;
+    data.cleanup().await;
 }

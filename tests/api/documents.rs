@@ -98,7 +98,7 @@ async fn api_token(app: &TestApp, operator: &str, secretariat: &str, role: &str)
         "POST",
         &format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)),
         operator,
-        json!({ "name": format!("documentos {role}"), "secretariat_id": secretariat, "service": "documents", "role": role }),
+        json!({ "name": format!("documentos {role}"), "secretariat_id": secretariat, "service": "documents", "role": role, "valid_days": 30 }),
     )
     .await;
     assert_eq!(status, 201, "{body}");

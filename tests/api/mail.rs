@@ -504,7 +504,7 @@ async fn api_token(app: &TestApp, operator: &str, secretariat: &str, role: &str)
         "POST",
         &format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)),
         operator,
-        json!({ "name": format!("correo {role}"), "secretariat_id": secretariat, "service": "mail", "role": role }),
+        json!({ "name": format!("correo {role}"), "secretariat_id": secretariat, "service": "mail", "role": role, "valid_days": 30 }),
     )
     .await;
     assert_eq!(status, 201, "{body}");

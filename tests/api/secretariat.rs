@@ -209,7 +209,7 @@ impl Stl {
             "POST",
             &format!("{}/auth/api-tokens", self.base),
             &self.operator,
-            json!({ "name": format!("prueba {role}"), "secretariat_id": self.id, "service": "secretariat", "role": role }),
+            json!({ "name": format!("prueba {role}"), "secretariat_id": self.id, "service": "secretariat", "role": role, "valid_days": 30 }),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

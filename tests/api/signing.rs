@@ -193,7 +193,7 @@ async fn arrange_with(
     let data = TestData::new(backend).await;
     let mut settings = data.settings(data.dir.path());
     settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.max_failed_attempts = 1000;
+    settings.auth.max_failed_attempts_per_address = 1000;
     tweak(&mut settings);
     let app = spawn_with(&rubrica::all_specs(), services, settings, "127.0.0.1:0").await;
     let db = app.context(ServiceName::Secretariat).db.pool();
@@ -239,7 +239,7 @@ async fn arrange_with(
         "POST",
         &format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)),
         &operator,
-        json!({ "name": "facilitación de firmas", "secretariat_id": secretariat, "service": "signing", "role": "facilitador" }),
+        json!({ "name": "facilitación de firmas", "secretariat_id": secretariat, "service": "signing", "role": "facilitador", "valid_days": 30 }),
     )
     .await;
     assert_eq!(status, 201, "{token}");
@@ -1325,7 +1325,7 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         "POST",
         &format!("{}/auth/api-tokens", fx.app.url(ServiceName::Secretariat)),
         &operator,
-        json!({ "name": "redacción", "secretariat_id": fx.secretariat, "service": "documents", "role": "facilitador" }),
+        json!({ "name": "redacción", "secretariat_id": fx.secretariat, "service": "documents", "role": "facilitador", "valid_days": 30 }),
     )
     .await;
     let drafter = token["token"].as_str().unwrap().to_string();
@@ -1417,7 +1417,7 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         "POST",
         &format!("{}/auth/api-tokens", fx.app.url(ServiceName::Secretariat)),
         &operator,
-        json!({ "name": "redacción ajena", "secretariat_id": "stl-otro", "service": "documents", "role": "facilitador" }),
+        json!({ "name": "redacción ajena", "secretariat_id": "stl-otro", "service": "documents", "role": "facilitador", "valid_days": 30 }),
     )
     .await;
     let other_drafter = token["token"].as_str().unwrap().to_string();

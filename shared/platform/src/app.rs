@@ -81,6 +81,10 @@ pub async fn build_service(
         service: spec.name,
         authenticator,
         public_body_limit: settings.http.public_body_limit_bytes,
+        trusted_proxies: Arc::new(
+            crate::http::parse_trusted_proxies(&settings.http.trusted_proxies)
+                .map_err(BuildError::Settings)?,
+        ),
     };
     let rows = table.clone();
     let guarded = guarded.map_routes(move |method, path, route| {
@@ -336,6 +340,8 @@ pub enum BuildError {
     AccessTable(String),
     #[error("no se pudo generar el documento OpenAPI del servicio: {0}")]
     Document(String),
+    #[error("la configuración no es válida: {0}")]
+    Settings(String),
 }
 
 /// What a service serves under its prefix: its routes and `/openapi.json`.

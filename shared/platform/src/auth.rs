@@ -413,6 +413,8 @@ pub(crate) struct AuthState {
     pub authenticator: Arc<dyn Authenticator>,
     /// Body limit for anonymous callers (`http.public_body_limit_bytes`).
     pub public_body_limit: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (`http.trusted_proxies`).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 fn forbidden(caller: &Caller, allowed: &[Role], action: &str) -> ApiError {
@@ -463,7 +465,12 @@ async fn resolve(
     rule: &Access,
     request: &ServiceRequest,
 ) -> Result<Caller, ApiError> {
-    let address = request.peer_addr().map(|a| a.ip().to_string());
+    let address = crate::http::client_address(
+        request.peer_addr().map(|a| a.ip()),
+        request.headers(),
+        &state.trusted_proxies,
+    )
+    .map(|ip| ip.to_string());
     let token = crate::http::bearer(request.headers()).map(str::to_string);
     let mut caller = match token {
         None => Caller::public(address.clone()),

@@ -96,13 +96,25 @@ pub struct AuthSettings {
     pub session_ttl_minutes: u64,
     /// Lifetime of a one-time email link.
     pub link_ttl_minutes: u64,
-    /// Failed login attempts allowed per account in the window.
-    pub max_failed_attempts: u64,
-    /// Failed login attempts allowed per network address in the window
-    /// (higher: several members may share an office's address).
+    /// Mailed-link requests allowed per email address in the window (each
+    /// sends mail). Counted apart from login failures: asking for links never
+    /// locks a member out of their FIEL login.
+    pub max_link_requests: u64,
+    /// Failed logins (FIEL or mailed link) allowed per client address in the
+    /// window, and mailed-link requests per address. Failures are never
+    /// counted against a member's account: a stranger holds the public
+    /// certificate, not the key. Behind a reverse proxy, set
+    /// `http.trusted_proxies` so each client has its own address.
     pub max_failed_attempts_per_address: u64,
+    /// Login challenges one client address may ask for in the window.
+    pub max_challenges_per_address: u64,
     /// The rate-limit window.
     pub attempt_window_minutes: u64,
+    /// Longest lifetime of an API token (its expiry is required).
+    pub api_token_max_days: u64,
+    /// Ended sessions and used or expired links are deleted this long after
+    /// they end (expired challenges and old failures go sooner).
+    pub prune_after_days: u64,
 }
 
 /// Outgoing mail settings (the mail service's).
@@ -271,6 +283,13 @@ pub struct HttpSettings {
     pub public_body_limit_bytes: usize,
     /// Seconds to let in-flight requests finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or
+    /// networks: `127.0.0.1`, `10.0.0.0/8`). The client's address — what
+    /// login failures and mailed-link requests are counted against — is the
+    /// nearest address in that header that is not one of them. Empty (the
+    /// default): the header is ignored and the peer's address is the client's.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Logging.
@@ -377,6 +396,7 @@ impl Default for Settings {
                 body_limit_bytes: 1024 * 1024,
                 public_body_limit_bytes: 8 * 1024 * 1024,
                 shutdown_grace_seconds: 30,
+                trusted_proxies: Vec::new(),
             },
             log: LogSettings {
                 format: LogFormat::Text,
@@ -440,9 +460,12 @@ impl Default for Settings {
                 challenge_ttl_seconds: 300,
                 session_ttl_minutes: 120,
                 link_ttl_minutes: 15,
-                max_failed_attempts: 10,
+                max_link_requests: 5,
                 max_failed_attempts_per_address: 100,
+                max_challenges_per_address: 300,
                 attempt_window_minutes: 15,
+                api_token_max_days: 365,
+                prune_after_days: 30,
             },
         }
     }

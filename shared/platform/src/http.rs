@@ -632,6 +632,59 @@ pub fn bearer(headers: &header::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// Parses `http.trusted_proxies`: addresses (`127.0.0.1`, `::1`) or
+/// networks (`10.0.0.0/8`).
+pub fn parse_trusted_proxies(entries: &[String]) -> Result<Vec<ipnet::IpNet>, String> {
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!(
+                        "«{entry}» en http.trusted_proxies no es una dirección IP ni una red (ejemplos: 127.0.0.1, 10.0.0.0/8)"
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The client's address: the peer's, or — when the peer is a trusted proxy —
+/// the nearest address of `X-Forwarded-For` (read from the right, as each
+/// proxy appends the address it saw) that is not itself a trusted proxy. A
+/// header sent by anybody else is ignored: a client cannot choose the
+/// address it is counted against.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &header::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> Option<std::net::IpAddr> {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+            // Garbage in the header: trust it no further.
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
 /// `Content-Security-Policy` of HTML pages: everything from the suite
 /// itself, no inline script, nothing from a third party.
 pub const HTML_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

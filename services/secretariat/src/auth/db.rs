@@ -31,6 +31,8 @@ pub struct ApiToken {
     pub secretariat_id: String,
     pub service: ServiceName,
     pub role: Role,
+    /// Who made it: a member's id, or `operador`.
+    pub created_by: String,
 }
 
 pub async fn active_session(
@@ -179,11 +181,14 @@ pub fn iso(day: Date) -> String {
 pub async fn active_api_token(
     conn: &mut AnyConnection,
     token_hash: &str,
+    now: i64,
 ) -> Result<Option<ApiToken>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, name, secretariat_id, service, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        "SELECT id, name, secretariat_id, service, role, created_by FROM api_tokens
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash)
+    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -198,6 +203,7 @@ pub async fn active_api_token(
         secretariat_id: row.try_get(2)?,
         service,
         role,
+        created_by: row.try_get(5)?,
     }))
 }
 
@@ -330,6 +336,8 @@ pub struct ApiTokenInfo {
     pub role: String,
     pub created_by: String,
     pub created_at: i64,
+    /// When it stops working (epoch ms).
+    pub expires_at: i64,
     pub revoked_at: Option<i64>,
 }
 
@@ -344,10 +352,11 @@ pub async fn insert_api_token(
     role: &str,
     created_by: &str,
     now: i64,
+    expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, token_hash, name, secretariat_id, service, role, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO api_tokens (id, token_hash, name, secretariat_id, service, role, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(token_hash)
@@ -357,6 +366,7 @@ pub async fn insert_api_token(
     .bind(role)
     .bind(created_by)
     .bind(now)
+    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -366,7 +376,7 @@ pub async fn list_api_tokens(
     conn: &mut AnyConnection,
     secretariat_id: Option<&str>,
 ) -> Result<Vec<ApiTokenInfo>, sqlx::Error> {
-    const COLUMNS: &str = "SELECT id, name, secretariat_id, service, role, created_by, created_at, revoked_at FROM api_tokens";
+    const COLUMNS: &str = "SELECT id, name, secretariat_id, service, role, created_by, created_at, revoked_at, expires_at FROM api_tokens";
     let rows = match secretariat_id {
         Some(id) => {
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -395,6 +405,7 @@ pub async fn list_api_tokens(
                 created_by: r.try_get(5)?,
                 created_at: r.try_get(6)?,
                 revoked_at: r.try_get(7)?,
+                expires_at: r.try_get(8)?,
             })
         })
         .collect()

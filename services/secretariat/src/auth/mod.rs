@@ -14,8 +14,12 @@
 //!   sign.
 //! - **API tokens**: created by the President (or the operator), scoped to a
 //!   service and a role, shown once, stored hashed.
-//! - Failed logins are counted per account and per address; the answers are
-//!   the same whether or not an account exists.
+//! - Failed logins are counted per client address (behind a proxy, the
+//!   address `http.trusted_proxies` lets it name), never per account: a
+//!   stranger holds a member's public certificate, not their key, so their
+//!   failures must not lock the member out. Mailed-link requests are counted
+//!   apart, per address and per email; challenges per address. The answers
+//!   are the same whether or not an account exists.
 //!
 //! Other services resolve tokens through `POST /internal/auth/introspect`.
 
@@ -106,10 +110,13 @@ impl Auth {
                 address: None,
             }));
         }
-        if let Some(api) = db::active_api_token(&mut conn, &hash)
+        if let Some(api) = db::active_api_token(&mut conn, &hash, now)
             .await
             .map_err(unexpected("buscando el token de API"))?
         {
+            if !token_still_backed(&mut conn, &api).await? {
+                return Ok(None);
+            }
             return Ok(Some(Caller {
                 actor_id: format!("token:{}", api.id),
                 name: format!("token de API «{}»", api.name),
@@ -136,10 +143,30 @@ impl Authenticator for Auth {
     }
 }
 
+/// A token acts with its creator's authority, no longer than it lasts: a
+/// token made by a member works only while that member still holds the
+/// token's role today (their designation may have ended, or they resigned).
+/// The operator's tokens end only by expiry or revocation (issue 15, finding 6).
+async fn token_still_backed(
+    conn: &mut sqlx::AnyConnection,
+    token: &db::ApiToken,
+) -> Result<bool, ApiError> {
+    if token.created_by == OPERATOR_ACTOR {
+        return Ok(true);
+    }
+    let roles = db::roles_on(conn, &token.created_by, today())
+        .await
+        .map_err(unexpected("calculando los roles de quien creó el token"))?;
+    Ok(roles.contains(&token.role))
+}
+
+/// The operator's actor id, as audit entries and token creators record it.
+const OPERATOR_ACTOR: &str = "operador";
+
 /// The installation's operator.
 fn operator_caller() -> Caller {
     Caller {
-        actor_id: "operador".into(),
+        actor_id: OPERATOR_ACTOR.into(),
         name: "operador de la instalación".into(),
         rfc: None,
         member_id: None,

@@ -177,8 +177,14 @@ pub struct NewApiToken {
     pub secretariat_id: String,
     /// The only service it works on (secretariat, documents, signing, mail, archive).
     pub service: String,
-    /// The role it acts as (titular, facilitador, …; never operador).
+    /// The role it acts as: one the creator holds today (titular,
+    /// facilitador, …; never operador). The operator may give any role but
+    /// operador.
     pub role: String,
+    /// Days it works, from now: required, from 1 up to `auth.api_token_max_days`
+    /// (365 by default). A token also stops working when its creator no longer
+    /// holds its role.
+    pub valid_days: u32,
 }
 
 /// A created API token: the value is shown only here.
@@ -191,6 +197,8 @@ pub struct ApiTokenCreated {
     pub secretariat_id: String,
     pub service: String,
     pub role: String,
+    /// When it stops working (epoch ms).
+    pub expires_at: i64,
 }
 
 /// Filter of the token listing.
@@ -206,8 +214,61 @@ fn generic_login_refusal() -> ApiError {
     )
 }
 
-/// Refuses with 429 when the account or the address failed too often.
-async fn check_rate(auth: &Auth, keys: &[String]) -> ApiResult<()> {
+/// What a rate-limit counter counts, and against whom. Login failures are
+/// counted only against the client's address: a request whose signature does
+/// not verify proves nothing about the member whose (public) certificate it
+/// carries, so it never counts against their account (issue 15, finding 4).
+#[derive(Clone, Copy)]
+enum Counter {
+    /// Failed FIEL logins and failed link redemptions, per address.
+    LoginFailures,
+    /// Mailed-link requests, per address.
+    LinkRequestsFromAddress,
+    /// Mailed-link requests, per email address.
+    LinkRequestsForEmail,
+    /// Login challenges issued, per address.
+    Challenges,
+}
+
+impl Counter {
+    /// The row key in `auth_failures`.
+    fn key(self, subject: &str) -> String {
+        let prefix = match self {
+            Counter::LoginFailures => "ip",
+            Counter::LinkRequestsFromAddress => "enlace-ip",
+            Counter::LinkRequestsForEmail => "enlace-cuenta",
+            Counter::Challenges => "reto-ip",
+        };
+        format!("{prefix}:{subject}")
+    }
+
+    fn limit(self, settings: &rubrica_platform::config::AuthSettings) -> u64 {
+        match self {
+            Counter::LoginFailures | Counter::LinkRequestsFromAddress => {
+                settings.max_failed_attempts_per_address
+            }
+            Counter::LinkRequestsForEmail => settings.max_link_requests,
+            Counter::Challenges => settings.max_challenges_per_address,
+        }
+    }
+
+    fn refusal(self, window: u64) -> ApiError {
+        ApiError::TooManyRequests(match self {
+            Counter::LoginFailures => format!(
+                "Hubo demasiados intentos fallidos de inicio de sesión desde su dirección. Espere {window} minutos e intente de nuevo."
+            ),
+            Counter::LinkRequestsFromAddress | Counter::LinkRequestsForEmail => format!(
+                "Se pidieron demasiados enlaces de acceso. Espere {window} minutos, revise su correo (también la carpeta de no deseados) o entre con su FIEL."
+            ),
+            Counter::Challenges => format!(
+                "Se pidieron demasiados retos de inicio de sesión desde su dirección. Espere {window} minutos e intente de nuevo."
+            ),
+        })
+    }
+}
+
+/// Refuses with 429 when any of `counters` reached its limit in the window.
+async fn check_rate(auth: &Auth, counters: &[(Counter, String)]) -> ApiResult<()> {
     let settings = &auth.context.settings.auth;
     let since = now_ms() - (settings.attempt_window_minutes as i64) * 60_000;
     let mut conn = auth
@@ -217,33 +278,25 @@ async fn check_rate(auth: &Auth, keys: &[String]) -> ApiResult<()> {
         .acquire()
         .await
         .map_err(unexpected("abriendo conexión"))?;
-    for key in keys {
-        let failures = db::failures_since(&mut conn, key, since)
+    for (counter, subject) in counters {
+        let count = db::failures_since(&mut conn, &counter.key(subject), since)
             .await
-            .map_err(unexpected("contando intentos fallidos"))?;
-        let limit = if key.starts_with("ip:") {
-            settings.max_failed_attempts_per_address
-        } else {
-            settings.max_failed_attempts
-        };
-        if failures >= limit as i64 {
-            return Err(ApiError::TooManyRequests(format!(
-                "Hubo demasiados intentos fallidos de inicio de sesión. Espere {} minutos e intente de nuevo.",
-                settings.attempt_window_minutes
-            )));
+            .map_err(unexpected("contando intentos"))?;
+        if count >= counter.limit(settings) as i64 {
+            return Err(counter.refusal(settings.attempt_window_minutes));
         }
     }
     Ok(())
 }
 
-/// Counts a failed attempt against each key (in its own transaction: the
-/// failure must be remembered although the request fails).
-async fn record_failure(auth: &Auth, keys: &[String]) {
+/// Counts one event on each counter (in its own transaction: a failure must
+/// be remembered although the request fails).
+async fn record_failure(auth: &Auth, counters: &[(Counter, String)]) {
     let now = now_ms();
     let result = async {
         let mut tx = auth.context.begin().await?;
-        for key in keys {
-            db::record_failure(&mut tx, key, now).await?;
+        for (counter, subject) in counters {
+            db::record_failure(&mut tx, &counter.key(subject), now).await?;
         }
         tx.commit().await
     }
@@ -253,8 +306,12 @@ async fn record_failure(auth: &Auth, keys: &[String]) {
     }
 }
 
-fn address_key(caller: &Caller) -> String {
-    format!("ip:{}", caller.address.as_deref().unwrap_or("desconocida"))
+/// The caller's address, as counters name it.
+fn address_of(caller: &Caller) -> String {
+    caller
+        .address
+        .clone()
+        .unwrap_or_else(|| "desconocida".to_string())
 }
 
 /// Issues a one-time nonce to sign with the FIEL.
@@ -263,9 +320,15 @@ fn address_key(caller: &Caller) -> String {
     path = "/auth/challenge",
     tag = "acceso",
     summary = "Emite un reto de un solo uso para firmar con la FIEL",
-    responses((status = 200, description = "Reto emitido", body = Challenge))
+    responses(
+        (status = 200, description = "Reto emitido", body = Challenge),
+        (status = 429, description = "Demasiados retos pedidos desde su dirección", body = rubrica_platform::Problem),
+    )
 )]
 async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<Challenge>> {
+    let counted = [(Counter::Challenges, address_of(&caller))];
+    check_rate(&auth, &counted).await?;
+    record_failure(&auth, &counted).await;
     let nonce = new_token("rubrica-reto");
     let now = now_ms();
     let expires_at = now + auth.context.settings.auth.challenge_ttl_seconds as i64 * 1000;
@@ -284,7 +347,6 @@ async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<C
     .await
     .map_err(unexpected("guardando el reto"))?;
     tx.commit().await.map_err(unexpected("guardando el reto"))?;
-    let _ = caller;
     Ok(Json(Challenge {
         nonce,
         expires_at,
@@ -312,8 +374,8 @@ async fn login_fiel(
     caller: Caller,
     Json(login): Json<FielLogin>,
 ) -> ApiResult<Json<SessionGranted>> {
-    let ip = address_key(&caller);
-    check_rate(&auth, std::slice::from_ref(&ip)).await?;
+    let keys = [(Counter::LoginFailures, address_of(&caller))];
+    check_rate(&auth, &keys).await?;
 
     let der = BASE64.decode(login.certificate.trim()).map_err(|_| {
         ApiError::BadRequest(
@@ -327,9 +389,6 @@ async fn login_fiel(
     })?;
     let certificate =
         Certificate::from_bytes(&der).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let account = format!("cuenta:{}", certificate.rfc());
-    let keys = [ip, account];
-    check_rate(&auth, &keys).await?;
 
     // The nonce is spent whatever happens next: a replay never gets a second try.
     let now = now_ms();
@@ -511,7 +570,10 @@ async fn request_email_link(
                 .into(),
         ));
     }
-    let keys = [address_key(&caller), format!("cuenta:{email}")];
+    let keys = [
+        (Counter::LinkRequestsFromAddress, address_of(&caller)),
+        (Counter::LinkRequestsForEmail, email.clone()),
+    ];
     check_rate(&auth, &keys).await?;
     // Every request counts toward the limit: links are cheap to ask for and
     // each one sends mail.
@@ -632,7 +694,7 @@ async fn redeem_email_link(
     caller: Caller,
     Json(request): Json<RedeemLink>,
 ) -> ApiResult<Json<SessionGranted>> {
-    let keys = [address_key(&caller)];
+    let keys = [(Counter::LoginFailures, address_of(&caller))];
     check_rate(&auth, &keys).await?;
     let refused = || {
         ApiError::Unauthorized(
@@ -752,7 +814,7 @@ fn ensure_own_secretariat(caller: &Caller, secretariat_id: &str) -> ApiResult<()
     security(("sesion" = [])),
     responses(
         (status = 201, description = "Token creado", body = ApiTokenCreated),
-        (status = 403, description = "Solo la Presidencia o el operador", body = rubrica_platform::Problem),
+        (status = 403, description = "Solo la Presidencia o el operador, con una sesión (no con un token) y un rol que tenga", body = rubrica_platform::Problem),
         (status = 422, description = "Datos no válidos", body = rubrica_platform::Problem),
     )
 )]
@@ -783,6 +845,23 @@ async fn create_api_token(
             ))
         })?;
     ensure_own_secretariat(&caller, &request.secretariat_id)?;
+    if caller.method == Some(AuthMethod::TokenApi) {
+        return Err(ApiError::Forbidden(
+            "Un token de API no puede crear tokens: inicie sesión con su FIEL para crearlo.".into(),
+        ));
+    }
+    if !caller.has_any(&[Role::Operator]) && !caller.roles.contains(&role) {
+        return Err(ApiError::Forbidden(format!(
+            "No puede crear un token con el rol «{}»: un token solo puede tener un rol que usted tenga hoy.",
+            request.role
+        )));
+    }
+    let max_days = auth.context.settings.auth.api_token_max_days;
+    if request.valid_days == 0 || u64::from(request.valid_days) > max_days {
+        return Err(ApiError::Unprocessable(format!(
+            "La vigencia del token («valid_days») debe ser de 1 a {max_days} días."
+        )));
+    }
     let mut tx = auth
         .context
         .begin()
@@ -799,6 +878,8 @@ async fn create_api_token(
     }
     let token = new_token("rubrica-api");
     let id = uuid::Uuid::now_v7().to_string();
+    let now = now_ms();
+    let expires_at = now + i64::from(request.valid_days) * 86_400_000;
     let role_name = serde_json::to_value(role)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -812,7 +893,8 @@ async fn create_api_token(
         service.as_str(),
         &role_name,
         &caller.actor_id,
-        now_ms(),
+        now,
+        expires_at,
     )
     .await
     .map_err(unexpected("guardando el token"))?;
@@ -822,7 +904,7 @@ async fn create_api_token(
             &caller,
             "acceso.token_api_creado",
             Some(&id),
-            json!({ "nombre": name, "servicio": service, "rol": role_name, "secretariado": request.secretariat_id }),
+            json!({ "nombre": name, "servicio": service, "rol": role_name, "secretariado": request.secretariat_id, "vence": expires_at }),
         )
         .await
         .map_err(unexpected("registrando en la bitácora"))?;
@@ -837,6 +919,7 @@ async fn create_api_token(
             secretariat_id: request.secretariat_id,
             service: service.as_str().to_string(),
             role: role_name,
+            expires_at,
         }),
         StatusCode::CREATED,
     ))
