@@ -1058,3 +1058,78 @@ async fn api_tokens_expire_carry_only_their_creators_roles_end_with_them_and_can
     app.stop().await;
     data.cleanup().await;
 }
+
+#[tokio::test]
+async fn expired_challenges_old_counters_and_ended_sessions_and_links_are_pruned() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let (status, live) = fiel_login(&app, &credential("juan")).await;
+    assert_eq!(status, 200, "{live}");
+    let context = app.context(ServiceName::Secretariat);
+    let db = context.db.pool();
+    let now = rubrica_platform::db::now_ms();
+    let long_ago = now - 60 * 86_400_000;
+    for sql in [
+        format!(
+            "INSERT INTO auth_challenges (id, nonce_hash, created_at, expires_at) VALUES ('c-old', 'h-old', {long_ago}, {long_ago})"
+        ),
+        format!(
+            "INSERT INTO auth_challenges (id, nonce_hash, created_at, expires_at) VALUES ('c-new', 'h-new', {now}, {})",
+            now + 300_000
+        ),
+        format!("INSERT INTO auth_failures (key, at) VALUES ('ip:203.0.113.7', {long_ago})"),
+        format!("INSERT INTO auth_failures (key, at) VALUES ('ip:203.0.113.8', {now})"),
+        format!(
+            "INSERT INTO auth_sessions (id, token_hash, member_id, method, created_at, expires_at) VALUES ('s-old', 't-old', 'm-juan', 'fiel', {long_ago}, {long_ago})"
+        ),
+        format!(
+            "INSERT INTO auth_email_links (id, token_hash, member_id, created_at, expires_at, used_at) VALUES ('l-old', 'e-old', 'm-juan', {long_ago}, {long_ago}, {long_ago})"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(db)
+            .await
+            .unwrap();
+    }
+
+    let pruned = rubrica_secretariat::auth::prune(context).await.unwrap();
+
+    assert_eq!(
+        pruned,
+        rubrica_secretariat::auth::Pruned {
+            challenges: 1,
+            failures: 1,
+            sessions: 1,
+            links: 1
+        }
+    );
+    let left = |table: &'static str| async move {
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(db)
+                .await
+                .unwrap();
+        n
+    };
+    // What is still live stays: the new challenge (and the one the login
+    // used, spent but not yet expired), the recent counter, juan's session.
+    assert_eq!(left("auth_challenges").await, 2);
+    assert_eq!(
+        left("auth_failures").await,
+        2,
+        "recent counter and the challenge count"
+    );
+    assert_eq!(left("auth_sessions").await, 1);
+    let token = live["token"].as_str().unwrap();
+    let me = app
+        .client
+        .get(format!("{}/auth/me", app.url(ServiceName::Secretariat)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    app.stop().await;
+    data.cleanup().await;
+}

@@ -48,6 +48,7 @@ fn access() -> Vec<Access> {
 fn build(context: &ServiceContext) -> ServiceParts {
     let auth = auth::Auth::new(context.clone());
     api::terms::schedule(context);
+    auth::schedule_pruning(context);
     ServiceParts {
         router: api::router(context.clone()).merge(auth::router(auth.clone())),
         handlers: EventHandlers::new(),

@@ -470,3 +470,51 @@ pub async fn record_failure(
         .await?;
     Ok(())
 }
+
+/// What [`prune`] deleted.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub challenges: u64,
+    pub failures: u64,
+    pub sessions: u64,
+    pub links: u64,
+}
+
+/// Deletes what access no longer needs: challenges past their expiry,
+/// counters older than the rate-limit window, and sessions and links that
+/// ended (expired, revoked or used) before `ended_before`. The audit log keeps
+/// the record of every login; these rows only made it work.
+pub async fn prune(
+    conn: &mut AnyConnection,
+    now: i64,
+    window_start: i64,
+    ended_before: i64,
+) -> Result<Pruned, sqlx::Error> {
+    let challenges = sqlx::query("DELETE FROM auth_challenges WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let failures = sqlx::query("DELETE FROM auth_failures WHERE at < $1")
+        .bind(window_start)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let sessions =
+        sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(ended_before)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    let links = sqlx::query("DELETE FROM auth_email_links WHERE expires_at < $1 OR used_at < $1")
+        .bind(ended_before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(Pruned {
+        challenges,
+        failures,
+        sessions,
+        links,
+    })
+}

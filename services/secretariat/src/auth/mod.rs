@@ -36,6 +36,7 @@ use rubrica_platform::{ApiError, Caller, Role, ServiceContext, ServiceName};
 use subtle::ConstantTimeEq;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+pub use db::Pruned;
 pub use routes::{ACCESS, internal_router, router};
 
 /// Mexico's central time (no daylight saving since 2022): "the day of the
@@ -141,6 +142,42 @@ impl Authenticator for Auth {
     ) -> Pin<Box<dyn Future<Output = Result<Option<Caller>, ApiError>> + Send + 'a>> {
         Box::pin(self.resolve(token))
     }
+}
+
+/// Registers the daily pruning of access rows as a background task (issue
+/// 15, finding 12): expired challenges, old rate-limit counters, and sessions
+/// and links ended more than `auth.prune_after_days` ago.
+pub fn schedule_pruning(context: &ServiceContext) {
+    let ctx = context.clone();
+    context.background.add(
+        "limpieza de accesos",
+        move |stop: tokio_util::sync::CancellationToken| async move {
+            // Hourly is plenty: the counters' window is minutes, the rest days.
+            let every = std::time::Duration::from_secs(3_600);
+            loop {
+                match prune(&ctx).await {
+                    Ok(pruned) => tracing::debug!(?pruned, "accesos vencidos eliminados"),
+                    Err(error) => tracing::warn!(%error, "eliminando accesos vencidos"),
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        },
+    );
+}
+
+/// One pruning pass; see [`schedule_pruning`].
+pub async fn prune(ctx: &ServiceContext) -> Result<db::Pruned, sqlx::Error> {
+    let settings = &ctx.settings.auth;
+    let now = rubrica_platform::db::now_ms();
+    let window_start = now - settings.attempt_window_minutes as i64 * 60_000;
+    let ended_before = now - settings.prune_after_days as i64 * 86_400_000;
+    let mut tx = ctx.begin().await?;
+    let pruned = db::prune(&mut tx, now, window_start, ended_before).await?;
+    tx.commit().await?;
+    Ok(pruned)
 }
 
 /// A token acts with its creator's authority, no longer than it lasts: a
