@@ -506,12 +506,9 @@ pub async fn fiel_login(
             Some(json!({})),
         )
         .await?;
-    let nonce = challenge["nonce"]
-        .as_str()
-        .context("el servidor no envió un reto")?;
-    let signature = credential
-        .sign_sha256(nonce.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (nonce, signature) =
+        super::login::sign_challenge(credential, &secretariat.base, &challenge)
+            .map_err(anyhow::Error::msg)?;
     let granted = secretariat
         .ok(
             reqwest::Method::POST,

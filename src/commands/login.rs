@@ -55,6 +55,46 @@ pub fn secretariat_url(server: &str) -> String {
     }
 }
 
+/// Refuses a server address that would carry a FIEL session in clear across
+/// a network: `https://`, or `http://` to this machine only.
+pub fn ensure_transport(server: &str) -> Result<(), String> {
+    if rubrica_contracts::login::transport_allowed(server) {
+        Ok(())
+    } else {
+        Err(format!(
+            "La dirección «{server}» no es segura: use https:// (http:// solo se acepta hacia este mismo equipo, como http://127.0.0.1:8080)."
+        ))
+    }
+}
+
+/// Checks a login challenge received from the secretariat at `base` (the
+/// text names that server and the current time, and is a Rúbrica login) and
+/// signs it with the FIEL: returns the text and the signature. Nothing is
+/// signed otherwise.
+pub fn sign_challenge(
+    credential: &Credential,
+    base: &str,
+    challenge: &Value,
+) -> Result<(String, Vec<u8>), String> {
+    let text = challenge["nonce"]
+        .as_str()
+        .ok_or("el servidor no envió un reto de inicio de sesión")?;
+    let origin = rubrica_contracts::login::origin_of(base)
+        .ok_or_else(|| format!("«{base}» no es una dirección de servidor válida"))?;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(i64::MAX);
+    rubrica_contracts::login::LoginChallenge::check(text, &origin, now)?;
+    let signature = credential
+        .sign_sha256(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok((text.to_string(), signature))
+}
+
 /// Logs in with the FIEL and stores the session.
 pub async fn with_fiel(
     server: &str,
@@ -73,6 +113,7 @@ pub async fn with_fiel(
         .ensure_fiel()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
 
+    ensure_transport(server).map_err(anyhow::Error::msg)?;
     let base = secretariat_url(server);
     let client = reqwest::Client::new();
     let challenge: Value = answer(
@@ -80,13 +121,8 @@ pub async fn with_fiel(
         &base,
     )
     .await?;
-    let nonce = challenge["nonce"]
-        .as_str()
-        .context("el servidor no envió un reto")?
-        .to_string();
-    let signature = credential
-        .sign_sha256(nonce.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (nonce, signature) =
+        sign_challenge(&credential, &base, &challenge).map_err(anyhow::Error::msg)?;
     let granted: Value = answer(
         client
             .post(format!("{base}/auth/fiel"))
@@ -106,6 +142,7 @@ pub async fn with_fiel(
 
 /// Logs in with a mailed one-time link and stores the session.
 pub async fn with_link(server: &str, link: &str) -> anyhow::Result<StoredSession> {
+    ensure_transport(server).map_err(anyhow::Error::msg)?;
     let base = secretariat_url(server);
     let granted: Value = answer(
         reqwest::Client::new()

@@ -66,6 +66,7 @@ async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
     certificate
         .ensure_fiel()
         .map_err(|e| Failure(2, e.to_string()))?;
+    super::login::ensure_transport(request.server).map_err(|e| Failure(2, e))?;
     let (secretariat, signing) = service_urls(request.server);
     let client = reqwest::Client::new();
 
@@ -75,13 +76,8 @@ async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
         &secretariat,
     )
     .await?;
-    let nonce = challenge["nonce"]
-        .as_str()
-        .ok_or_else(|| Failure(1, "el servidor no envió un reto de inicio de sesión".into()))?
-        .to_string();
-    let proof = credential
-        .sign_sha256(nonce.as_bytes())
-        .map_err(|e| Failure(1, e.to_string()))?;
+    let (nonce, proof) = super::login::sign_challenge(&credential, &secretariat, &challenge)
+        .map_err(|e| Failure(2, e))?;
     let (_, granted) = call(
         client
             .post(format!("{secretariat}/auth/fiel"))

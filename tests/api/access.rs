@@ -1133,3 +1133,85 @@ async fn expired_challenges_old_counters_and_ended_sessions_and_links_are_pruned
     app.stop().await;
     data.cleanup().await;
 }
+
+/// Runs `rubrica login` against `server` with maria's FIEL.
+fn cli_login(server: &str, session_file: &Path) -> std::process::Output {
+    let pki = test_pki();
+    std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["login", "--server", server])
+        .arg("--cer")
+        .arg(pki.join("maria.cer"))
+        .arg("--key")
+        .arg(pki.join("maria.key"))
+        .arg("--password-file")
+        .arg(pki.join("maria.password.txt"))
+        .env("RUBRICA_SESSION_FILE", session_file)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_signs_only_a_current_login_challenge_for_the_server_it_reached_and_never_over_clear_http()
+ {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    // This server says members reach it at another address: to the CLI it
+    // is a relay passing on another server's challenge.
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.http.public_url = Some("https://rubrica.itei.example.mx".into());
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    arrange_secretariat(&app).await;
+    let session_file = data.dir.path().join("sesion.json");
+
+    // The challenge is a Rúbrica login text naming the server and the time.
+    let challenge: Value = app
+        .client
+        .post(format!(
+            "{}/auth/challenge",
+            app.url(ServiceName::Secretariat)
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = challenge["nonce"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "Rúbrica: inicio de sesión con e.firma\nservidor: https://rubrica.itei.example.mx\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(challenge["origin"], "https://rubrica.itei.example.mx");
+
+    let relayed = cli_login(&format!("http://{}", app.address), &session_file);
+    assert!(!relayed.status.success());
+    let stderr = String::from_utf8_lossy(&relayed.stderr);
+    assert!(
+        stderr.contains("El reto es para el servidor «https://rubrica.itei.example.mx»"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no se firmó nada"), "{stderr}");
+    assert!(!session_file.exists());
+    // Nothing reached /auth/fiel: no login was attempted, none audited.
+    let (logins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM auth_sessions")
+        .fetch_one(app.context(ServiceName::Secretariat).db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logins, 0);
+
+    // Clear http:// to another machine is refused before connecting.
+    let clear = cli_login("http://rubrica.itei.example.mx", &session_file);
+    assert!(!clear.status.success());
+    let stderr = String::from_utf8_lossy(&clear.stderr);
+    assert!(stderr.contains("no es segura: use https://"), "{stderr}");
+    app.stop().await;
+    data.cleanup().await;
+}

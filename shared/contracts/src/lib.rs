@@ -5,3 +5,4 @@
 //! instead of its own copy, so emitter and subscriber cannot drift apart.
 
 pub mod events;
+pub mod login;

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use rubrica_contracts::login::{LoginChallenge, origin_of};
+
 use super::db::{self, ApiTokenInfo};
 use super::{Auth, parse_role, parse_service, unexpected};
 
@@ -116,10 +118,15 @@ pub fn internal_router(auth: Auth) -> ApiRouter {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Challenge {
     /// The exact text to sign (its UTF-8 bytes) with the FIEL's private key,
-    /// RSA PKCS#1 v1.5 with SHA-256.
+    /// RSA PKCS#1 v1.5 with SHA-256: a few lines naming what it is for, the
+    /// server's origin, when it was issued and until when it is valid, and a
+    /// random one-time part (`rubrica_contracts::login::LoginChallenge`).
+    /// Clients check the origin and the time before signing.
     pub nonce: String,
     /// Until when it may be used (epoch ms).
     pub expires_at: i64,
+    /// The server's origin (`scheme://host[:port]`) written in the text.
+    pub origin: String,
     /// How to use it.
     pub instrucciones: String,
 }
@@ -314,6 +321,24 @@ fn address_of(caller: &Caller) -> String {
         .unwrap_or_else(|| "desconocida".to_string())
 }
 
+/// The origin members reach this server at: from `http.public_url`, or the
+/// secretariat's own address. Never from a request header, which whoever
+/// sends the request chooses.
+fn server_origin(auth: &Auth) -> ApiResult<String> {
+    let settings = &auth.context.settings;
+    settings
+        .http
+        .public_url
+        .as_deref()
+        .or_else(|| auth.context.service_url(ServiceName::Secretariat))
+        .and_then(origin_of)
+        .ok_or_else(|| {
+            ApiError::Unavailable(
+                "El inicio de sesión con FIEL no está disponible: el servidor no conoce su dirección pública. El administrador debe definir http.public_url (RUBRICA_HTTP__PUBLIC_URL).".into(),
+            )
+        })
+}
+
 /// Issues a one-time nonce to sign with the FIEL.
 #[utoipa::path(
     post,
@@ -323,15 +348,23 @@ fn address_of(caller: &Caller) -> String {
     responses(
         (status = 200, description = "Reto emitido", body = Challenge),
         (status = 429, description = "Demasiados retos pedidos desde su dirección", body = rubrica_platform::Problem),
+        (status = 503, description = "El servidor no conoce su dirección pública", body = rubrica_platform::Problem),
     )
 )]
 async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<Challenge>> {
     let counted = [(Counter::Challenges, address_of(&caller))];
     check_rate(&auth, &counted).await?;
     record_failure(&auth, &counted).await;
-    let nonce = new_token("rubrica-reto");
     let now = now_ms();
-    let expires_at = now + auth.context.settings.auth.challenge_ttl_seconds as i64 * 1000;
+    let origin = server_origin(&auth)?;
+    let issued = LoginChallenge {
+        origin,
+        issued_at: now,
+        expires_at: now + auth.context.settings.auth.challenge_ttl_seconds as i64 * 1000,
+        nonce: new_token("rubrica-reto"),
+    };
+    let expires_at = issued.expires_at;
+    let nonce = issued.to_text();
     let mut tx = auth
         .context
         .begin()
@@ -350,7 +383,8 @@ async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<C
     Ok(Json(Challenge {
         nonce,
         expires_at,
-        instrucciones: "Firme el texto de «nonce» (sus bytes UTF-8) con la llave privada de su FIEL (RSA PKCS#1 v1.5, SHA-256) y envíe su certificado y la firma, en base64, a /auth/fiel. O use: rubrica login --server URL --cer su.cer --key su.key --password-file contraseña.txt".into(),
+        origin: issued.origin,
+        instrucciones: "Compruebe que «servidor» en el texto de «nonce» es la dirección a la que usted se conectó y que la hora es la actual; después firme ese texto (sus bytes UTF-8) con la llave privada de su FIEL (RSA PKCS#1 v1.5, SHA-256) y envíe su certificado y la firma, en base64, a /auth/fiel. O use: rubrica login --server URL --cer su.cer --key su.key --password-file contraseña.txt".into(),
     }))
 }
 
