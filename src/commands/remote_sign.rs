@@ -6,6 +6,12 @@
 //! 1. FIEL login at the secretariat (challenge signed locally) → a session
 //!    that may sign; it is not stored.
 //! 2. `POST /routes/{id}/prepare` with the certificate → the bytes to sign.
+//!    Before signing them, the command downloads the revision they build on
+//!    (its SHA-256 must be the one prepared), rebuilds the signer's revision
+//!    itself from it and checks that the bytes to sign are exactly its own —
+//!    a server cannot make the member sign another document — and shows the
+//!    record's title, folio, page count and SHA-256 (asking to confirm when
+//!    run from a terminal).
 //! 3. RSA PKCS#1 v1.5 SHA-256 over them with the local key.
 //! 4. `POST /routes/{id}/complete`. If another member completed in between
 //!    (409, stale revision), prepare again — a few times at most.
@@ -96,6 +102,14 @@ async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
 
     // 2–4, again while someone else completes first.
     let route = request.route.trim();
+    let (_, shown) = call(
+        client
+            .get(format!("{signing}/routes/{route}"))
+            .bearer_auth(&token),
+        &signing,
+    )
+    .await?;
+    let mut confirmed = false;
     let mut last_conflict = String::new();
     for attempt in 1..=ATTEMPTS {
         let (_, prepared) = call(
@@ -114,6 +128,19 @@ async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        let (base, base_sha) = download(&client, &signing, route, &token).await?;
+        if prepared["base_sha256"].as_str() != Some(base_sha.as_str()) {
+            last_conflict = "otro integrante firmó mientras se preparaba su firma.".into();
+            eprintln!(
+                "Otro integrante firmó al mismo tiempo; se prepara de nuevo (intento {attempt} de {ATTEMPTS})."
+            );
+            continue;
+        }
+        check_prepared(&base, certificate, &prepared, &to_sign)?;
+        if !confirmed {
+            confirm(&shown, &base, &base_sha)?;
+            confirmed = true;
+        }
         let value = credential
             .sign_sha256(&to_sign)
             .map_err(|e| Failure(1, e.to_string()))?;
@@ -169,6 +196,88 @@ async fn sign(request: &RemoteSignRequest<'_>) -> Result<String, Failure> {
             "no se pudo firmar tras {ATTEMPTS} intentos porque otros integrantes firmaban al mismo tiempo: {last_conflict} Intente de nuevo en unos momentos."
         ),
     ))
+}
+
+/// Rebuilds the signer's revision from `base` with what the server says it
+/// used (signing time, location, chain) and requires the bytes to sign to be
+/// exactly the same: whatever the server is, the member signs this document
+/// and nothing else (issue 15, finding 7).
+fn check_prepared(
+    base: &[u8],
+    certificate: &rubrica_fiel::Certificate,
+    prepared: &Value,
+    to_sign: &[u8],
+) -> Result<(), Failure> {
+    let refused = |why: &str| {
+        Failure(
+            2,
+            format!(
+                "no se firmó nada: {why} Avise al facilitador y no firme con esta dirección de servidor."
+            ),
+        )
+    };
+    let signing_time = prepared["signing_time"]
+        .as_str()
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .ok_or_else(|| refused("el servidor no dijo la hora de la firma."))?;
+    let skew = (time::OffsetDateTime::now_utc() - signing_time).abs();
+    if skew > time::Duration::minutes(5) {
+        return Err(refused(
+            "la hora de la firma que propone el servidor no es la actual (revise también la hora de su equipo).",
+        ));
+    }
+    let chain = prepared["chain"]
+        .as_array()
+        .map(|certs| {
+            certs
+                .iter()
+                .map(|c| c.as_str().and_then(|c| BASE64.decode(c).ok()))
+                .collect::<Option<Vec<_>>>()
+        })
+        .unwrap_or(Some(Vec::new()))
+        .ok_or_else(|| {
+            refused("la cadena de certificados que envió el servidor no se puede leer.")
+        })?;
+    let options = rubrica_pdfsign::PrepareOptions {
+        signing_time,
+        chain,
+        validator: None,
+        location: prepared["location"].as_str().map(str::to_string),
+    };
+    let own = rubrica_pdfsign::prepare(base, certificate, &options).map_err(|e| {
+        refused(&format!(
+            "no se pudo preparar la firma sobre el acta descargada: {e}"
+        ))
+    })?;
+    if own.to_sign != to_sign {
+        return Err(refused(
+            "el servidor pidió firmar datos que no corresponden al acta descargada.",
+        ));
+    }
+    Ok(())
+}
+
+/// Shows what is about to be signed; from a terminal, asks to go on.
+fn confirm(route: &Value, base: &[u8], sha: &str) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let pages = lopdf::Document::load_mem(base)
+        .map(|d| d.get_pages().len().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let title = route["title"].as_str().unwrap_or("(sin título)");
+    let folio = route["folio"].as_str().unwrap_or("sin folio");
+    eprintln!("Va a firmar «{title}» (folio {folio}): {pages} páginas, SHA-256 {sha}.");
+    if std::io::stdin().is_terminal() {
+        eprint!("¿Firmar este documento? Escriba «s» para firmar: ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "s" | "S" | "si" | "sí" | "Sí" | "SI") {
+            return Err(Failure(2, "no se firmó: usted no confirmó.".into()));
+        }
+    }
+    Ok(())
 }
 
 async fn download(

@@ -1307,6 +1307,159 @@ async fn rubrica_sign_with_server_signs_a_route_locally_and_saves_the_signed_cop
     fx.finish().await;
 }
 
+/// A server that passes on another document's bytes to sign: it shows route
+/// A (its PDF, title, folio) but asks to sign what route B prepared.
+async fn lying_server(
+    shown_route: Value,
+    shown_pdf: Vec<u8>,
+    prepared_elsewhere: Value,
+    completed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (String, actix_web::dev::ServerHandle) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let challenge = {
+        let origin = origin.clone();
+        move || {
+            let now = rubrica_platform::db::now_ms();
+            let text = rubrica_contracts::login::LoginChallenge {
+                origin: origin.clone(),
+                issued_at: now,
+                expires_at: now + 60_000,
+                nonce: "reto-falso".into(),
+            }
+            .to_text();
+            HttpResponse::Ok().json(json!({ "nonce": text, "expires_at": now + 60_000 }))
+        }
+    };
+    let server = HttpServer::new(move || {
+        let challenge = challenge.clone();
+        let shown_route = shown_route.clone();
+        let shown_pdf = shown_pdf.clone();
+        let prepared = prepared_elsewhere.clone();
+        let completed = completed.clone();
+        App::new()
+            .route(
+                "/secretariat/auth/challenge",
+                web::post().to(move || {
+                    let challenge = challenge.clone();
+                    async move { challenge() }
+                }),
+            )
+            .route(
+                "/secretariat/auth/fiel",
+                web::post().to(|| async {
+                    HttpResponse::Ok()
+                        .json(json!({ "token": "sesion-falsa", "expires_at": 0, "caller": {} }))
+                }),
+            )
+            .route(
+                "/signing/routes/{id}",
+                web::get().to(move || {
+                    let route = shown_route.clone();
+                    async move { HttpResponse::Ok().json(route) }
+                }),
+            )
+            .route(
+                "/signing/routes/{id}/pdf",
+                web::get().to(move || {
+                    let pdf = shown_pdf.clone();
+                    async move { HttpResponse::Ok().content_type("application/pdf").body(pdf) }
+                }),
+            )
+            .route(
+                "/signing/routes/{id}/prepare",
+                web::post().to(move || {
+                    let prepared = prepared.clone();
+                    async move { HttpResponse::Ok().json(prepared) }
+                }),
+            )
+            .route(
+                "/signing/routes/{id}/complete",
+                web::post().to(move || {
+                    completed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    async { HttpResponse::InternalServerError().finish() }
+                }),
+            )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (origin, handle)
+}
+
+#[tokio::test]
+async fn rubrica_sign_with_server_signs_nothing_when_the_bytes_to_sign_are_not_the_document_shown()
+{
+    let fx = arrange(&TestBackend::Sqlite, |_| {}).await;
+    let shown = fx.open(&["maria"], 2, "any").await;
+    let other = fx.open(&["maria"], 3, "any").await;
+    let maria = credential("maria");
+    let token = fx.login(&maria).await;
+    let signing = fx.app.url(ServiceName::Signing);
+    let shown_id = shown["id"].as_str().unwrap();
+    let shown_pdf = fx
+        .app
+        .client
+        .get(format!("{signing}/routes/{shown_id}/pdf"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let (status, mut prepared) = fx
+        .signing_call(
+            "POST",
+            &format!("/routes/{}/prepare", other["id"].as_str().unwrap()),
+            &token,
+            json!({ "certificate": BASE64.encode(maria.certificate().der()) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{prepared}");
+    // The lie is consistent everywhere but in the bytes to sign.
+    prepared["base_sha256"] = json!(hex::encode(sha2::Sha256::digest(&shown_pdf)));
+    prepared["route_id"] = json!(shown_id);
+    let completed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (origin, server) =
+        lying_server(shown.clone(), shown_pdf, prepared, completed.clone()).await;
+
+    let pki = test_pki();
+    let output = tokio::task::spawn_blocking({
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"));
+        command
+            .args(["sign", "--server", &origin, "--route", shown_id])
+            .arg("--cer")
+            .arg(pki.join("maria.cer"))
+            .arg("--key")
+            .arg(pki.join("maria.key"))
+            .arg("--password-file")
+            .arg(pki.join("maria.password.txt"));
+        move || command.output().unwrap()
+    })
+    .await
+    .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no corresponden al acta descargada"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no se firmó nada"), "{stderr}");
+    assert!(
+        !completed.load(std::sync::atomic::Ordering::SeqCst),
+        "nothing was sent to complete"
+    );
+    server.stop(false).await;
+    fx.finish().await;
+}
+
 #[tokio::test]
 async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     let fx = arrange_with(

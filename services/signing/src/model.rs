@@ -187,8 +187,18 @@ pub struct PrepareResponse {
     pub to_sign: String,
     /// SHA-256 of `to_sign`, base64, for signers that take a digest.
     pub to_sign_sha256: String,
-    /// The revision it was built on.
+    /// The revision it was built on (`GET /routes/{id}/pdf` while nobody
+    /// else completes).
     pub base_sha256: String,
+    /// The signing time written to the revision (RFC 3339).
+    pub signing_time: String,
+    /// The `/Location` written to the revision.
+    pub location: Option<String>,
+    /// The CA certificates (DER, base64) the signature will embed. With the
+    /// base revision, the signer's certificate, `signing_time` and
+    /// `location`, a signer rebuilds the revision and checks that `to_sign`
+    /// is exactly what they mean to sign (`rubrica sign --server` does).
+    pub chain: Vec<String>,
     /// Epoch ms after which `complete` refuses it.
     pub expires_at: i64,
     /// What to do, in Spanish.

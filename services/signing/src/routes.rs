@@ -1089,6 +1089,7 @@ impl Signing {
         drop(conn);
 
         let location = self.context.settings.signing.location.clone();
+        let shown_location = location.clone();
         let prepared = self
             .blocking(move || {
                 let options = PrepareOptions {
@@ -1103,16 +1104,23 @@ impl Signing {
                         detail: e.to_string(),
                     }
                 })?;
+                let chain = prepared
+                    .state
+                    .chain()
+                    .iter()
+                    .map(|der| BASE64.encode(der))
+                    .collect::<Vec<_>>();
                 Ok::<_, PdfSignError>((
                     prepared.to_sign.clone(),
                     prepared.digest(),
                     state,
                     certificate,
+                    chain,
                 ))
             })
             .await?
             .map_err(pdf_error)?;
-        let (to_sign, digest, state, certificate) = prepared;
+        let (to_sign, digest, state, certificate, chain) = prepared;
         let number = certificate.display_number();
 
         let now = now_ms();
@@ -1183,6 +1191,11 @@ impl Signing {
             to_sign: BASE64.encode(&to_sign),
             to_sign_sha256: BASE64.encode(digest),
             base_sha256: base_sha,
+            signing_time: signing_time
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            location: shown_location,
+            chain,
             expires_at,
             instructions: format!(
                 "Firme los bytes de «to_sign» (decodificados de base64) con la llave privada de su e.firma: RSA PKCS#1 v1.5 con SHA-256. Envíe la firma en base64 con «prepare_id» a /routes/{id}/complete antes de que venza. O use: rubrica sign --server URL --route {id} --cer su.cer --key su.key --password-file contraseña.txt"

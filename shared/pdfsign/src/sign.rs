@@ -119,6 +119,13 @@ impl PreparedRevision {
     pub fn to_sign(&self) -> &[u8] {
         &self.signed_attributes
     }
+
+    /// The CA certificates (DER) it will embed: with the base PDF, the
+    /// certificate, the signing time and the location, all a signer needs to
+    /// rebuild this revision and check what they are asked to sign.
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
 }
 
 /// Builds `signer`'s revision of `pdf` (a signable PDF) up to the signature.
