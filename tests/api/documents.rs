@@ -245,10 +245,18 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
             .bytes(&format!("/internal/documents/{id}/pdf"), &internal)
             .await;
         assert_eq!(status, 409);
-        // Nor through the public route with the internal token (how the
-        // signing service asks): drafts never go out for signature.
-        let (status, _) = fx.bytes(&format!("/documents/{id}/pdf"), &internal).await;
-        assert_eq!(status, 409);
+        // The internal token opens only `/internal`: on the public routes it
+        // is nobody (issue 15, finding 14).
+        for path in ["", "/pdf", "/layout"] {
+            let (status, _) = fx.bytes(&format!("/documents/{id}{path}"), &internal).await;
+            assert_eq!(status, 401, "/documents/{{id}}{path}");
+        }
+        let (status, view) = fx
+            .bytes(&format!("/internal/documents/{id}"), &internal)
+            .await;
+        assert_eq!(status, 200);
+        let view: Value = serde_json::from_slice(&view).unwrap();
+        assert_eq!(view["id"], id.as_str());
 
         // Approve version 2: frozen.
         let (status, approved) = fx
@@ -295,13 +303,6 @@ async fn a_draft_is_versioned_then_approved_and_frozen_and_the_signing_service_f
             .await;
         assert_eq!(status, 200);
         assert!(internal_pdf == pdf);
-        let (status, by_token) = fx.bytes(&format!("/documents/{id}/pdf"), &internal).await;
-        assert_eq!(status, 200);
-        assert!(by_token == pdf);
-        let (status, _) = fx
-            .bytes(&format!("/documents/{id}/layout"), &internal)
-            .await;
-        assert_eq!(status, 200);
         let (status, old) = fx
             .bytes(&format!("/documents/{id}/pdf?version=1"), &fx.titular)
             .await;

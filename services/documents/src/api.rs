@@ -6,9 +6,10 @@
 //! - `GET /documents`, `GET /documents/{id}`: records and their versions.
 //! - `GET /documents/{id}/pdf`, `GET /documents/{id}/layout`: the PDF and the
 //!   layout manifest (`?version=N`; default: approved, else the latest draft).
-//! - For the signing service, approved versions only: the same two routes
-//!   called with the internal token ([`crate::internal_auth`]), or
-//!   `GET /internal/documents/{id}/pdf` and `…/layout`.
+//! - For the signing service, behind the internal token only:
+//!   `GET /internal/documents/{id}` and, approved versions only,
+//!   `GET /internal/documents/{id}/pdf` and `…/layout`. The internal token
+//!   opens nothing on the public routes.
 
 use rubrica_pdfsign::LayoutManifest;
 use rubrica_platform::http::{
@@ -19,7 +20,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::documents::{Documents, DocumentsError};
-use crate::internal_auth::INTERNAL_ACTOR;
 use crate::model::{
     Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery,
 };
@@ -97,6 +97,7 @@ pub fn router(documents: Documents) -> ApiRouter {
 /// The service-to-service routes, behind the internal token.
 pub fn internal_router(documents: Documents) -> ApiRouter {
     ApiRouter::new()
+        .routes(routes!(internal_show))
         .routes(routes!(internal_pdf))
         .routes(routes!(internal_layout))
         .with_state(documents)
@@ -263,10 +264,8 @@ pub async fn pdf(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, DocumentsError> {
-    // Another service (the signing service) gets approved versions only.
-    let approved_only = caller.actor_id == INTERNAL_ACTOR;
     let (pdf, sha256, folio) = documents
-        .pdf(&caller, &path.id, query.version, approved_only)
+        .pdf(&caller, &path.id, query.version, false)
         .await?;
     Ok(pdf_response(&request, pdf, &sha256, &folio))
 }
@@ -290,12 +289,33 @@ pub async fn layout(
     Path(path): Path<DocumentPath>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<LayoutManifest>, DocumentsError> {
-    let approved_only = caller.actor_id == INTERNAL_ACTOR;
     Ok(Json(
         documents
-            .layout(&caller, &path.id, query.version, approved_only)
+            .layout(&caller, &path.id, query.version, false)
             .await?,
     ))
+}
+
+/// A record and its versions, for the signing service (whose it is, its
+/// kind, whether it is approved).
+#[utoipa::path(
+    get,
+    path = "/internal/documents/{id}",
+    tag = "interno",
+    summary = "Consulta un documento (para el servicio de firma)",
+    params(DocumentPath),
+    security(("internal_token" = [])),
+    responses(
+        (status = 200, description = "El documento", body = DocumentView),
+        (status = 404, description = "No existe", body = Problem),
+    )
+)]
+pub async fn internal_show(
+    State(documents): State<Documents>,
+    Path(path): Path<DocumentPath>,
+) -> Result<Json<DocumentView>, DocumentsError> {
+    let caller = Caller::service(ServiceName::Signing);
+    Ok(Json(documents.view(&caller, &path.id).await?))
 }
 
 /// The approved PDF, for the signing service.

@@ -18,8 +18,7 @@
 //! - [`documents`]: drafts, versions, approval (frozen), reads; renders in
 //!   `spawn_blocking` behind a semaphore.
 //! - [`closed`]: `session.closed` → draft acta or minuta.
-//! - [`api`]: routes and access table; [`internal_auth`]: the internal token
-//!   as a read-only caller; [`model`]: JSON shapes; [`db`]: SQL.
+//! - [`api`]: routes and access table; [`model`]: JSON shapes; [`db`]: SQL.
 //!
 //! Templates live in `templates/documents/` (compiled into the binary), and
 //! example data for every kind in `templates/examples/`.
@@ -39,7 +38,6 @@ pub mod closed;
 pub mod db;
 pub mod documents;
 pub mod engine;
-pub mod internal_auth;
 pub mod kind;
 pub mod model;
 pub mod render;
@@ -65,14 +63,13 @@ pub fn spec() -> ServiceSpec {
 
 fn build(context: &ServiceContext) -> ServiceParts {
     let documents = Documents::new(context.clone());
-    let authenticator = internal_auth::InternalOrRemote {
-        internal_token: context.settings.internal_token.clone(),
-        remote: rubrica_platform::auth::RemoteAuthenticator::new(
-            context.http.clone(),
-            context.settings.services.secretariat.url.clone(),
-            context.settings.internal_token.clone(),
-        ),
-    };
+    // Public routes know members and API tokens only: the suite's internal
+    // token opens `/internal` and nothing else (issue 15, finding 14).
+    let authenticator = rubrica_platform::auth::RemoteAuthenticator::new(
+        context.http.clone(),
+        context.settings.services.secretariat.url.clone(),
+        context.settings.internal_token.clone(),
+    );
     ServiceParts {
         handlers: closed::handlers(documents.clone()),
         authenticator: Some(Arc::new(authenticator)),

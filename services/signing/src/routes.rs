@@ -739,7 +739,7 @@ impl Signing {
         let mut request = self
             .context
             .http
-            .get(format!("{base}/documents/{id}"))
+            .get(format!("{base}/internal/documents/{id}"))
             .timeout(std::time::Duration::from_secs(30));
         if let Some(token) = &self.context.settings.internal_token {
             request = request.bearer_auth(token);
