@@ -1215,3 +1215,99 @@ async fn the_cli_signs_only_a_current_login_challenge_for_the_server_it_reached_
     app.stop().await;
     data.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_new_rfc_or_email_takes_effect_only_when_the_member_confirms_it() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let base = app.url(ServiceName::Secretariat);
+    let db = app.context(ServiceName::Secretariat).db.pool();
+    let (status, session) = fiel_login(&app, &credential("maria")).await;
+    assert_eq!(status, 200, "{session}");
+    let president = session["token"].as_str().unwrap().to_string();
+    let patch = |body: Value| {
+        let request = app
+            .client
+            .patch(format!("{base}/members/m-juan"))
+            .bearer_auth(&president)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let juan_row = || async {
+        sqlx::query_as::<_, (String, String)>("SELECT rfc, email FROM members WHERE id = 'm-juan'")
+            .fetch_one(db)
+            .await
+            .unwrap()
+    };
+
+    // The President points juan's RFC at another person's FIEL: it waits,
+    // and that person's login does not take juan's place.
+    let (status, view) = patch(json!({ "rfc": "TODA900909EF3" })).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["rfc"], JUAN, "the record keeps the confirmed RFC");
+    assert_eq!(view["pending_changes"][0]["field"], "rfc");
+    assert_eq!(view["pending_changes"][0]["new_value"], "TODA900909EF3");
+    let (status, refused) = fiel_login(&app, &credential("ana")).await;
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(juan_row().await.0, JUAN);
+
+    // A typo fixed: juan's record had a wrong RFC; the correction is
+    // confirmed by juan's own FIEL login (his certificate, his name).
+    sqlx::query("UPDATE members SET rfc = 'PELJ750505CD9' WHERE id = 'm-juan'")
+        .execute(db)
+        .await
+        .unwrap();
+    let (status, view) = patch(json!({ "rfc": JUAN })).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["rfc"], "PELJ750505CD9");
+    let (status, granted) = fiel_login(&app, &credential("juan")).await;
+    assert_eq!(status, 200, "{granted}");
+    assert_eq!(granted["caller"]["member_id"], "m-juan");
+    assert_eq!(juan_row().await.0, JUAN);
+    let juan_session = granted["token"].as_str().unwrap().to_string();
+
+    // A new email: unchanged until the link mailed to the new address is used.
+    let (status, view) = patch(json!({ "email": "juan.nuevo@example.test" })).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["email"], "juan@example.test");
+    assert_eq!(juan_row().await.1, "juan@example.test");
+    let token = mailed_token(&data, "juan.nuevo@example.test").await;
+    let redeemed = app
+        .client
+        .post(format!("{base}/auth/email-link/redeem"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redeemed.status(), 200);
+    assert_eq!(juan_row().await.1, "juan.nuevo@example.test");
+    // Confirming closed juan's earlier sessions.
+    let me = app
+        .client
+        .get(format!("{base}/auth/me"))
+        .bearer_auth(&juan_session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+
+    // All of it is in the audit log.
+    let (requested, confirmed): (i64, i64) = sqlx::query_as(
+        "SELECT SUM(CASE WHEN action = 'integrante.cambio_solicitado' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN action = 'integrante.cambio_confirmado' THEN 1 ELSE 0 END)
+         FROM audit_log",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!((requested, confirmed), (3, 2));
+    app.stop().await;
+    data.cleanup().await;
+}

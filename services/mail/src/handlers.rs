@@ -765,6 +765,7 @@ impl Apply<'_> {
                 "server": link.server,
                 "token": link.token,
                 "ttl_minutes": link.ttl_minutes,
+                "confirm_email": link.purpose == rubrica_contracts::events::LinkPurpose::ConfirmEmail,
             }),
             calendar: None,
             attachments: Vec::new(),

@@ -390,4 +390,19 @@ pub struct LinkRequested {
     /// The secretariat's base URL, for `rubrica login --server`.
     pub server: String,
     pub ttl_minutes: u64,
+    /// Why the link is sent: to enter, or to confirm a new address.
+    #[serde(default)]
+    pub purpose: LinkPurpose,
+}
+
+/// What a mailed one-time link is for.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// A read-only session (the member asked for it).
+    #[default]
+    Access,
+    /// Confirms the member's new email address (the President changed it);
+    /// it also opens a read-only session.
+    ConfirmEmail,
 }

@@ -16,6 +16,8 @@ use serde_json::json;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::changes::{self, Field, Subject};
+
 use super::db;
 use super::edge;
 use super::model::{CallRow, DesignationRow, MemberRow, Post};
@@ -68,6 +70,10 @@ pub struct MemberView {
     pub email: String,
     pub created_at: i64,
     pub designations: Vec<DesignationView>,
+    /// Changes of RFC or email waiting for the member's confirmation (shown
+    /// when the registry is corrected).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_changes: Vec<crate::auth::changes::PendingChange>,
 }
 
 /// Registers a member of a secretariat.
@@ -200,12 +206,14 @@ pub struct UpdateMember {
     pub email: Option<String>,
 }
 
-/// Corrects a member's name, RFC or email.
+/// Corrects a member's name at once; a new RFC or email waits for the
+/// member's confirmation (a FIEL login with the new certificate, a link
+/// mailed to the new address).
 #[utoipa::path(
     patch,
     path = "/members/{id}",
     tag = "integrantes",
-    summary = "Corrige el nombre, el RFC o el correo de un integrante",
+    summary = "Corrige el nombre de un integrante; un RFC o correo nuevos esperan a que el integrante los confirme",
     params(MemberPath),
     request_body = UpdateMember,
     security(("sesion" = [])),
@@ -236,8 +244,14 @@ pub async fn update_member(
     if let Some(name) = &body.name {
         member.name = edge::text("name", name, 300)?;
     }
+    // A new RFC or email is who the member is: it waits for the member to
+    // confirm it (issue 15, finding 8); the name changes at once.
+    let mut changes = Vec::new();
     if let Some(email) = &body.email {
-        member.email = edge::email("email", email)?;
+        let email = edge::email("email", email)?;
+        if email != member.email {
+            changes.push((Field::Email, email));
+        }
     }
     if let Some(rfc) = &body.rfc {
         let rfc = parse_rfc(rfc)?;
@@ -248,11 +262,23 @@ pub async fn update_member(
         {
             return Err(duplicate_rfc(&rfc, &other));
         }
-        member.rfc = rfc;
+        if rfc != member.rfc {
+            changes.push((Field::Rfc, rfc));
+        }
     }
     db::update_member(&mut tx, &member)
         .await
         .map_err(unexpected("guardando el integrante"))?;
+    for (field, value) in changes {
+        let subject = Subject {
+            id: &member.id,
+            secretariat_id: &member.secretariat_id,
+            name: &member.name,
+            email: &member.email,
+        };
+        changes::request(&ctx, &mut tx, &caller, &subject, field, &value).await?;
+    }
+    let pending = changes::pending(&mut tx, &member.id).await?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -267,7 +293,10 @@ pub async fn update_member(
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
-    Ok(Json(member_view(&member, &roster.designations, today)))
+    Ok(Json(MemberView {
+        pending_changes: pending,
+        ..member_view(&member, &roster.designations, today)
+    }))
 }
 
 /// What designates a member to a post.
@@ -1165,6 +1194,7 @@ fn member_view(m: &MemberRow, designations: &[DesignationRow], today: Date) -> M
             .filter(|d| d.member_id == m.id)
             .map(|d| designation_view(d, today))
             .collect(),
+        pending_changes: Vec::new(),
     }
 }
 

@@ -307,23 +307,23 @@ pub async fn insert_link(
     Ok(())
 }
 
-/// Marks the link used and returns its member; `None` when unknown, used or
-/// expired.
+/// Marks the link used and returns its member and the email change it
+/// confirms, if any; `None` when unknown, used or expired.
 pub async fn consume_link(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE auth_email_links SET used_at = $1
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-         RETURNING member_id",
+         RETURNING member_id, change_id",
     )
     .bind(now)
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
 /// An API token as listed (never its value).

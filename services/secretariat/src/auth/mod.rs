@@ -23,6 +23,7 @@
 //!
 //! Other services resolve tokens through `POST /internal/auth/introspect`.
 
+pub mod changes;
 mod db;
 mod routes;
 

@@ -478,7 +478,21 @@ async fn login_fiel(
         .await
         .map_err(unexpected("buscando el integrante"))?;
     let member = match (candidates.len(), &login.secretariat_id) {
-        (0, _) => None,
+        // Nobody has this RFC yet: perhaps a member confirms a change to it.
+        (0, _) => match super::changes::confirm_rfc(
+            &auth.context,
+            &mut tx,
+            rfc.as_ref(),
+            certificate.holder_name(),
+            caller.address.clone(),
+        )
+        .await?
+        {
+            Some(id) => db::member(&mut tx, &id)
+                .await
+                .map_err(unexpected("leyendo el integrante"))?,
+            None => None,
+        },
         (_, Some(wanted)) => candidates.into_iter().find(|m| &m.secretariat_id == wanted),
         (1, None) => candidates.into_iter().next(),
         (_, None) => {
@@ -741,10 +755,10 @@ async fn redeem_email_link(
         .begin()
         .await
         .map_err(unexpected("abriendo transacción"))?;
-    let member_id = db::consume_link(&mut tx, &token_hash(request.token.trim()), now_ms())
+    let consumed = db::consume_link(&mut tx, &token_hash(request.token.trim()), now_ms())
         .await
         .map_err(unexpected("consumiendo el enlace"))?;
-    let Some(member_id) = member_id else {
+    let Some((member_id, change)) = consumed else {
         drop(tx);
         record_failure(&auth, &keys).await;
         return Err(refused());
@@ -759,6 +773,27 @@ async fn redeem_email_link(
     if roles.is_empty() {
         return Err(refused());
     }
+    // A link mailed to a new address confirms it (issue 15, finding 8).
+    let member = match change {
+        None => member,
+        Some(change) => {
+            let actor = Caller {
+                actor_id: member.id.clone(),
+                name: member.name.clone(),
+                rfc: Some(member.rfc.clone()),
+                member_id: Some(member.id.clone()),
+                secretariat_id: Some(member.secretariat_id.clone()),
+                roles: roles.clone(),
+                address: caller.address.clone(),
+                ..Caller::public(None)
+            };
+            super::changes::confirm_email(&auth.context, &mut tx, &change, &actor).await?;
+            db::member(&mut tx, &member_id)
+                .await
+                .map_err(unexpected("leyendo el integrante"))?
+                .ok_or_else(refused)?
+        }
+    };
     let granted = grant_session(
         &auth,
         &mut tx,
