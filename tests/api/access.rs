@@ -1311,3 +1311,65 @@ async fn a_new_rfc_or_email_takes_effect_only_when_the_member_confirms_it() {
     app.stop().await;
     data.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_president_reads_only_their_own_secretariat_s_audit_entries() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let context = app.context(ServiceName::Secretariat);
+    // Something done in another secretariat.
+    let mut tx = context.begin().await.unwrap();
+    let stranger = rubrica_platform::Caller {
+        actor_id: "m-otro".into(),
+        name: "PRESIDENCIA DE OTRO STL".into(),
+        secretariat_id: Some("stl-otro".into()),
+        ..rubrica_platform::Caller::public(None)
+    };
+    context
+        .audit(
+            &mut tx,
+            &stranger,
+            "integrante.corregir",
+            Some("m-x"),
+            json!({}),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (status, session) = fiel_login(&app, &credential("maria")).await;
+    assert_eq!(status, 200, "{session}");
+    let read = |token: String| {
+        let request = app
+            .client
+            .get(format!("{}/audit", app.url(ServiceName::Secretariat)))
+            .bearer_auth(token);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<Vec<Value>>()
+                .await
+                .unwrap()
+        }
+    };
+
+    let president = read(session["token"].as_str().unwrap().to_string()).await;
+    let operator = read(app.settings.auth.operator_token.clone().unwrap()).await;
+
+    assert!(!president.is_empty());
+    assert!(
+        president.iter().all(|e| e["actor_id"] != "m-otro"),
+        "{president:?}"
+    );
+    assert!(
+        president
+            .iter()
+            .any(|e| e["action"] == "acceso.inicio_fiel")
+    );
+    assert!(operator.iter().any(|e| e["actor_id"] == "m-otro"));
+    assert!(operator.len() > president.len());
+    app.stop().await;
+    data.cleanup().await;
+}

@@ -119,6 +119,13 @@ pub async fn record(
     .bind(&entry.hash)
     .execute(&mut *tx)
     .await?;
+    if let Some(secretariat) = &caller.secretariat_id {
+        sqlx::query("UPDATE audit_log SET secretariat_id = $1 WHERE seq = $2")
+            .bind(secretariat)
+            .bind(entry.seq)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(entry)
 }
 
@@ -238,12 +245,32 @@ pub(crate) struct AuditQuery {
     limit: Option<i64>,
 }
 
-/// Reads the service's audit trail, oldest first.
+/// A page of one secretariat's entries (those whose actor belongs to it),
+/// oldest first, starting after `after_seq`.
+pub async fn list_of_secretariat(
+    db: &Database,
+    secretariat_id: &str,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE secretariat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    )))
+    .bind(secretariat_id)
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// Reads the service's audit trail, oldest first: all of it for the
+/// operator, only their own secretariat's entries for a President.
 #[utoipa::path(
     get,
     path = "/audit",
     tag = "auditoría",
-    summary = "Consulta la bitácora de auditoría del servicio (solo lectura)",
+    summary = "Consulta la bitácora de auditoría del servicio (solo lectura): el operador, toda; la Presidencia, la de su secretariado",
     params(AuditQuery),
     security(("sesion" = [])),
     responses(
@@ -254,14 +281,19 @@ pub(crate) struct AuditQuery {
 )]
 pub(crate) async fn list_route(
     crate::http::State(db): crate::http::State<Database>,
+    caller: Caller,
     crate::error::Query(query): crate::error::Query<AuditQuery>,
 ) -> crate::error::ApiResult<crate::error::Json<Vec<AuditEntry>>> {
-    let entries = list(
-        &db,
-        query.after.unwrap_or(0),
-        query.limit.unwrap_or(100).clamp(1, 1000),
-    )
-    .await
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = if caller.has_any(&[crate::auth::Role::Operator]) {
+        list(&db, after, limit).await
+    } else {
+        match caller.secretariat_id.as_deref() {
+            Some(secretariat) => list_of_secretariat(&db, secretariat, after, limit).await,
+            None => Ok(Vec::new()),
+        }
+    }
     .map_err(|e| anyhow::Error::new(e).context("leyendo la bitácora"))?;
     Ok(crate::error::Json(entries))
 }
