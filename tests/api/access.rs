@@ -1373,3 +1373,93 @@ async fn a_president_reads_only_their_own_secretariat_s_audit_entries() {
     app.stop().await;
     data.cleanup().await;
 }
+
+/// `rubrica audit verify --service secretariat` on the suite's data.
+fn cli_audit_verify(data: &TestData) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rubrica"))
+        .args(["audit", "verify", "--service", "secretariat"])
+        .env("RUBRICA_DATA_DIR", data.dir.path())
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn a_chain_rewritten_from_the_start_or_cut_short_is_caught_by_its_anchor_in_the_archive() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    for who in ["maria", "juan"] {
+        let (status, body) = fiel_login(&app, &credential(who)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let anchored: Value = app
+        .client
+        .post(format!(
+            "{}/audit/anchor",
+            app.url(ServiceName::Secretariat)
+        ))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(anchored["seq"], 2, "{anchored}");
+    assert_eq!(anchored["servicio"], "secretariat");
+    let (ok, said) = cli_audit_verify(&data);
+    assert!(ok, "{said}");
+    assert!(said.contains("Coincide con las 1 anclas"), "{said}");
+
+    // Rewritten consistently from the first entry: the chain alone looks
+    // intact, the anchored head does not match.
+    let context = app.context(ServiceName::Secretariat);
+    let db = context.db.pool();
+    let mut entries = rubrica_platform::audit::list(&context.db, 0, 10)
+        .await
+        .unwrap();
+    let mut prev = rubrica_platform::audit::GENESIS.to_string();
+    for entry in &mut entries {
+        if entry.seq == 1 {
+            entry.actor_name = "OTRA PERSONA".into();
+        }
+        entry.prev_hash = prev.clone();
+        entry.hash = entry.compute_hash();
+        sqlx::query(
+            "UPDATE audit_log SET actor_name = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+        )
+        .bind(&entry.actor_name)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .bind(entry.seq)
+        .execute(db)
+        .await
+        .unwrap();
+        prev = entry.hash.clone();
+    }
+    assert_eq!(chain(&app).await["ok"], true, "the chain alone cannot tell");
+    let (ok, said) = cli_audit_verify(&data);
+    assert!(!ok, "{said}");
+    assert!(said.contains("fue reescrita"), "{said}");
+
+    // Cut short: the anchored entry is gone.
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(chain(&app).await["ok"], true, "the chain alone cannot tell");
+    let (ok, said) = cli_audit_verify(&data);
+    assert!(!ok, "{said}");
+    assert!(said.contains("fue truncada"), "{said}");
+    app.stop().await;
+    data.cleanup().await;
+}

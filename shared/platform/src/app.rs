@@ -57,6 +57,7 @@ pub async fn build_service(
         background: Default::default(),
     };
     let parts = (spec.build)(&context);
+    crate::audit::schedule_anchoring(&context);
     let background = context.background.take();
 
     // The service's own operations plus the audit routes, behind the access
@@ -67,7 +68,12 @@ pub async fn build_service(
         ApiRouter::new()
             .routes(routes!(crate::audit::list_route))
             .routes(routes!(crate::audit::verify_route))
-            .with_state(db.clone()),
+            .with_state(db.clone())
+            .merge(
+                ApiRouter::new()
+                    .routes(routes!(crate::audit::anchor_route))
+                    .with_state(context.clone()),
+            ),
     );
     check_access_table(spec.name, guarded.openapi(), &table)?;
     let authenticator = parts.authenticator.clone().unwrap_or_else(|| {

@@ -320,6 +320,182 @@ pub(crate) async fn verify_route(
     Ok(crate::error::Json(report))
 }
 
+/// The kind of the archive objects that anchor an audit chain.
+pub const ANCHOR_KIND: &str = "ancla_bitacora";
+
+/// A chain head written into the archive's signed log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Anchor {
+    /// The service whose chain it is.
+    pub servicio: String,
+    /// The last entry's sequence number when anchored.
+    pub seq: i64,
+    /// That entry's hash.
+    pub hash: String,
+}
+
+impl Anchor {
+    /// The archived bytes: the anchor's JSON (its SHA-256 is the log leaf's).
+    pub fn content(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Checks `chain` (the entries of the service, in order) against this
+    /// anchor: the anchored entry must still be there with the same hash.
+    /// The Spanish reason when it is not: the chain was truncated or
+    /// rewritten after it was anchored.
+    pub fn check(&self, entry: Option<&AuditEntry>) -> Result<(), String> {
+        match entry {
+            None => Err(format!(
+                "la bitácora ya no tiene la entrada {} que se ancló en el archivo: fue truncada",
+                self.seq
+            )),
+            Some(e) if e.hash != self.hash => Err(format!(
+                "la entrada {} no es la que se ancló en el archivo (huella {} en lugar de {}): la bitácora fue reescrita",
+                self.seq, e.hash, self.hash
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// The hash of the last entry, if any.
+pub async fn head(db: &Database) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// One entry by its sequence number.
+pub async fn entry(db: &Database, seq: i64) -> Result<Option<AuditEntry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE seq = $1"
+    )))
+    .bind(seq)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(entry_from_row).transpose()
+}
+
+/// Writes the service's chain head into the archive's signed log (through
+/// its internal route); `None` when the chain is empty. The same head
+/// anchored twice is one object.
+pub async fn anchor(context: &crate::ServiceContext) -> Result<Option<Anchor>, crate::ApiError> {
+    use crate::ApiError;
+    let Some((seq, hash)) = head(&context.db).await.map_err(|e| {
+        ApiError::Unexpected(anyhow::Error::new(e).context("leyendo la cabeza de la bitácora"))
+    })?
+    else {
+        return Ok(None);
+    };
+    let Some(archive) = context.service_url(crate::ServiceName::Archive) else {
+        return Err(ApiError::Unavailable(
+            "No se puede anclar la bitácora: falta la dirección del archivo (services.archive.url).".into(),
+        ));
+    };
+    let anchor = Anchor {
+        servicio: context.name.to_string(),
+        seq,
+        hash,
+    };
+    use base64::Engine;
+    let mut request = context
+        .http
+        .post(format!(
+            "{}/internal/objects",
+            archive.trim_end_matches('/')
+        ))
+        .timeout(std::time::Duration::from_secs(30))
+        .json(&serde_json::json!({
+            "source": context.name,
+            "kind": ANCHOR_KIND,
+            "media_type": "application/json",
+            "title": format!("Cabeza de la bitácora de {} (entrada {seq})", context.name.title()),
+            "published": false,
+            "metadata": anchor,
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(anchor.content()),
+        }));
+    if let Some(token) = &context.settings.internal_token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| {
+        tracing::warn!(error = %e, "el archivo no respondió al anclar la bitácora");
+        ApiError::Unavailable("El archivo no responde: la bitácora no se pudo anclar. Intente de nuevo en unos momentos.".into())
+    })?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        return Err(ApiError::Unavailable(format!(
+            "El archivo no aceptó el ancla de la bitácora ({status}): {body}"
+        )));
+    }
+    Ok(Some(anchor))
+}
+
+/// Anchors the chain every `audit.anchor_interval_seconds` when its head
+/// moved (a background task of every service).
+pub fn schedule_anchoring(context: &crate::ServiceContext) {
+    let every = context.settings.audit.anchor_interval_seconds;
+    if every == 0 || context.service_url(crate::ServiceName::Archive).is_none() {
+        return;
+    }
+    let ctx = context.clone();
+    context.background.add(
+        "anclaje de la bitácora",
+        move |stop: tokio_util::sync::CancellationToken| async move {
+            let mut anchored: Option<i64> = None;
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
+                }
+                let moved = match head(&ctx.db).await {
+                    Ok(Some((seq, _))) => anchored != Some(seq),
+                    Ok(None) => false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "leyendo la cabeza de la bitácora");
+                        false
+                    }
+                };
+                if moved {
+                    match anchor(&ctx).await {
+                        Ok(Some(a)) => anchored = Some(a.seq),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "anclando la bitácora"),
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// Writes the chain's head into the archive's signed log now.
+#[utoipa::path(
+    post,
+    path = "/audit/anchor",
+    tag = "auditoría",
+    summary = "Ancla ahora la cabeza de la bitácora en el registro firmado del archivo",
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La cabeza anclada", body = Anchor),
+        (status = 401, description = "Falta iniciar sesión", body = crate::error::Problem),
+        (status = 403, description = "Solo la Presidencia o el operador", body = crate::error::Problem),
+        (status = 409, description = "La bitácora está vacía", body = crate::error::Problem),
+        (status = 503, description = "El archivo no responde", body = crate::error::Problem),
+    )
+)]
+pub(crate) async fn anchor_route(
+    crate::http::State(context): crate::http::State<crate::ServiceContext>,
+) -> crate::error::ApiResult<crate::error::Json<Anchor>> {
+    match anchor(&context).await? {
+        Some(anchor) => Ok(crate::error::Json(anchor)),
+        None => Err(crate::ApiError::Conflict(
+            "La bitácora está vacía: no hay nada que anclar todavía.".into(),
+        )),
+    }
+}
+
 /// Access rows of the audit routes, added to every service's table.
 pub const ACCESS: &[crate::auth::Access] = &[
     crate::auth::Access {
@@ -339,5 +515,14 @@ pub const ACCESS: &[crate::auth::Access] = &[
             crate::auth::Role::Operator,
         ]),
         action: "verificar la bitácora de auditoría",
+    },
+    crate::auth::Access {
+        method: "POST",
+        path: "/audit/anchor",
+        allowed: crate::auth::Allowed::Roles(&[
+            crate::auth::Role::President,
+            crate::auth::Role::Operator,
+        ]),
+        action: "anclar la bitácora de auditoría en el archivo",
     },
 ];

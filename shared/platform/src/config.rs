@@ -58,6 +58,8 @@ pub struct Settings {
     pub signing: SigningSettings,
     /// Reminders of terms ending (the secretariat's daily pass, 000 III.7).
     pub terms: TermsSettings,
+    /// Anchoring each service's audit chain in the archive's signed log.
+    pub audit: AuditSettings,
     /// Which services receive which event types, on top of the built-in
     /// subscriptions each service declares. Keys are event types.
     pub subscriptions: BTreeMap<String, Vec<String>>,
@@ -265,6 +267,17 @@ pub struct TermsSettings {
     pub pass_interval_seconds: u64,
 }
 
+/// Anchoring of the audit chains (every service).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often each service writes its audit chain's head into the
+    /// archive's signed transparency log (when it changed), so rewriting or
+    /// truncating the chain is detected against it; 0 turns it off (the
+    /// President or the operator can still anchor on demand).
+    pub anchor_interval_seconds: u64,
+}
+
 /// Listening address and request limits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -445,6 +458,9 @@ impl Default for Settings {
             terms: TermsSettings {
                 reminder_window_days: 30,
                 pass_interval_seconds: 24 * 60 * 60,
+            },
+            audit: AuditSettings {
+                anchor_interval_seconds: 60 * 60,
             },
             signing: SigningSettings {
                 prepare_ttl_seconds: 15 * 60,
