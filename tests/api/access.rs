@@ -588,6 +588,18 @@ async fn a_one_time_link_is_mailed_works_once_never_signs_and_expires() {
         );
 
         let token = mailed_token(&data, "juan@example.test").await;
+        // The outbox keeps the token sealed, never in clear (finding 11).
+        let payloads: Vec<(String,)> = sqlx::query_as(
+            "SELECT payload FROM outbox_events WHERE event_type = 'auth.link_requested'",
+        )
+        .fetch_all(app.context(ServiceName::Secretariat).db.pool())
+        .await
+        .unwrap();
+        assert!(!payloads.is_empty());
+        for (payload,) in &payloads {
+            assert!(!payload.contains(&token), "{payload}");
+            assert!(payload.contains("token_sealed"), "{payload}");
+        }
         let redeem = |token: String| {
             let client = app.client.clone();
             let base = base.clone();

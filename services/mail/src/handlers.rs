@@ -747,6 +747,20 @@ impl Apply<'_> {
     /// `auth.link_requested`: the one-time link (its body is erased once sent).
     async fn link_requested(&self, tx: &mut AnyConnection) -> Result<usize, HandlerError> {
         let link: LinkRequested = self.payload()?;
+        let token = match &link.token_sealed {
+            Some(sealed) => rubrica_platform::sealed::open(
+                self.mailer
+                    .context
+                    .settings
+                    .internal_token
+                    .as_deref()
+                    .unwrap_or_default(),
+                rubrica_contracts::events::LINK_TOKEN_PURPOSE,
+                sealed,
+            )
+            .map_err(|e| self.refuse(format!("{e}; la persona debe pedir un enlace nuevo")))?,
+            None => link.token.clone(),
+        };
         let recipient = Recipient {
             member_id: None,
             name: link.to_name.clone(),
@@ -763,7 +777,7 @@ impl Apply<'_> {
             context: json!({
                 "recipient": recipient,
                 "server": link.server,
-                "token": link.token,
+                "token": token,
                 "ttl_minutes": link.ttl_minutes,
                 "confirm_email": link.purpose == rubrica_contracts::events::LinkPurpose::ConfirmEmail,
             }),

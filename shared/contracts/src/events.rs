@@ -385,7 +385,14 @@ pub struct LinkRequested {
     pub to_name: String,
     #[serde(default)]
     pub secretariat_id: Option<String>,
-    /// The one-time token: stored only until the message is sent.
+    /// The one-time token, sealed with the internal token
+    /// (`rubrica_platform::sealed`, purpose [`LINK_TOKEN_PURPOSE`]): the
+    /// outbox never holds it in clear. Events recorded before sealing carry
+    /// it in `token` instead.
+    #[serde(default)]
+    pub token_sealed: Option<String>,
+    /// The token in clear (older events only).
+    #[serde(default)]
     pub token: String,
     /// The secretariat's base URL, for `rubrica login --server`.
     pub server: String,
@@ -394,6 +401,9 @@ pub struct LinkRequested {
     #[serde(default)]
     pub purpose: LinkPurpose,
 }
+
+/// The purpose a link token is sealed under.
+pub const LINK_TOKEN_PURPOSE: &str = "enlace-de-acceso";
 
 /// What a mailed one-time link is for.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]

@@ -36,6 +36,7 @@ pub mod events;
 pub mod health;
 pub mod http;
 pub mod launch;
+pub mod sealed;
 pub mod service;
 pub mod telemetry;
 pub mod testing;

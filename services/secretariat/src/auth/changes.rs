@@ -176,7 +176,8 @@ async fn mail_confirmation(
                 to_email: new_email.to_string(),
                 to_name: member.name.to_string(),
                 secretariat_id: Some(member.secretariat_id.to_string()),
-                token,
+                token_sealed: Some(seal_link_token(ctx, &token)?),
+                token: String::new(),
                 server,
                 ttl_minutes: (CONFIRMATION_DAYS * 24 * 60) as u64,
                 purpose: rubrica_contracts::events::LinkPurpose::ConfirmEmail,
@@ -185,6 +186,20 @@ async fn mail_confirmation(
         .await
         .map_err(unexpected("encolando el correo de confirmación"))?;
     Ok(())
+}
+
+/// Seals a link token for the outbox (issue 15, finding 11).
+pub fn seal_link_token(ctx: &ServiceContext, token: &str) -> Result<String, ApiError> {
+    rubrica_platform::sealed::seal(
+        ctx.settings.internal_token.as_deref().unwrap_or_default(),
+        rubrica_contracts::events::LINK_TOKEN_PURPOSE,
+        token,
+    )
+    .map_err(|e| {
+        ApiError::Unavailable(format!(
+            "No se pudo preparar el enlace: {e}. Avise al administrador."
+        ))
+    })
 }
 
 /// Applies a pending change: updates the member, revokes their sessions,

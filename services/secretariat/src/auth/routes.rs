@@ -679,7 +679,7 @@ async fn request_email_link(
                     "to_email": member.email,
                     "to_name": member.name,
                     "secretariat_id": member.secretariat_id,
-                    "token": token,
+                    "token_sealed": super::changes::seal_link_token(&auth.context, &token)?,
                     "server": server,
                     "expires_at": expires_at,
                     "ttl_minutes": ttl,
