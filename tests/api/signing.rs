@@ -1499,6 +1499,96 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     .await;
     assert_eq!(status, 201, "{draft}");
     let document_id = draft["id"].as_str().unwrap().to_string();
+    // An acta is opened only for the signers its session closed with: until
+    // the secretariat has that session closed, nobody (issue 15, finding 1).
+    let (status, approved) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents/{document_id}/approve"),
+        &drafter,
+        json!({ "version": 1 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    let (status, problem) = fx
+        .signing_call("POST", "/routes", &fx.facilitator.clone(), {
+            let mut body = fx.open_body(&["maria"], 1, "any");
+            let object = body.as_object_mut().unwrap();
+            object.remove("pdf_base64");
+            object.remove("layout");
+            object.insert("document_id".into(), json!(document_id));
+            object.insert("record_kind".into(), json!("acta"));
+            body
+        })
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(detail(&problem).contains("no se ha cerrado"), "{problem}");
+    // The session closes (as the secretariat records it) with one signer
+    // fewer than the acta names: still refused, naming who does not belong.
+    let layout_signers = draft["layout"]["signers"].as_array().unwrap().clone();
+    let signer = |s: &Value| {
+        json!({
+            "member_id": s["id"], "name": s["name"], "rfc": s["rfc"],
+            "email": "x@example.test", "capacity": "titular", "seat": null, "seat_name": null,
+        })
+    };
+    let secretariat_db = fx.app.context(ServiceName::Secretariat).db.pool();
+    let secretariat_id = fx.secretariat.clone();
+    let close = |signers: Vec<Value>| {
+        let secretariat_id = secretariat_id.clone();
+        async move {
+            sqlx::query("DELETE FROM sessions WHERE id = 'ses-2026-ord-04'")
+                .execute(secretariat_db)
+                .await
+                .unwrap();
+            let event = uuid::Uuid::now_v7().to_string();
+            sqlx::query("INSERT INTO outbox_events (id, event_type, source, payload, created_at) VALUES ($1, 'session.closed', 'secretariat', $2, 0)")
+            .bind(&event)
+            .bind(json!({ "signers": signers }).to_string())
+            .execute(secretariat_db)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO sessions (id, secretariat_id, kind, number, folio, held_on, scheduled_time, place, status, closed_at, closed_event_id, created_at, updated_at) VALUES ('ses-2026-ord-04', $1, 'ordinaria', 4, '2026-ORD-04', '2026-11-20', '10:00', 'ITEI', 'cerrada', 1, $2, 0, 0)")
+            .bind(&secretariat_id)
+            .bind(&event)
+            .execute(secretariat_db)
+            .await
+            .unwrap();
+        }
+    };
+    close(layout_signers.iter().skip(1).map(signer).collect()).await;
+    let (status, problem) = fx
+        .signing_call("POST", "/routes", &fx.facilitator.clone(), {
+            let mut body = fx.open_body(&["maria"], 1, "any");
+            let object = body.as_object_mut().unwrap();
+            object.remove("pdf_base64");
+            object.remove("layout");
+            object.insert("document_id".into(), json!(document_id));
+            object.insert("record_kind".into(), json!("acta"));
+            body
+        })
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let first = layout_signers[0]["name"].as_str().unwrap();
+    assert!(detail(&problem).contains(first), "{problem}");
+    assert!(
+        detail(&problem).contains("no asistió como firmante"),
+        "{problem}"
+    );
+    close(layout_signers.iter().map(signer).collect()).await;
+
+    // The draft made next is not opened for signature.
+    let (status, second) = call(
+        &fx.app,
+        "POST",
+        &format!("{documents}/documents"),
+        &drafter,
+        json!({ "kind": "acta", "data": data.clone() }),
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    let draft = second;
+    let document_id = draft["id"].as_str().unwrap().to_string();
     let by_reference = |document_id: &str| {
         let mut body = fx.open_body(&["maria"], 1, "any");
         let object = body.as_object_mut().unwrap();

@@ -53,6 +53,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
         router: api::router(context.clone()).merge(auth::router(auth.clone())),
         handlers: EventHandlers::new(),
         authenticator: Some(Arc::new(auth.clone())),
-        internal: auth::internal_router(auth),
+        internal: auth::internal_router(auth)
+            .merge(api::internal::internal_router(context.clone())),
     }
 }

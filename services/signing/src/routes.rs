@@ -815,7 +815,55 @@ impl Signing {
         }
         let layout = out.pop().unwrap_or_default();
         let pdf = out.pop().unwrap_or_default();
+        if kind.is_some() {
+            let session = view["session_id"].as_str().unwrap_or_default();
+            if session.is_empty() {
+                return Err(ApiError::Unprocessable(format!(
+                    "El documento «{id}» no pertenece a ninguna sesión: un acta o minuta se firma solo si se redactó a partir de una sesión cerrada."
+                )));
+            }
+            let manifest = LayoutManifest::from_json(&layout).map_err(pdf_error)?;
+            let required = self.session_signers(session).await?;
+            signers_match(&manifest, &required)?;
+        }
         Ok((pdf, layout))
+    }
+
+    /// Who must sign the record of `session`, from the secretariat (its
+    /// attendance when it closed and the member registry).
+    async fn session_signers(&self, session: &str) -> ApiResult<Vec<RequiredSigner>> {
+        let Some(base) = self.context.service_url(ServiceName::Secretariat) else {
+            return Err(ApiError::Unavailable(
+                "No se puede comprobar quién debe firmar: falta la URL del servicio de secretariado (services.secretariat.url). Avise al administrador.".into(),
+            ));
+        };
+        let mut request = self
+            .context
+            .http
+            .get(format!(
+                "{}/internal/sessions/{session}/signers",
+                base.trim_end_matches('/')
+            ))
+            .timeout(std::time::Duration::from_secs(30));
+        if let Some(token) = &self.context.settings.internal_token {
+            request = request.bearer_auth(token);
+        }
+        let unavailable = || {
+            ApiError::Unavailable(
+                "El servicio de secretariado no responde: no se pudo comprobar quién debe firmar. Intente de nuevo en unos momentos.".into(),
+            )
+        };
+        let response = request.send().await.map_err(|e| {
+            tracing::warn!(error = %e, "el secretariado no respondió");
+            unavailable()
+        })?;
+        match response.status().as_u16() {
+            200 => response.json().await.map_err(|_| unavailable()),
+            404 | 409 => Err(ApiError::Unprocessable(format!(
+                "La sesión «{session}» del documento no existe o no se ha cerrado: un acta o minuta se firma cuando su sesión ya cerró."
+            ))),
+            _ => Err(unavailable()),
+        }
     }
 
     /// `POST /routes/{id}/refuse`: the caller, a pending signer, refuses.
@@ -1649,5 +1697,59 @@ mod tests {
         assert_eq!(caller_signer(&caller, &signers).unwrap().signer_id, "juan");
         caller.member_id = Some("maria".into());
         assert_eq!(caller_signer(&caller, &signers).unwrap().signer_id, "maria");
+    }
+}
+
+/// A signer the secretariat requires for a session's record.
+#[derive(Debug, serde::Deserialize)]
+struct RequiredSigner {
+    member_id: String,
+    name: String,
+    rfc: String,
+}
+
+/// The layout of an acta or minuta must name exactly the people the
+/// session's attendance requires, each with their registered name and RFC
+/// (issue 15, finding 1): a layout cannot add a signer, drop one, or give a
+/// seat to somebody else.
+fn signers_match(layout: &LayoutManifest, required: &[RequiredSigner]) -> ApiResult<()> {
+    let mut problems = Vec::new();
+    for need in required {
+        match layout
+            .signers
+            .iter()
+            .find(|s| s.signer.id == need.member_id)
+        {
+            None => problems.push(format!("falta {} ({})", need.name, need.rfc)),
+            Some(s) if !s.signer.rfc.eq_ignore_ascii_case(&need.rfc) => problems.push(format!(
+                "{} figura con el RFC {} y el registro de integrantes dice {}",
+                need.name, s.signer.rfc, need.rfc
+            )),
+            Some(s) if rubrica_rules::fold(&s.signer.name) != rubrica_rules::fold(&need.name) => {
+                problems.push(format!(
+                    "el firmante {} figura como «{}» y el registro de integrantes dice «{}»",
+                    need.member_id, s.signer.name, need.name
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for extra in layout
+        .signers
+        .iter()
+        .filter(|s| !required.iter().any(|r| r.member_id == s.signer.id))
+    {
+        problems.push(format!(
+            "{} ({}) figura como firmante pero no asistió como firmante a la sesión",
+            extra.signer.name, extra.signer.rfc
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(format!(
+            "Los firmantes del documento no son los que la asistencia de la sesión requiere: {}. Genere el documento de nuevo desde la sesión cerrada.",
+            problems.join("; ")
+        )))
     }
 }

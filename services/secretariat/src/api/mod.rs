@@ -26,6 +26,7 @@ use rubrica_platform::{Access, ApiRouter, Role, ServiceContext};
 
 mod db;
 mod edge;
+pub mod internal;
 pub mod members;
 mod model;
 pub mod record;
