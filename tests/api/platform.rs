@@ -192,15 +192,15 @@ async fn client_mistakes_get_spanish_problem_details() {
     .await;
     assert!(p.detail.contains("No existe la ruta"), "{}", p.detail);
 
-    let p = problem_of(
-        app.client
-            .delete(format!("{mail}/health/live"))
-            .send()
-            .await
-            .unwrap(),
-        405,
-    )
-    .await;
+    // A 405 names the methods the path admits (RFC 9110 requires `Allow`).
+    let response = app
+        .client
+        .delete(format!("{mail}/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    let p = problem_of(response, 405).await;
     assert!(
         p.detail.contains("no admite el método DELETE"),
         "{}",

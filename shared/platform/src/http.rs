@@ -296,7 +296,13 @@ impl ApiRoutes {
             for endpoint in &endpoints {
                 resource = resource.route((endpoint.route)());
             }
-            cfg.service(resource.default_service(web::to(method_not_allowed)));
+            let allow = allowed_methods(&endpoints);
+            cfg.service(
+                resource.default_service(web::to(move |request: HttpRequest| {
+                    let allow = allow.clone();
+                    async move { method_not_allowed_with(request, &allow) }
+                })),
+            );
         }
     }
 }
@@ -330,6 +336,35 @@ fn specificity(path: &str) -> Vec<(bool, &str)> {
 /// The JSON body limit and its Spanish rejections.
 pub fn json_config(limit: usize) -> JsonConfig {
     JsonConfig::default().limit(limit)
+}
+
+/// The `Allow` header of a path served by `endpoints`: their methods, and
+/// HEAD wherever GET is served (it answers HEAD too).
+fn allowed_methods(endpoints: &[&Endpoint]) -> HeaderValue {
+    let mut methods: Vec<&str> = Vec::new();
+    for endpoint in endpoints {
+        methods.push(endpoint.method.as_str());
+        if endpoint.method == Method::GET {
+            methods.push(Method::HEAD.as_str());
+        }
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    HeaderValue::from_str(&methods.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Spanish 405 for a known path called with another method, with the
+/// `Allow` header that HTTP requires on a 405 (RFC 9110, 15.5.6).
+fn method_not_allowed_with(request: HttpRequest, allow: &HeaderValue) -> HttpResponse {
+    let error = ApiError::MethodNotAllowed(format!(
+        "La ruta {} no admite el método {}. Los métodos que admite son: {}. Consulte el documento OpenAPI del servicio.",
+        request.path(),
+        request.method(),
+        allow.to_str().unwrap_or_default()
+    ));
+    let mut response = error.error_response();
+    response.headers_mut().insert(header::ALLOW, allow.clone());
+    response
 }
 
 /// Spanish 405 for a known path called with another method.
