@@ -463,6 +463,68 @@ async fn a_short_or_empty_internal_or_operator_token_is_refused_at_start_up() {
     }
 }
 
+/// Each parameter is documented where the handler reads it: the path's
+/// `{placeholders}` as required path parameters, everything else (filters,
+/// limits, versions) as query parameters, required only when the handler
+/// cannot do without it. A query parameter documented `in: path` is never
+/// sent by a client that follows the document.
+#[tokio::test]
+async fn every_parameter_is_documented_where_it_is_read() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    for service in ServiceName::ALL {
+        let document: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            let placeholders: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            for (method, operation) in item.as_object().unwrap() {
+                let parameters = operation["parameters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for placeholder in &placeholders {
+                    assert!(
+                        parameters
+                            .iter()
+                            .any(|p| p["name"] == *placeholder && p["in"] == "path"),
+                        "{service} {method} {path}: falta el parámetro de ruta {placeholder}"
+                    );
+                }
+                for parameter in &parameters {
+                    let name = parameter["name"].as_str().unwrap();
+                    let location = parameter["in"].as_str().unwrap();
+                    assert_eq!(
+                        location == "path",
+                        placeholders.contains(&name),
+                        "{service} {method} {path}: el parámetro {name} está documentado en {location}"
+                    );
+                    let nullable = parameter["schema"]["type"]
+                        .as_array()
+                        .is_some_and(|types| types.iter().any(|t| t == "null"));
+                    if location == "query" && nullable {
+                        assert_ne!(
+                            parameter["required"], true,
+                            "{service} {method} {path}: {name} es opcional pero figura como requerido"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    app.stop().await;
+    data.cleanup().await;
+}
+
 #[tokio::test]
 async fn every_error_response_is_documented_as_problem_json() {
     let data = TestData::new(&TestBackend::Sqlite).await;

@@ -195,6 +195,7 @@ pub struct ApiTokenCreated {
 
 /// Filter of the token listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenFilter {
     /// Only tokens of this secretariat (the President always sees only theirs).
     pub secretariat_id: Option<String>,
