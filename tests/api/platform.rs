@@ -263,6 +263,27 @@ async fn client_mistakes_get_spanish_problem_details() {
         p.detail
     );
 
+    // serde builds a struct from an array of its fields in order; the API
+    // takes objects only.
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .json(&serde_json::json!([
+                "01a24161-54ca-712f-a772-553a9c031e1a",
+                "nada.paso",
+                "secretariat",
+                1,
+                {}
+            ]))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(p.detail.contains("objeto JSON"), "{}", p.detail);
+
     let p = problem_of(
         app.client
             .post(format!("{mail}/internal/events"))

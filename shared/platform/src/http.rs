@@ -417,14 +417,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = LocalFuture<Result<Self, ApiError>>;
 
+    /// Every JSON body of the suite is an object: serde would otherwise also
+    /// build a struct from an array of its fields in order (`[null, null]`
+    /// opened a handover), which no document describes and no client means.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let future = web::Json::<T>::from_request(req, payload);
+        let future = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            match future.await {
-                Ok(value) => Ok(Json(value.into_inner())),
-                Err(error) => Err(json_rejection(&error)),
+            let value = future
+                .await
+                .map_err(|error| json_rejection(&error))?
+                .into_inner();
+            if !value.is_object() {
+                return Err(ApiError::Unprocessable(format!(
+                    "El cuerpo debe ser un objeto JSON ({{ … }}) con los campos que describe el documento OpenAPI del servicio; se recibió {}.",
+                    json_kind(&value)
+                )));
             }
+            serde_json::from_value(value).map(Json).map_err(|e| {
+                ApiError::Unprocessable(format!(
+                    "El JSON no tiene la forma esperada ({e}). Revise los campos contra el documento OpenAPI del servicio."
+                ))
+            })
         })
+    }
+}
+
+/// What a JSON value is, in Spanish, for a rejection.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "un valor lógico",
+        serde_json::Value::Number(_) => "un número",
+        serde_json::Value::String(_) => "un texto",
+        serde_json::Value::Array(_) => "una lista",
+        serde_json::Value::Object(_) => "un objeto",
     }
 }
 
