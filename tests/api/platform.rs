@@ -484,6 +484,53 @@ async fn a_short_or_empty_internal_or_operator_token_is_refused_at_start_up() {
     }
 }
 
+/// A raw body (PDF, ZIP, any file) is documented as bytes of its media
+/// type, never as the JSON array of integers a `Vec<u8>` renders to.
+#[tokio::test]
+async fn raw_bodies_are_documented_as_bytes_of_their_media_type() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let mut raw = 0;
+    for service in ServiceName::ALL {
+        let document: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let mut contents = vec![&operation["requestBody"]["content"]];
+                for response in operation["responses"].as_object().unwrap().values() {
+                    contents.push(&response["content"]);
+                }
+                for content in contents.into_iter().filter_map(Value::as_object) {
+                    for (media, body) in content {
+                        if media.contains("json") || body["schema"].is_null() {
+                            continue;
+                        }
+                        raw += 1;
+                        assert_eq!(
+                            body["schema"]["type"], "string",
+                            "{service} {method} {path} {media}"
+                        );
+                        assert_eq!(
+                            body["schema"]["contentMediaType"], *media,
+                            "{service} {method} {path}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(raw >= 4, "solo {raw} cuerpos binarios documentados");
+    app.stop().await;
+    data.cleanup().await;
+}
+
 /// Each parameter is documented where the handler reads it: the path's
 /// `{placeholders}` as required path parameters, everything else (filters,
 /// limits, versions) as query parameters, required only when the handler
