@@ -44,6 +44,11 @@ for path in sorted(glob.glob(os.path.join(reports, "*.json"))):
         row["errores"] += error.get("count", 1) if isinstance(error, dict) else 1
         details.append((key, "error", error.get("title") if isinstance(error, dict) else str(error),
                         error.get("count", 1) if isinstance(error, dict) else 1, None))
+    operations = report.get("operations") or {}
+    if operations.get("tested", 0) < operations.get("selected", 0):
+        row["errores"] += 1
+        details.append((key, "error", "operaciones sin probar: {} de {}".format(
+            operations.get("selected", 0) - operations.get("tested", 0), operations.get("selected", 0)), 1, None))
     if not report.get("complete", True):
         row["errores"] += 1
         details.append((key, "error", "la corrida no terminó", 1, None))
