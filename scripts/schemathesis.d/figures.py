@@ -79,7 +79,7 @@ for path in sorted(glob.glob(os.path.join(reports, "*.json"))):
                             ops_ok[key].add(operation)
 
 order = {"secretariat": 0, "documents": 1, "signing": 2, "mail": 3, "archive": 4}
-identities = {"anonimo": 0, "miembro": 1, "presidencia": 2}
+identities = {"anonimo": 0, "miembro": 1, "presidencia": 2, "interno": 3}
 print()
 print(f"schemathesis: {examples} ejemplos por operación y fase, semilla {seed}")
 print("ops: operaciones probadas (con alguna respuesta 2xx); peticiones: enviadas (2xx/4xx);")
