@@ -626,6 +626,7 @@ async fn request_email_link(
     responses(
         (status = 200, description = "Sesión iniciada", body = SessionGranted),
         (status = 401, description = "Enlace usado, vencido o inexistente", body = rubrica_platform::Problem),
+        (status = 429, description = "Demasiados intentos fallidos desde esta dirección o para esta cuenta", body = rubrica_platform::Problem),
     )
 )]
 async fn redeem_email_link(
