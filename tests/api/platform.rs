@@ -192,15 +192,15 @@ async fn client_mistakes_get_spanish_problem_details() {
     .await;
     assert!(p.detail.contains("No existe la ruta"), "{}", p.detail);
 
-    let p = problem_of(
-        app.client
-            .delete(format!("{mail}/health/live"))
-            .send()
-            .await
-            .unwrap(),
-        405,
-    )
-    .await;
+    // A 405 names the methods the path admits (RFC 9110 requires `Allow`).
+    let response = app
+        .client
+        .delete(format!("{mail}/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    let p = problem_of(response, 405).await;
     assert!(
         p.detail.contains("no admite el método DELETE"),
         "{}",
@@ -262,6 +262,27 @@ async fn client_mistakes_get_spanish_problem_details() {
         "{}",
         p.detail
     );
+
+    // serde builds a struct from an array of its fields in order; the API
+    // takes objects only.
+    let p = problem_of(
+        app.client
+            .post(format!("{mail}/internal/events"))
+            .bearer_auth(app.internal_token())
+            .json(&serde_json::json!([
+                "01a24161-54ca-712f-a772-553a9c031e1a",
+                "nada.paso",
+                "secretariat",
+                1,
+                {}
+            ]))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(p.detail.contains("objeto JSON"), "{}", p.detail);
 
     let p = problem_of(
         app.client
@@ -461,6 +482,115 @@ async fn a_short_or_empty_internal_or_operator_token_is_refused_at_start_up() {
         );
         data.cleanup().await;
     }
+}
+
+/// A raw body (PDF, ZIP, any file) is documented as bytes of its media
+/// type, never as the JSON array of integers a `Vec<u8>` renders to.
+#[tokio::test]
+async fn raw_bodies_are_documented_as_bytes_of_their_media_type() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    let mut raw = 0;
+    for service in ServiceName::ALL {
+        let document: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let mut contents = vec![&operation["requestBody"]["content"]];
+                for response in operation["responses"].as_object().unwrap().values() {
+                    contents.push(&response["content"]);
+                }
+                for content in contents.into_iter().filter_map(Value::as_object) {
+                    for (media, body) in content {
+                        if media.contains("json") || body["schema"].is_null() {
+                            continue;
+                        }
+                        raw += 1;
+                        assert_eq!(
+                            body["schema"]["type"], "string",
+                            "{service} {method} {path} {media}"
+                        );
+                        assert_eq!(
+                            body["schema"]["contentMediaType"], *media,
+                            "{service} {method} {path}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(raw >= 4, "solo {raw} cuerpos binarios documentados");
+    app.stop().await;
+    data.cleanup().await;
+}
+
+/// Each parameter is documented where the handler reads it: the path's
+/// `{placeholders}` as required path parameters, everything else (filters,
+/// limits, versions) as query parameters, required only when the handler
+/// cannot do without it. A query parameter documented `in: path` is never
+/// sent by a client that follows the document.
+#[tokio::test]
+async fn every_parameter_is_documented_where_it_is_read() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn_suite(&data).await;
+    for service in ServiceName::ALL {
+        let document: Value = app
+            .client
+            .get(format!("{}/openapi.json", app.url(service)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            let placeholders: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            for (method, operation) in item.as_object().unwrap() {
+                let parameters = operation["parameters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for placeholder in &placeholders {
+                    assert!(
+                        parameters
+                            .iter()
+                            .any(|p| p["name"] == *placeholder && p["in"] == "path"),
+                        "{service} {method} {path}: falta el parámetro de ruta {placeholder}"
+                    );
+                }
+                for parameter in &parameters {
+                    let name = parameter["name"].as_str().unwrap();
+                    let location = parameter["in"].as_str().unwrap();
+                    assert_eq!(
+                        location == "path",
+                        placeholders.contains(&name),
+                        "{service} {method} {path}: el parámetro {name} está documentado en {location}"
+                    );
+                    let nullable = parameter["schema"]["type"]
+                        .as_array()
+                        .is_some_and(|types| types.iter().any(|t| t == "null"));
+                    if location == "query" && nullable {
+                        assert_ne!(
+                            parameter["required"], true,
+                            "{service} {method} {path}: {name} es opcional pero figura como requerido"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    app.stop().await;
+    data.cleanup().await;
 }
 
 #[tokio::test]

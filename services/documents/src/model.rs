@@ -35,6 +35,7 @@ pub struct Approval {
 
 /// `?version=N`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// A version; absent: the approved one, or the latest draft.
     pub version: Option<i64>,
@@ -42,6 +43,7 @@ pub struct VersionQuery {
 
 /// `?session_id=…`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only the records of this session.
     pub session_id: Option<String>,

@@ -150,6 +150,7 @@ pub struct RoutePath {
 
 /// Listing parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// At most this many (default 50, at most 500).
     pub limit: Option<i64>,

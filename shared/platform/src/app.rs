@@ -149,6 +149,7 @@ pub async fn build_service(
         .merge(health)
         .split_for_parts();
     document_errors(&mut openapi);
+    document_binary_bodies(&mut openapi);
     openapi
         .components
         .get_or_insert_with(Default::default)
@@ -289,6 +290,55 @@ fn document_errors(openapi: &mut OpenApi) {
                         .content
                         .entry(crate::error::PROBLEM_JSON.to_string())
                         .or_insert(content);
+                }
+            }
+        }
+    }
+}
+
+/// Documents raw bodies (a PDF, a ZIP, any file) as what they are on the
+/// wire: a string of bytes of that media type. `#[utoipa::path]` renders a
+/// `Vec<u8>` body as a JSON array of integers, which no client sends and no
+/// handler reads.
+fn document_binary_bodies(openapi: &mut OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    use utoipa::openapi::{Content, RefOr};
+    let fix = |media: &str, content: &mut RefOr<Content>| {
+        if media.contains("json") {
+            return;
+        }
+        if let RefOr::T(content) = content
+            && matches!(content.schema, Some(RefOr::T(Schema::Array(_))))
+        {
+            content.schema = Some(RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .content_media_type(media)
+                    .build(),
+            )));
+        }
+    };
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+                for (media, content) in body.content.iter_mut() {
+                    fix(media, content);
+                }
+            }
+            for response in operation.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    for (media, content) in response.content.iter_mut() {
+                        fix(media, content);
+                    }
                 }
             }
         }

@@ -238,6 +238,7 @@ pub async fn verify(db: &Database) -> Result<ChainReport, sqlx::Error> {
 
 /// Query of the audit listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// Entries after this sequence number (default 0: from the start).
     after: Option<i64>,

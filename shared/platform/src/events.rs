@@ -367,6 +367,7 @@ pub async fn list_deliveries(db: &Database, limit: i64) -> Result<Vec<Delivery>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeliveriesQuery {
     /// At most this many (default 100, at most 1000).
     limit: Option<i64>,

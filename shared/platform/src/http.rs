@@ -296,7 +296,13 @@ impl ApiRoutes {
             for endpoint in &endpoints {
                 resource = resource.route((endpoint.route)());
             }
-            cfg.service(resource.default_service(web::to(method_not_allowed)));
+            let allow = allowed_methods(&endpoints);
+            cfg.service(
+                resource.default_service(web::to(move |request: HttpRequest| {
+                    let allow = allow.clone();
+                    async move { method_not_allowed_with(request, &allow) }
+                })),
+            );
         }
     }
 }
@@ -330,6 +336,35 @@ fn specificity(path: &str) -> Vec<(bool, &str)> {
 /// The JSON body limit and its Spanish rejections.
 pub fn json_config(limit: usize) -> JsonConfig {
     JsonConfig::default().limit(limit)
+}
+
+/// The `Allow` header of a path served by `endpoints`: their methods, and
+/// HEAD wherever GET is served (it answers HEAD too).
+fn allowed_methods(endpoints: &[&Endpoint]) -> HeaderValue {
+    let mut methods: Vec<&str> = Vec::new();
+    for endpoint in endpoints {
+        methods.push(endpoint.method.as_str());
+        if endpoint.method == Method::GET {
+            methods.push(Method::HEAD.as_str());
+        }
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    HeaderValue::from_str(&methods.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Spanish 405 for a known path called with another method, with the
+/// `Allow` header that HTTP requires on a 405 (RFC 9110, 15.5.6).
+fn method_not_allowed_with(request: HttpRequest, allow: &HeaderValue) -> HttpResponse {
+    let error = ApiError::MethodNotAllowed(format!(
+        "La ruta {} no admite el método {}. Los métodos que admite son: {}. Consulte el documento OpenAPI del servicio.",
+        request.path(),
+        request.method(),
+        allow.to_str().unwrap_or_default()
+    ));
+    let mut response = error.error_response();
+    response.headers_mut().insert(header::ALLOW, allow.clone());
+    response
 }
 
 /// Spanish 405 for a known path called with another method.
@@ -382,14 +417,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = LocalFuture<Result<Self, ApiError>>;
 
+    /// Every JSON body of the suite is an object: serde would otherwise also
+    /// build a struct from an array of its fields in order (`[null, null]`
+    /// opened a handover), which no document describes and no client means.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let future = web::Json::<T>::from_request(req, payload);
+        let future = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            match future.await {
-                Ok(value) => Ok(Json(value.into_inner())),
-                Err(error) => Err(json_rejection(&error)),
+            let value = future
+                .await
+                .map_err(|error| json_rejection(&error))?
+                .into_inner();
+            if !value.is_object() {
+                return Err(ApiError::Unprocessable(format!(
+                    "El cuerpo debe ser un objeto JSON ({{ … }}) con los campos que describe el documento OpenAPI del servicio; se recibió {}.",
+                    json_kind(&value)
+                )));
             }
+            serde_json::from_value(value).map(Json).map_err(|e| {
+                ApiError::Unprocessable(format!(
+                    "El JSON no tiene la forma esperada ({e}). Revise los campos contra el documento OpenAPI del servicio."
+                ))
+            })
         })
+    }
+}
+
+/// What a JSON value is, in Spanish, for a rejection.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "un valor lógico",
+        serde_json::Value::Number(_) => "un número",
+        serde_json::Value::String(_) => "un texto",
+        serde_json::Value::Array(_) => "una lista",
+        serde_json::Value::Object(_) => "un objeto",
     }
 }
 

@@ -96,6 +96,7 @@ pub async fn get(
 
 /// Name and description of an upload.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name (its extension must agree with its content).
     pub name: String,

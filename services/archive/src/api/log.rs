@@ -29,6 +29,7 @@ pub async fn head(State(archive): State<Archive>) -> ApiResult<Json<SignedTreeHe
 
 /// Range of entries.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesQuery {
     /// First entry (default 0).
     pub start: Option<u64>,
@@ -59,6 +60,7 @@ pub async fn entries(
 
 /// Which entry, and against which tree.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
     /// SHA-256 of the object, hex (or give `index`).
     pub sha256: Option<String>,
@@ -101,6 +103,7 @@ pub async fn inclusion(
 
 /// Two sizes of the log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// The earlier size (at least 1).
     pub first: u64,

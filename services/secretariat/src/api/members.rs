@@ -732,6 +732,7 @@ pub struct TermView {
 
 /// Query of the terms.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TermsQuery {
     /// Only the terms that end within this many days (000 III.7 reminders).
     pub within_days: Option<u32>,

@@ -394,6 +394,7 @@ pub struct SeatView {
 
 /// Query of the seats.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OnQuery {
     /// The day, `AAAA-MM-DD` (default: today).
     pub on: Option<String>,

@@ -393,6 +393,7 @@ pub async fn create_follow_up(
 
 /// Query of the agreements.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgreementsQuery {
     /// Only those in this state.
     pub status: Option<String>,

@@ -210,6 +210,7 @@ pub struct ApiTokenCreated {
 
 /// Filter of the token listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenFilter {
     /// Only tokens of this secretariat (the President always sees only theirs).
     pub secretariat_id: Option<String>,
@@ -735,6 +736,7 @@ async fn request_email_link(
     responses(
         (status = 200, description = "Sesión iniciada", body = SessionGranted),
         (status = 401, description = "Enlace usado, vencido o inexistente", body = rubrica_platform::Problem),
+        (status = 429, description = "Demasiados intentos fallidos desde esta dirección o para esta cuenta", body = rubrica_platform::Problem),
     )
 )]
 async fn redeem_email_link(
