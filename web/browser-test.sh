@@ -22,13 +22,13 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 bin="$target/debug/rubrica"
 
 data=$(mktemp -d)
-log="$data.log"
+log="$data/demo.log"
 "$bin" demo --data-dir "$data/datos" --port 0 --stop-at-route >"$log" 2>&1 &
 pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  rm -rf "$data" "$log"
+  rm -rf "$data"
 }
 trap cleanup EXIT
 
@@ -50,4 +50,4 @@ if [ -z "$route" ]; then
 fi
 base=$(sed -n 's/^Rúbrica (demostración) escuchando en \(http[^;]*\);.*/\1/p' "$log" | head -n1)
 echo "suite en $base, ruta $route"
-node "$web/browser/flow.mjs" "$base" "$route" "$repo/templates/demo/pki"
+node "$web/browser/flow.mjs" "$base" "$route" "$repo/templates/demo/pki" "$data/datos"

@@ -16,7 +16,10 @@
 // - measured (printed, never asserted): opening the signing page → signature
 //   stored, and JavaScript / page weights against the budget.
 //
-//   node browser/flow.mjs BASE_URL ROUTE_ID PKI_DIR
+// - a member asks for a one-time link by mail, opens it: a read-only session
+//   that lists the acta and offers neither signing nor refusing;
+//
+//   node browser/flow.mjs BASE_URL ROUTE_ID PKI_DIR DATA_DIR
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -28,9 +31,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const [base, routeId, pki] = process.argv.slice(2);
-if (!base || !routeId || !pki) {
-  console.error('uso: node browser/flow.mjs URL_BASE ID_DE_RUTA CARPETA_PKI');
+const [base, routeId, pki, dataDir] = process.argv.slice(2);
+if (!base || !routeId || !pki || !dataDir) {
+  console.error('uso: node browser/flow.mjs URL_BASE ID_DE_RUTA CARPETA_PKI CARPETA_DE_DATOS');
   process.exit(2);
 }
 const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
@@ -198,6 +201,59 @@ async function fillFiel(page, cer, key, password) {
   await context.close();
 }
 
+// ------------------------------------------------------------ one-time link (read only)
+/** The token of the newest access-link mail to `email` in the suite's outbox. */
+async function mailedToken(email, before) {
+  const outbox = path.join(dataDir, 'mail', 'outbox');
+  for (let i = 0; i < 120; i++) {
+    const files = fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
+    for (const f of files) {
+      if (before.has(f)) continue;
+      let text = fs.readFileSync(path.join(outbox, f), 'utf8');
+      if (!text.includes(email)) continue;
+      // Quoted-printable soft breaks, and base64 parts, decoded enough to find the token.
+      const candidates = [text.replace(/=\r?\n/g, '').replace(/=3D/g, '=')];
+      for (const block of text.match(/(?:^[A-Za-z0-9+/=]{40,}\r?\n)+/gm) || []) {
+        candidates.push(Buffer.from(block.replace(/\s+/g, ''), 'base64').toString('utf8'));
+      }
+      for (const c of candidates) {
+        const m = /--link (\S+)/.exec(c);
+        if (m) return m[1];
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no llegó el correo con el enlace de acceso para ${email}`);
+}
+{
+  const email = 'ayuntamiento@stl-demo.example.mx';
+  const outbox = path.join(dataDir, 'mail', 'outbox');
+  const before = new Set(fs.existsSync(outbox) ? fs.readdirSync(outbox) : []);
+  const { context, page } = await newPage();
+  await page.goto(`${base}/entrar`);
+  await page.fill('#email', email);
+  await page.click('button:has-text("Enviarme un enlace")');
+  await page.waitForSelector('main p.aviso, main p.error');
+  const answer = await page.textContent('main');
+  assert.match(answer, /recibirá un enlace de acceso/, answer);
+  await check(page, 'entrar-enlace-pedido');
+  const token = await mailedToken(email, before);
+  await page.goto(`${base}/entrar/enlace?token=${encodeURIComponent(token)}`);
+  await check(page, 'enlace');
+  await Promise.all([page.waitForURL(`${base}/pendientes`), page.click('button:has-text("Entrar")')]);
+  assert.match(await page.textContent('main'), /Entró con un enlace por correo/);
+  await page.goto(`${base}/firmar/${routeId}`);
+  assert.equal(await page.$('#firmar'), null, 'una sesión de solo lectura no debe ofrecer firmar');
+  assert.equal(await page.$('#reason'), null, 'una sesión de solo lectura no debe ofrecer rechazar');
+  await check(page, 'firmar-solo-lectura');
+  // The link is spent: a second use is refused with its message.
+  await page.goto(`${base}/entrar/enlace?token=${encodeURIComponent(token)}`);
+  await page.click('button:has-text("Entrar")');
+  assert.match(await page.textContent('main'), /ya se usó, venció o no existe/);
+  console.log('enlace por correo: sesión de solo lectura (sin firmar ni rechazar); el enlace no se usa dos veces');
+  await context.close();
+}
+
 // ------------------------------------------------------------ members
 const members = [
   { key: 'judicial', refuses: true },
@@ -269,20 +325,23 @@ for (const [i, member] of members.entries()) {
   if (i < members.length - 1) await context.close();
 }
 
-// ------------------------------------------------------------ the route completed
+// ------------------------------------------------------------ the route after everyone acted
+// The signing service keeps a route with a refusal open (the refused
+// signature field stays empty, so the acta is not complete): six valid
+// signatures, one refusal with its reason, and the current copy downloadable.
 {
   const page = lastRoutePage;
   await page.reload();
   const text = await page.textContent('main');
-  assert.match(text, /completada/, 'la ruta no quedó completada');
-  const link = await page.$('a[href$="/firmada.pdf"]');
-  assert.ok(link, 'falta el enlace a la copia firmada');
-  const pdf = await page.request.get(`${base}/firmar/${routeId}/firmada.pdf`);
+  assert.match(text, /firmaron 6 de 7/, 'no quedaron seis firmas');
+  assert.match(text, /Las 6 firmas son válidas/, 'el informe no da seis firmas válidas');
+  assert.match(text, /rechazó — motivo: El acta no recoge/);
+  const pdf = await page.request.get(`${base}/firmar/${routeId}/acta.pdf`);
   assert.equal(pdf.status(), 200);
   const bytes = await pdf.body();
-  assert.ok(bytes.subarray(0, 5).toString() === '%PDF-', 'la copia firmada no es un PDF');
-  fs.writeFileSync(path.join(artifacts, 'acta-firmada.pdf'), bytes);
-  console.log(`ruta completada; copia firmada: ${bytes.length} bytes (artifacts/acta-firmada.pdf)`);
+  assert.ok(bytes.subarray(0, 5).toString() === '%PDF-', 'la copia no es un PDF');
+  fs.writeFileSync(path.join(artifacts, 'acta-6-firmas.pdf'), bytes);
+  console.log(`seis firmas válidas y un rechazo; copia actual: ${bytes.length} bytes (artifacts/acta-6-firmas.pdf)`);
   // Logout: the session ends and the pages ask to log in again.
   await page.goto(`${base}/cuenta`);
   await Promise.all([page.waitForURL(/\/entrar\?salio=1/), page.click('button:has-text("Cerrar sesión")')]);

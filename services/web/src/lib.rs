@@ -340,11 +340,16 @@ fn csrf_ok(current: &Current, given: Option<&str>) -> bool {
 }
 
 /// A request from another origin (a POST carries `Origin`) is refused even
-/// before the CSRF token is looked at.
+/// before the CSRF token is looked at. `Origin: null` (what browsers send
+/// for a form under the suite's `Referrer-Policy: no-referrer`) proves
+/// nothing either way: the CSRF token and the SameSite cookie decide.
 fn same_origin(request: &HttpRequest) -> bool {
     let Some(origin) = request.headers().get(header::ORIGIN) else {
         return true;
     };
+    if origin.as_bytes() == b"null" {
+        return true;
+    }
     let Some(host) = request
         .headers()
         .get(header::HOST)
@@ -517,7 +522,7 @@ impl Inner {
 }
 
 /// The logged-in member, or the response that sends the browser to log in.
-fn require_member(inner: &Inner, current: &Current) -> Result<Member, HttpResponse> {
+fn require_member(current: &Current) -> Result<Member, HttpResponse> {
     match &current.member {
         Some(member) => Ok(member.clone()),
         None => Err(redirect(
@@ -525,9 +530,6 @@ fn require_member(inner: &Inner, current: &Current) -> Result<Member, HttpRespon
             current.fresh.then(|| set_cookie(Some(&current.id))),
         )),
     }
-    .inspect(|_| {
-        let _ = inner;
-    })
 }
 
 /// A 401 from a service: the member's token ended (logout elsewhere,
@@ -861,7 +863,7 @@ async fn logout(
 async fn pending(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match require_member(inner, &current) {
+    let member = match require_member(&current) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -994,7 +996,7 @@ async fn sign_page(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match require_member(inner, &current) {
+    let member = match require_member(&current) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -1053,8 +1055,8 @@ async fn sign_page(
     // After signing: the verification report of the current revision.
     let signed = route["my_status"] == "firmado" || route["my_status"] == "firmada";
     let mut verification = Value::Null;
-    if signed {
-        if let Ok(report) = inner
+    if signed
+        && let Ok(report) = inner
             .call(
                 Method::GET,
                 inner.signing(&format!("/routes/{id}/verification")),
@@ -1062,10 +1064,9 @@ async fn sign_page(
                 None,
             )
             .await
-            && report.status.is_success()
-        {
-            verification = verification_summary(&report.body, &member);
-        }
+        && report.status.is_success()
+    {
+        verification = verification_summary(&report.body, &member);
     }
     inner.render(
         "firmar.html",
@@ -1124,7 +1125,7 @@ async fn signed_pdf(
 /// The route's PDF, fetched with the member's token and passed on.
 async fn proxy_pdf(inner: &Inner, request: &HttpRequest, id: &str, which: &str) -> HttpResponse {
     let current = inner.current(request);
-    let member = match require_member(inner, &current) {
+    let member = match require_member(&current) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -1238,7 +1239,7 @@ async fn sign_step(
     if member.read_only {
         return problem(
             StatusCode::FORBIDDEN,
-            "Entró con un enlace por correo, que permite consultar y rechazar pero no firmar. Para firmar, salga y entre con su e.firma.",
+            "Entró con un enlace por correo, que permite consultar pero no firmar. Para firmar, salga y entre con su e.firma.",
         );
     }
     if !valid_id(id) {
@@ -1287,7 +1288,7 @@ async fn refuse(
     if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match require_member(inner, &current) {
+    let member = match require_member(&current) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -1314,7 +1315,7 @@ async fn refuse(
 async fn account(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match require_member(inner, &current) {
+    let member = match require_member(&current) {
         Ok(m) => m,
         Err(r) => return r,
     };

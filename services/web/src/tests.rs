@@ -135,10 +135,7 @@ fn csrf_in(html: &str) -> String {
 
 macro_rules! app {
     ($state:expr) => {
-        test::init_service(
-            App::new().configure(|cfg| configure(cfg, $state.clone())),
-        )
-        .await
+        test::init_service(App::new().configure(|cfg| configure(cfg, $state.clone()))).await
     };
 }
 
@@ -146,10 +143,20 @@ macro_rules! app {
 async fn pages_need_a_session_and_the_cookie_is_strict() {
     let state = state("http://127.0.0.1:9");
     let app = app!(state);
-    for path in ["/pendientes", "/cuenta", "/firmar/ruta-1", "/firmar/ruta-1/acta.pdf"] {
-        let response = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+    for path in [
+        "/pendientes",
+        "/cuenta",
+        "/firmar/ruta-1",
+        "/firmar/ruta-1/acta.pdf",
+    ] {
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/entrar", "{path}");
+        assert_eq!(
+            response.headers().get(header::LOCATION).unwrap(),
+            "/entrar",
+            "{path}"
+        );
         let cookie = set_cookie_of(&response);
         for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
             assert!(cookie.contains(flag), "{path}: falta {flag} en «{cookie}»");
@@ -162,7 +169,8 @@ async fn pages_need_a_session_and_the_cookie_is_strict() {
 async fn login_page_has_a_strict_csp_csrf_and_hashed_assets() {
     let state = state("http://127.0.0.1:9");
     let app = app!(state);
-    let response = test::call_service(&app, test::TestRequest::get().uri("/entrar").to_request()).await;
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/entrar").to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let csp = response
         .headers()
@@ -173,7 +181,9 @@ async fn login_page_has_a_strict_csp_csrf_and_hashed_assets() {
         .to_string();
     assert!(csp.contains("default-src 'self'"));
     assert!(csp.contains("frame-ancestors 'none'"));
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval") && !csp.contains("http"));
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval") && !csp.contains("http")
+    );
     let html = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
     assert_eq!(csrf_in(&html).len(), 64);
     assert!(html.contains("lang=\"es-MX\""));
@@ -184,16 +194,41 @@ async fn login_page_has_a_strict_csp_csrf_and_hashed_assets() {
         let at = html.find(&format!("id=\"{id}\"")).unwrap();
         let tag_end = at + html[at..].find('>').unwrap();
         let tag_start = html[..at].rfind('<').unwrap();
-        assert!(!html[tag_start..tag_end].contains("name="), "#{id} tiene name");
+        assert!(
+            !html[tag_start..tag_end].contains("name="),
+            "#{id} tiene name"
+        );
     }
     let js = state.asset_url("entrar.js").unwrap().to_string();
     assert!(html.contains(&js));
     assert!(js.starts_with("/static/entrar.") && js.len() > "/static/entrar..js".len() + 8);
     let asset = test::call_service(&app, test::TestRequest::get().uri(&js).to_request()).await;
     assert_eq!(asset.status(), StatusCode::OK);
-    assert!(asset.headers().get(header::CACHE_CONTROL).unwrap().to_str().unwrap().contains("immutable"));
-    assert!(asset.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("text/javascript"));
-    let unknown = test::call_service(&app, test::TestRequest::get().uri("/static/entrar.js").to_request()).await;
+    assert!(
+        asset
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        asset
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let unknown = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/static/entrar.js")
+            .to_request(),
+    )
+    .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
@@ -205,7 +240,8 @@ async fn forms_and_json_calls_without_the_csrf_token_are_refused() {
     let cookie = session_id(&set_cookie_of(&page));
     let html = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
     let csrf = csrf_in(&html);
-    let with_cookie = |r: test::TestRequest| r.insert_header((header::COOKIE, format!("{COOKIE}={cookie}")));
+    let with_cookie =
+        |r: test::TestRequest| r.insert_header((header::COOKIE, format!("{COOKIE}={cookie}")));
 
     // No token, a wrong one, a right one from another origin.
     let cases = [
@@ -215,7 +251,8 @@ async fn forms_and_json_calls_without_the_csrf_token_are_refused() {
         with_cookie(test::TestRequest::post().uri("/firmar/ruta-1/rechazar"))
             .set_form([("csrf", ""), ("reason", "no")]),
         with_cookie(test::TestRequest::post().uri("/entrar/reto")),
-        with_cookie(test::TestRequest::post().uri("/entrar/reto")).insert_header((CSRF_HEADER, "mal")),
+        with_cookie(test::TestRequest::post().uri("/entrar/reto"))
+            .insert_header((CSRF_HEADER, "mal")),
         with_cookie(test::TestRequest::post().uri("/entrar/reto"))
             .insert_header((CSRF_HEADER, csrf.clone()))
             .insert_header((header::HOST, "127.0.0.1:8080"))
@@ -265,7 +302,9 @@ async fn login_rotates_the_session_and_uses_the_members_token_upstream() {
             .uri("/entrar/fiel")
             .insert_header(cookie(&anonymous))
             .insert_header((CSRF_HEADER, csrf.clone()))
-            .set_json(json!({ "nonce": "rubrica-reto-1", "certificate": "AAAA", "signature": "BBBB" }))
+            .set_json(
+                json!({ "nonce": "rubrica-reto-1", "certificate": "AAAA", "signature": "BBBB" }),
+            )
             .to_request(),
     )
     .await;
@@ -276,7 +315,10 @@ async fn login_rotates_the_session_and_uses_the_members_token_upstream() {
     assert_ne!(member, anonymous, "la sesión debe cambiar de id al entrar");
     let body: Value = test::read_body_json(login).await;
     assert_eq!(body["redirect"], "/pendientes");
-    assert!(!body.to_string().contains(TOKEN), "el token del integrante llegó al navegador");
+    assert!(
+        !body.to_string().contains(TOKEN),
+        "el token del integrante llegó al navegador"
+    );
     assert_eq!(
         seen.lock().unwrap().logins,
         vec![json!({ "nonce": "rubrica-reto-1", "certificate": "AAAA", "signature": "BBBB" })]
@@ -284,7 +326,10 @@ async fn login_rotates_the_session_and_uses_the_members_token_upstream() {
 
     let pending = test::call_service(
         &app,
-        test::TestRequest::get().uri("/pendientes").insert_header(cookie(&member)).to_request(),
+        test::TestRequest::get()
+            .uri("/pendientes")
+            .insert_header(cookie(&member))
+            .to_request(),
     )
     .await;
     assert_eq!(pending.status(), StatusCode::OK);
@@ -302,7 +347,10 @@ async fn login_rotates_the_session_and_uses_the_members_token_upstream() {
     // The anonymous id no longer opens anything.
     let old = test::call_service(
         &app,
-        test::TestRequest::get().uri("/pendientes").insert_header(cookie(&anonymous)).to_request(),
+        test::TestRequest::get()
+            .uri("/pendientes")
+            .insert_header(cookie(&anonymous))
+            .to_request(),
     )
     .await;
     assert_eq!(old.status(), StatusCode::SEE_OTHER);
