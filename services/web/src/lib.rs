@@ -182,7 +182,10 @@ impl WebState {
         }
         let asset_urls = urls.clone();
         env.add_function("asset", move |name: String| {
-            asset_urls.get(name.as_str()).cloned().unwrap_or_default()
+            // Our own `/static/<name>.<hash>.<ext>`: nothing to escape.
+            minijinja::Value::from_safe_string(
+                asset_urls.get(name.as_str()).cloned().unwrap_or_default(),
+            )
         });
         env.add_filter("fecha", fecha);
         WebState(Arc::new(Inner {
