@@ -525,13 +525,13 @@ impl Inner {
 }
 
 /// The logged-in member, or the response that sends the browser to log in.
-fn require_member(current: &Current) -> Result<Member, HttpResponse> {
+fn require_member(current: &Current) -> Result<Member, Box<HttpResponse>> {
     match &current.member {
         Some(member) => Ok(member.clone()),
-        None => Err(redirect(
+        None => Err(Box::new(redirect(
             "/entrar",
             current.fresh.then(|| set_cookie(Some(&current.id))),
-        )),
+        ))),
     }
 }
 
@@ -868,7 +868,7 @@ async fn pending(state: web::Data<WebState>, request: HttpRequest) -> HttpRespon
     let current = inner.current(&request);
     let member = match require_member(&current) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let answer = match inner
         .call(
@@ -1001,7 +1001,7 @@ async fn sign_page(
     let current = inner.current(&request);
     let member = match require_member(&current) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = path.into_inner();
     if !valid_id(&id) {
@@ -1130,7 +1130,7 @@ async fn proxy_pdf(inner: &Inner, request: &HttpRequest, id: &str, which: &str) 
     let current = inner.current(request);
     let member = match require_member(&current) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !valid_id(id) {
         return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa acta no existe.");
@@ -1293,7 +1293,7 @@ async fn refuse(
     }
     let member = match require_member(&current) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = path.into_inner();
     if !valid_id(&id) {
@@ -1320,7 +1320,7 @@ async fn account(state: web::Data<WebState>, request: HttpRequest) -> HttpRespon
     let current = inner.current(&request);
     let member = match require_member(&current) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let me = match inner
         .call(
