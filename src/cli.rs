@@ -294,6 +294,9 @@ struct DemoArgs {
     /// Detiene la suite al terminar, en vez de seguir sirviendo hasta Ctrl-C.
     #[arg(long)]
     exit_when_done: bool,
+    /// Se detiene con la ruta de firma abierta, sin firmas, y sigue sirviendo: los integrantes firman en el navegador (http://127.0.0.1:PUERTO/).
+    #[arg(long)]
+    stop_at_route: bool,
 }
 
 /// Parses the command line and runs the command; the exit code is 0 on
@@ -320,6 +323,7 @@ pub async fn main() -> ExitCode {
                     data_dir: args.data_dir,
                     port: args.port,
                     exit_when_done: args.exit_when_done,
+                    stop_at_route: args.stop_at_route,
                 })
                 .await,
             )
@@ -680,6 +684,12 @@ async fn run_serve(only: Vec<ServiceName>, settings: Settings) -> anyhow::Result
     let local = listener.local_addr()?;
     let embedded = only.len() == ServiceName::ALL.len();
     let suite = Suite::assemble(&crate::all_specs(), &only, settings, local).await?;
+    // The members' web platform at `/` when the whole suite runs here.
+    let suite = if embedded {
+        crate::with_web(suite)?
+    } else {
+        suite
+    };
 
     let shown_host = if local.ip().is_unspecified() {
         "127.0.0.1".to_string()
@@ -687,6 +697,12 @@ async fn run_serve(only: Vec<ServiceName>, settings: Settings) -> anyhow::Result
         local.ip().to_string()
     };
     println!("Rúbrica escuchando en http://{shown_host}:{}", local.port());
+    if embedded {
+        println!(
+            "  Plataforma de integrantes: http://{shown_host}:{}/ (entre con su e.firma)",
+            local.port()
+        );
+    }
     for (service, location) in suite.data_locations() {
         println!(
             "  {:<12} http://{shown_host}:{}/{service}  (datos: {location})",

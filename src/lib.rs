@@ -20,3 +20,18 @@ pub fn all_specs() -> Vec<ServiceSpec> {
         rubrica_archive::spec(),
     ]
 }
+
+/// Mounts the members' web platform (`services/web`) at `/` of `suite`,
+/// talking to the suite's own services by their URLs.
+pub fn with_web(
+    suite: rubrica_platform::launch::Suite,
+) -> anyhow::Result<rubrica_platform::launch::Suite> {
+    let Some(config) = rubrica_web::WebConfig::from_settings(suite.settings()) else {
+        return Ok(suite);
+    };
+    let http = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let state = rubrica_web::WebState::new(config, http);
+    Ok(suite.with_front(rubrica_web::front(state)))
+}

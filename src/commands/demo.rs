@@ -248,6 +248,9 @@ pub struct DemoOptions {
     pub port: u16,
     /// Stop the suite when done instead of serving until Ctrl-C.
     pub exit_when_done: bool,
+    /// Stop once the signing route is open, before anyone signs, and keep
+    /// serving: the members sign in the browser (the web platform's tests).
+    pub stop_at_route: bool,
 }
 
 /// What the demo produced, for tests and the closing summary.
@@ -336,6 +339,7 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
         })?;
     let local = listener.local_addr()?;
     let suite = Suite::assemble(&crate::all_specs(), &ServiceName::ALL, settings, local).await?;
+    let suite = crate::with_web(suite)?;
     let stop = CancellationToken::new();
     let server = tokio::spawn(suite.serve(listener, stop.clone()));
     let base = format!("http://{local}");
@@ -345,6 +349,29 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     );
 
     let target = DemoTarget::embedded(&base, &operator, dir);
+    if options.stop_at_route {
+        let outcome = walk(&target, &|_| {}, true).await;
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                stop.cancel();
+                let _ = server.await;
+                return Err(e);
+            }
+        };
+        println!("\nRuta de firma abierta: {}", outcome.route_id);
+        println!(
+            "Abra {base}/ y entre con la e.firma de un integrante (archivos y contraseña en {}).",
+            dir.join("demo-pki").display()
+        );
+        println!(
+            "Ruta abierta para firmar en el navegador: {base}/firmar/{}",
+            outcome.route_id
+        );
+        rubrica_platform::launch::shutdown_on_signal(stop.clone()).await;
+        server.await.context("el servidor terminó con error")??;
+        return Ok(());
+    }
     let outcome = match walk_through(&target, &|_| {}).await {
         Ok(done) => handover::hand_over(&target, &done)
             .await
@@ -594,6 +621,16 @@ impl DemoTarget {
 pub async fn walk_through(
     target: &DemoTarget,
     at_step: &(dyn Fn(u32) + Sync),
+) -> anyhow::Result<DemoOutcome> {
+    walk(target, at_step, false).await
+}
+
+/// [`walk_through`], or up to the open signing route when `stop_at_route`
+/// (then the outcome has the route and nothing signed, mailed or archived).
+pub async fn walk(
+    target: &DemoTarget,
+    at_step: &(dyn Fn(u32) + Sync),
+    stop_at_route: bool,
 ) -> anyhow::Result<DemoOutcome> {
     let started = Instant::now();
     let dir = target.dir.as_path();
@@ -929,6 +966,22 @@ pub async fn walk_through(
         "   ruta {route_id}: {} firmantes pendientes",
         pending.len()
     );
+
+    if stop_at_route {
+        return Ok(DemoOutcome {
+            base_url: target.archive.trim_end_matches("/archive").to_string(),
+            secretariat_id: stl,
+            session_id: session,
+            document_id,
+            record_url: String::new(),
+            route_id,
+            signed_pdf: PathBuf::new(),
+            report_path: PathBuf::new(),
+            sha256: String::new(),
+            outbox: target.outbox.clone(),
+            messages: 0,
+        });
+    }
 
     step(
         8,

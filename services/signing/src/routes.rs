@@ -277,6 +277,13 @@ impl Signing {
         }
     }
 
+    fn web_base(&self, server: &str) -> String {
+        match &self.context.settings.http.public_url {
+            Some(public) => public.trim_end_matches('/').to_string(),
+            None => server.trim_end_matches("/signing").to_string(),
+        }
+    }
+
     fn route_info(&self, route: &RouteRow) -> RouteInfo {
         let server = self.server();
         RouteInfo {
@@ -284,7 +291,10 @@ impl Signing {
             title: route.title.clone(),
             record_kind: route.record_kind.clone(),
             folio: route.folio.clone(),
-            sign_url: format!("{server}/routes/{}", route.id),
+            // The members' web platform's signing page (services/web, at
+            // the suite's root): the public URL when configured, else the
+            // signing service's URL without its prefix.
+            sign_url: format!("{}/firmar/{}", self.web_base(&server), route.id),
             server,
             due_on: route.due_on.clone(),
         }

@@ -50,7 +50,14 @@ pub struct Suite {
     background: Vec<(ServiceName, &'static str, BackgroundTask)>,
     services: Vec<LocalService>,
     settings: Arc<Settings>,
+    /// The members' web pages, mounted at `/` (the JSON index moves to `/api`).
+    front: Option<Front>,
 }
+
+/// Routes mounted at the root of the suite (the members' web platform): they
+/// receive the App's configuration after every service's scope, so the
+/// services' prefixes win.
+pub type Front = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 /// What the suite keeps of each service it runs.
 struct LocalService {
@@ -157,7 +164,15 @@ impl Suite {
             background,
             services,
             settings,
+            front: None,
         })
+    }
+
+    /// Mounts `front` at `/` (the members' web platform). The JSON list of
+    /// services stays at `/api`, and at `/` for a client that asks for JSON.
+    pub fn with_front(mut self, front: Front) -> Self {
+        self.front = Some(front);
+        self
     }
 
     /// The context of a service running here (tests record events through it).
@@ -225,6 +240,7 @@ impl Suite {
         let grace = Duration::from_secs(self.settings.http.shutdown_grace_seconds);
         let routes = self.routes;
         let index = self.index;
+        let front = self.front;
         let contexts: Vec<ServiceContext> =
             self.services.iter().map(|s| s.context.clone()).collect();
         let server = HttpServer::new(move || {
@@ -242,26 +258,40 @@ impl Suite {
                     web::scope(&format!("/{name}")).configure(move |cfg| service.configure(cfg)),
                 );
             }
-            let index = index.clone();
-            let contexts = contexts.clone();
-            app.route(
-                "/",
-                web::get().to(move || {
+            let index_json = {
+                let index = index.clone();
+                move || {
                     let index = index.clone();
                     async move { Json(index) }
-                }),
-            )
-            .route(
-                "/health/live",
-                web::get().to(|| async { Json(Overall { status: "vivo" }) }),
-            )
-            .route(
-                "/health/ready",
-                web::get().to(move || {
-                    let contexts = contexts.clone();
-                    async move { suite_ready(&contexts).await }
-                }),
-            )
+                }
+            };
+            let contexts = contexts.clone();
+            app = app
+                .route("/api", web::get().to(index_json.clone()))
+                .route(
+                    "/health/live",
+                    web::get().to(|| async { Json(Overall { status: "vivo" }) }),
+                )
+                .route(
+                    "/health/ready",
+                    web::get().to(move || {
+                        let contexts = contexts.clone();
+                        async move { suite_ready(&contexts).await }
+                    }),
+                );
+            match &front {
+                Some(front) => {
+                    // A program asking for JSON at `/` still gets the index.
+                    app = app.service(
+                        web::resource("/")
+                            .guard(actix_web::guard::fn_guard(wants_json))
+                            .route(web::get().to(index_json)),
+                    );
+                    let front = front.clone();
+                    app.configure(move |cfg| front(cfg))
+                }
+                None => app.route("/", web::get().to(index_json)),
+            }
         })
         .disable_signals()
         .shutdown_timeout(grace.as_secs())
@@ -293,6 +323,15 @@ impl Suite {
         }
         result
     }
+}
+
+/// True when the request's `Accept` names JSON (and not HTML first).
+fn wants_json(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
 /// Waits for SIGTERM or Ctrl-C and cancels `token`.
