@@ -149,15 +149,19 @@ async fn every_documented_operation_exists_and_every_service_documents_the_platf
                     "delete" => app.client.delete(&url),
                     other => panic!("unexpected method {other}"),
                 };
-                let status = request
+                let response = request
                     .bearer_auth(app.internal_token())
                     .send()
                     .await
-                    .unwrap()
-                    .status();
+                    .unwrap();
+                let status = response.status();
+                // A handler may answer 404 for the placeholder id it was
+                // given; only the platform's "no such route" counts.
+                let detail = response.text().await.unwrap_or_default();
+                let no_route = status == 404 && detail.contains("No existe la ruta");
                 assert!(
-                    status != 404 && status != 405,
-                    "{service}: {method} {path} is documented but answers {status}"
+                    !no_route && status != 405,
+                    "{service}: {method} {path} is documented but answers {status}: {detail}"
                 );
             }
         }
