@@ -676,7 +676,10 @@ fn pinned_trust(settings: &Settings) -> Result<Option<String>, String> {
     }
 }
 
-async fn run_serve(only: Vec<ServiceName>, settings: Settings) -> anyhow::Result<()> {
+async fn run_serve(only: Vec<ServiceName>, mut settings: Settings) -> anyhow::Result<()> {
+    if only.len() == ServiceName::ALL.len() {
+        crate::trust_local_front(&mut settings);
+    }
     let address = format!("{}:{}", settings.http.host, settings.http.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await

@@ -23,6 +23,16 @@ pub fn all_specs() -> Vec<ServiceSpec> {
 
 /// Mounts the members' web platform (`services/web`) at `/` of `suite`,
 /// talking to the suite's own services by their URLs.
+/// The web front calls the other services of this process over loopback,
+/// passing the browser's address in `X-Forwarded-For`: unless the operator
+/// listed the proxies to trust, this process trusts its own loopback, so
+/// login failures are counted per browser and not all against 127.0.0.1.
+pub fn trust_local_front(settings: &mut rubrica_platform::Settings) {
+    if settings.http.trusted_proxies.is_empty() {
+        settings.http.trusted_proxies = vec!["127.0.0.1".into(), "::1".into()];
+    }
+}
+
 pub fn with_web(
     suite: rubrica_platform::launch::Suite,
 ) -> anyhow::Result<rubrica_platform::launch::Suite> {

@@ -329,7 +329,8 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creando {}", dir.display()))?;
     let anchors = install_pki(dir)?;
-    let settings = demo_settings(dir, anchors, options.port);
+    let mut settings = demo_settings(dir, anchors, options.port);
+    crate::trust_local_front(&mut settings);
     let operator = settings.auth.operator_token.clone().unwrap_or_default();
     let address = format!("{}:{}", settings.http.host, settings.http.port);
     let listener = tokio::net::TcpListener::bind(&address)

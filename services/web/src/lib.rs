@@ -488,6 +488,22 @@ impl Inner {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Result<Answer, String> {
+        self.call_for(None, method, url, token, body).await
+    }
+
+    /// [`Inner::call`] on behalf of a browser: the secretariat counts login
+    /// failures and link requests per client address, so the browser's
+    /// address goes along as a proxy passes it (`X-Forwarded-For`, appended
+    /// to what a proxy in front of this one said). The secretariat believes
+    /// it only from addresses in its `http.trusted_proxies`.
+    async fn call_for(
+        &self,
+        client: Option<&HttpRequest>,
+        method: Method,
+        url: String,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Answer, String> {
         let method = reqwest::Method::from_bytes(method.as_str().as_bytes())
             .map_err(|_| UNREACHABLE.to_string())?;
         let mut request = self
@@ -495,6 +511,14 @@ impl Inner {
             .request(method, &url)
             .header(reqwest::header::ACCEPT, "application/json")
             .timeout(Duration::from_secs(60));
+        if let Some(peer) = client.and_then(|r| r.peer_addr()) {
+            let before = client
+                .and_then(|r| r.headers().get("x-forwarded-for"))
+                .and_then(|v| v.to_str().ok())
+                .map(|v| format!("{v}, "))
+                .unwrap_or_default();
+            request = request.header("x-forwarded-for", format!("{before}{}", peer.ip()));
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -603,7 +627,8 @@ async fn login_challenge(state: web::Data<WebState>, request: HttpRequest) -> Ht
         return csrf_refused_json();
     }
     match inner
-        .call(
+        .call_for(
+            Some(&request),
             Method::POST,
             inner.secretariat("/auth/challenge"),
             None,
@@ -651,7 +676,8 @@ async fn login_fiel(
         return csrf_refused_json();
     }
     let answer = match inner
-        .call(
+        .call_for(
+            Some(&request),
             Method::POST,
             inner.secretariat("/auth/fiel"),
             None,
@@ -737,7 +763,8 @@ async fn request_link(
         return csrf_refused_page(inner, &current);
     }
     match inner
-        .call(
+        .call_for(
+            Some(&request),
             Method::POST,
             inner.secretariat("/auth/email-link"),
             None,
@@ -805,7 +832,8 @@ async fn redeem_link(
         return csrf_refused_page(inner, &current);
     }
     let answer = match inner
-        .call(
+        .call_for(
+            Some(&request),
             Method::POST,
             inner.secretariat("/auth/email-link/redeem"),
             None,
