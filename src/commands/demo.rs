@@ -556,11 +556,13 @@ pub async fn fiel_login(
         .to_string())
 }
 
-/// The next weekday `days` calendar days after today (central Mexico).
+/// The next weekday `days` calendar days after today (the demo secretariat's
+/// default offset, central Mexico).
 fn date_after(days: i64) -> time::Date {
-    let today = time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(-6))
-        .date();
+    let today = rubrica_rules::local_time::local_date(
+        time::OffsetDateTime::now_utc(),
+        rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES,
+    );
     let mut date = today + time::Duration::days(days);
     while matches!(
         date.weekday(),

@@ -200,15 +200,21 @@ fn unexpected(doing: &'static str) -> impl FnOnce(sqlx::Error) -> ApiError {
     move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
 }
 
-/// Today in central Mexico, `AAAA-MM-DD`.
-pub fn today() -> String {
-    day_of(now_ms())
+/// Today at a secretariat `utc_offset_minutes` east of UTC, `AAAA-MM-DD`.
+pub fn today(utc_offset_minutes: i64) -> String {
+    day_of(now_ms(), utc_offset_minutes)
 }
 
-fn day_of(epoch_ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(epoch_ms / 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(-6));
+/// The offset of a secretariat as the secretariat service describes it
+/// (`GET /secretariats/{id}`), central Mexico when absent.
+fn offset_of(secretariat: &Value) -> i64 {
+    secretariat["utc_offset_minutes"]
+        .as_i64()
+        .unwrap_or(rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES)
+}
+
+fn day_of(epoch_ms: i64, utc_offset_minutes: i64) -> String {
+    let t = rubrica_rules::local_time::local_ms(epoch_ms, utc_offset_minutes);
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
@@ -586,7 +592,7 @@ impl Handovers {
                 "Ya tiene la entrega-recepción {folio} ({other}) sin concluir: complétela en lugar de abrir otra (GET /handovers/{other})."
             )));
         }
-        let year = &today()[..4];
+        let year = &today(offset_of(&secretariat))[..4];
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM archive_handovers WHERE secretariat_id = $1 AND folio LIKE $2",
         )
@@ -864,7 +870,7 @@ impl Handovers {
         let data = json!({
             "secretariat": { "id": row.secretariat_id, "name": row.secretariat_name },
             "folio": format!("{}-INF", row.folio),
-            "date": today(),
+            "date": today(rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES),
             "place": text.place.as_deref().map(str::trim).filter(|p| !p.is_empty()).unwrap_or("—"),
             "member": { "name": row.member_name, "seat": seat, "role": "Integrante saliente" },
             "period": text.period,
@@ -977,7 +983,7 @@ impl Handovers {
             "UPDATE archive_handovers SET status = 'entregada', submitted_at = $1, submitted_on = $2 WHERE id = $3 AND status = 'abierta'",
         )
         .bind(now)
-        .bind(day_of(now))
+        .bind(day_of(now, rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES))
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -1183,11 +1189,14 @@ impl Handovers {
             .collect();
         let observations = clean_text(request.observations.as_deref(), 2_000, "observations")?
             .or_else(|| row.observations.clone());
-        let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(-6));
+        let now = rubrica_rules::local_time::local(
+            time::OffsetDateTime::now_utc(),
+            offset_of(&secretariat),
+        );
         let data = json!({
             "secretariat": { "id": row.secretariat_id, "name": secretariat["name"].as_str().unwrap_or(&row.secretariat_name) },
             "folio": row.folio,
-            "date": today(),
+            "date": today(offset_of(&secretariat)),
             "time": format!("{:02}:{:02}", now.hour(), now.minute()),
             "place": request.place.as_deref().map(str::trim).filter(|p| !p.is_empty()).unwrap_or("—"),
             "outgoing": { "name": outgoing["name"], "seat": outgoing_seat.as_deref().map(&seat_name), "role": "Entrega" },
@@ -1351,7 +1360,7 @@ impl Handovers {
                 None,
             )
             .await?;
-        let today = today();
+        let today = today(rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES);
         let since = date_plus(&today, -PENDING_LOOKBACK_DAYS);
         let mut due: Vec<PendingHandover> = Vec::new();
         let seated = |role: &str| matches!(role, "titular" | "suplente");
@@ -1559,7 +1568,7 @@ pub async fn complete(
     .bind(&ingested.object.sha256)
     .bind(size)
     .bind(now)
-    .bind(day_of(now))
+    .bind(day_of(now, rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES))
     .bind(&row.id)
     .execute(&mut *tx)
     .await?
@@ -1601,7 +1610,7 @@ mod tests {
     fn dates_move_by_days() {
         assert_eq!(date_plus("2026-12-03", -365), "2025-12-03");
         assert_eq!(date_plus("2026-12-31", 1), "2027-01-01");
-        assert_eq!(day_of(1_795_270_443_000), "2026-11-21");
+        assert_eq!(day_of(1_795_270_443_000, -360), "2026-11-21");
     }
 
     #[test]

@@ -93,15 +93,12 @@ fn build(context: &ServiceContext) -> ServiceParts {
 /// An epoch-ms instant as people in central Mexico read it
 /// (`2026-11-21 08:14 hora del centro de México`).
 pub fn when(epoch_ms: i64) -> String {
-    use time::macros::{format_description, offset};
-    // Central Mexico has had no daylight saving time since 2022: UTC−6.
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
-        .map(|t| t.to_offset(offset!(-6)))
+    use rubrica_rules::local_time::{DEFAULT_UTC_OFFSET_MINUTES, local_ms};
+    use time::macros::format_description;
+    // An archived object belongs to no one secretariat: central Mexico.
+    local_ms(epoch_ms, DEFAULT_UTC_OFFSET_MINUTES)
+        .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
         .ok()
-        .and_then(|t| {
-            t.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
-                .ok()
-        })
         .map(|t| format!("{t} hora del centro de México"))
         .unwrap_or_else(|| format!("{epoch_ms} ms desde 1970 (UTC)"))
 }

@@ -50,11 +50,8 @@ pub struct RouteCompleted {
     pub document: DocumentRef,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct SecretariatRef {
-    pub id: String,
-    pub name: String,
-}
+/// Its `utc_offset_minutes` dates the record at the secretariat's own offset.
+pub use rubrica_contracts::events::SecretariatRef;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RouteRef {
@@ -539,7 +536,7 @@ impl Ingestor {
                 &payload.route.id,
                 inventory,
                 actual,
-                &record_date(&report),
+                &record_date(&report, payload.secretariat.utc_offset_minutes),
             )
             .await
         {
@@ -599,7 +596,7 @@ impl Ingestor {
         report: &VerificationReport,
     ) -> anyhow::Result<()> {
         let signers = public_signers(report);
-        let record_date = record_date(report);
+        let record_date = record_date(report, payload.secretariat.utc_offset_minutes);
         let kind = record_kind(&payload.route.record_kind);
         let metadata = json!({
             "ruta": payload.route.id,
@@ -701,16 +698,16 @@ fn record_kind(kind: &str) -> String {
     if ok { kind } else { "registro".into() }
 }
 
-/// The record's date: the last signature's `/M` in central Mexico (UTC−6),
+/// The record's date: the last signature's `/M` at the secretariat's offset,
 /// `AAAA-MM-DD`. The record is complete — and so dated — on its last signature.
-fn record_date(report: &VerificationReport) -> String {
+fn record_date(report: &VerificationReport, utc_offset_minutes: i64) -> String {
     let last = report
         .signatures
         .iter()
         .filter_map(|s| s.signing_time)
         .max()
         .unwrap_or_else(time::OffsetDateTime::now_utc);
-    let local = last.to_offset(time::macros::offset!(-6));
+    let local = rubrica_rules::local_time::local(last, utc_offset_minutes);
     format!(
         "{:04}-{:02}-{:02}",
         local.year(),

@@ -90,11 +90,13 @@ pub async fn schedule_due(mailer: &Mailer) -> Result<usize, anyhow::Error> {
             name: reminder.name.clone(),
             email: reminder.email.clone(),
         };
-        let invited = time::OffsetDateTime::from_unix_timestamp(reminder.invited_at / 1000)
-            // Mexico City: the date is only shown.
-            .map(|t| t.to_offset(time::macros::offset!(-6)))
-            .map(|t| t.date().to_string())
-            .unwrap_or_default();
+        // The date is only shown, at the secretariat's own offset.
+        let invited = rubrica_rules::local_time::local_ms(
+            reminder.invited_at,
+            stored.secretariat.utc_offset_minutes,
+        )
+        .date()
+        .to_string();
         let context = json!({
             "secretariat": stored.secretariat,
             "recipient": recipient,

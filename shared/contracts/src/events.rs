@@ -142,6 +142,15 @@ pub struct SecretariatRef {
     pub id: String,
     /// E.g. "Secretariado Técnico Local de Gobierno Abierto de Jalisco".
     pub name: String,
+    /// Its local time's offset from UTC in minutes (e.g. -360 central
+    /// Mexico, -300 Quintana Roo): dates in its messages are its own.
+    /// Absent in older payloads: central Mexico.
+    #[serde(default = "default_utc_offset_minutes")]
+    pub utc_offset_minutes: i64,
+}
+
+fn default_utc_offset_minutes() -> i64 {
+    rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES
 }
 
 /// A file to attach, fetched by reference (see the module docs).

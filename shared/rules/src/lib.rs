@@ -46,6 +46,7 @@ pub mod calendar;
 pub mod config;
 pub mod decision;
 pub mod error;
+pub mod local_time;
 pub mod notice;
 pub mod presets;
 pub mod quorum;

@@ -95,10 +95,10 @@ pub async fn hand_over(target: &DemoTarget, done: &DemoOutcome) -> anyhow::Resul
         .context("el titular del Legislativo no tiene designación vigente")?
         .to_string();
     let yesterday = super::iso(
-        time::OffsetDateTime::now_utc()
-            .to_offset(time::macros::offset!(-6))
-            .date()
-            - time::Duration::days(1),
+        rubrica_rules::local_time::local_date(
+            time::OffsetDateTime::now_utc(),
+            rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES,
+        ) - time::Duration::days(1),
     );
     secretariat
         .ok(

@@ -6,7 +6,7 @@ use rubrica_platform::db::now_ms;
 use rubrica_platform::{ApiError, ApiResult};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime};
 
 /// `AAAA-MM-DD` into a date that exists.
 pub fn date(field: &str, text: &str) -> ApiResult<Date> {
@@ -89,18 +89,8 @@ pub fn instant(field: &str, text: Option<&str>) -> ApiResult<i64> {
     })
 }
 
-/// The secretariat's offset from UTC.
-pub fn offset(minutes: i64) -> UtcOffset {
-    i32::try_from(minutes * 60)
-        .ok()
-        .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
-        .unwrap_or(UtcOffset::UTC)
-}
-
 fn local(ms: i64, offset_minutes: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset(offset_minutes))
+    rubrica_rules::local_time::local_ms(ms, offset_minutes)
 }
 
 /// An instant in RFC 3339 at the secretariat's offset.

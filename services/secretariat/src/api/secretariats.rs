@@ -147,7 +147,8 @@ pub async fn create_secretariat(
         .unwrap_or(rubrica_rules::DEFAULT_PRESET);
     let config = configure(&base, body.overrides.as_ref(), body.name.as_deref())?;
     let days = parse_days(body.non_working_days.as_deref())?;
-    let offset = parse_offset(body.utc_offset_minutes)?.unwrap_or(-360);
+    let offset = parse_offset(body.utc_offset_minutes)?
+        .unwrap_or(rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES);
 
     let now = now_ms();
     let secretariat = SecretariatRow {

@@ -651,6 +651,7 @@ fn secretariat_ref(scene: &Scene) -> SecretariatRef {
     SecretariatRef {
         id: scene.roster.secretariat.id.clone(),
         name: scene.roster.secretariat.name.clone(),
+        utc_offset_minutes: scene.roster.secretariat.utc_offset_minutes,
     }
 }
 

@@ -162,6 +162,7 @@ async fn announce(
             secretariat: SecretariatRef {
                 id: roster.secretariat.id.clone(),
                 name: roster.secretariat.name.clone(),
+                utc_offset_minutes: roster.secretariat.utc_offset_minutes,
             },
             member,
             position,

@@ -2,8 +2,9 @@
 
 use rubrica_platform::auth::AuthMethod;
 use rubrica_platform::{Role, ServiceName};
+use rubrica_rules::local_time::local_date;
 use sqlx::{AnyConnection, Row};
-use time::Date;
+use time::{Date, OffsetDateTime};
 
 use super::{parse_role, parse_service};
 
@@ -109,24 +110,24 @@ pub async fn members_by_email(
     .collect()
 }
 
-/// The roles of a member on `day`, from their designations: titular,
+/// The roles of a member at `now`, from their designations: titular,
 /// suplente, enlace, facilitator or invited member while in post; President
 /// when titular of the configuration's presiding seat; outgoing member when
 /// every post has ended (they keep the right to hand over, 000 III.7).
+/// "Today" is each designation's secretariat's own local date.
 pub async fn roles_on(
     conn: &mut AnyConnection,
     member_id: &str,
-    day: Date,
+    now: OffsetDateTime,
 ) -> Result<Vec<Role>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT d.role, d.seat, d.starts_on, d.ends_on, s.config
+        "SELECT d.role, d.seat, d.starts_on, d.ends_on, s.config, s.utc_offset_minutes
          FROM designations d JOIN secretariats s ON s.id = d.secretariat_id
          WHERE d.member_id = $1",
     )
     .bind(member_id)
     .fetch_all(&mut *conn)
     .await?;
-    let today = iso(day);
     let mut roles = Vec::new();
     let mut ended = false;
     for row in &rows {
@@ -135,6 +136,8 @@ pub async fn roles_on(
         let starts_on: String = row.try_get(2)?;
         let ends_on: Option<String> = row.try_get(3)?;
         let config: String = row.try_get(4)?;
+        let offset_minutes: i64 = row.try_get(5)?;
+        let today = iso(local_date(now, offset_minutes));
         // ISO dates compare correctly as text.
         if starts_on.as_str() > today.as_str() {
             continue;

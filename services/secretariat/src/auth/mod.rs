@@ -35,22 +35,10 @@ use rubrica_fiel::Validator;
 use rubrica_platform::auth::{AuthMethod, Authenticator, token_hash};
 use rubrica_platform::{ApiError, Caller, Role, ServiceContext, ServiceName};
 use subtle::ConstantTimeEq;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 pub use db::Pruned;
 pub use routes::{ACCESS, internal_router, router};
-
-/// Mexico's central time (no daylight saving since 2022): "the day of the
-/// request" for deciding whose term is running.
-const MEXICO_CITY: UtcOffset = match UtcOffset::from_hms(-6, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// Today in Mexico City.
-pub fn today() -> Date {
-    OffsetDateTime::now_utc().to_offset(MEXICO_CITY).date()
-}
 
 /// The secretariat's authentication: shared by its routes and its
 /// [`Authenticator`].
@@ -96,7 +84,7 @@ impl Auth {
             let Some(member) = member else {
                 return Ok(None);
             };
-            let roles = db::roles_on(&mut conn, &member.id, today())
+            let roles = db::roles_on(&mut conn, &member.id, OffsetDateTime::now_utc())
                 .await
                 .map_err(unexpected("calculando los roles"))?;
             return Ok(Some(Caller {

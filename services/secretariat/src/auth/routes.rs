@@ -507,7 +507,7 @@ async fn login_fiel(
         record_failure(&auth, &keys).await;
         return Err(generic_login_refusal());
     };
-    let roles = db::roles_on(&mut tx, &member.id, super::today())
+    let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
         .await
         .map_err(unexpected("calculando los roles"))?;
     if roles.is_empty() {
@@ -638,7 +638,7 @@ async fn request_email_link(
         .await
         .map_err(unexpected("buscando el integrante"))?;
     for member in members {
-        let roles = db::roles_on(&mut tx, &member.id, super::today())
+        let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
             .await
             .map_err(unexpected("calculando los roles"))?;
         if roles.is_empty() {
@@ -769,7 +769,7 @@ async fn redeem_email_link(
         .await
         .map_err(unexpected("leyendo el integrante"))?
         .ok_or_else(refused)?;
-    let roles = db::roles_on(&mut tx, &member.id, super::today())
+    let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
         .await
         .map_err(unexpected("calculando los roles"))?;
     if roles.is_empty() {
