@@ -180,7 +180,7 @@ async fn token_still_backed(
     if token.created_by == OPERATOR_ACTOR {
         return Ok(true);
     }
-    let roles = db::roles_on(conn, &token.created_by, today())
+    let roles = db::roles_on(conn, &token.created_by, time::OffsetDateTime::now_utc())
         .await
         .map_err(unexpected("calculando los roles de quien creó el token"))?;
     Ok(roles.contains(&token.role))
