@@ -283,6 +283,13 @@ async fn run(flows: usize, concurrency: usize) {
         "  memoria residente máxima del proceso: {} MB",
         peak_rss_mb()
     );
+    // One line for `scripts/bench` to read.
+    println!(
+        "BENCH system session_actas_per_s={:.2} close_to_mailed_actas_per_s={:.2} peak_rss_mb={}",
+        flows as f64 / elapsed.as_secs_f64(),
+        concurrency as f64 * m.pipelines.len() as f64 / pipeline_total.as_secs_f64().max(1e-9),
+        peak_rss_mb()
+    );
     stop.cancel();
     let _ = server.await;
 }

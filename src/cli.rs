@@ -301,7 +301,12 @@ struct DemoArgs {
 
 /// Parses the command line and runs the command; the exit code is 0 on
 /// success, 2 for a usage or input error, 1 for a failure.
-pub async fn main() -> ExitCode {
+///
+/// The offline commands on local files (`verify` without `--log`, `sign`
+/// without `--server`, `render`, `signable`, `access`, `rules`) run on this
+/// thread with no async runtime: a whole-process `rubrica verify` or `sign`
+/// pays only for its own work. The others get tokio's multi-thread runtime.
+pub fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(e),
@@ -310,7 +315,60 @@ pub async fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    match cli.command {
+    let command = match run_offline(cli.command) {
+        Ok(code) => return code,
+        Err(online) => online,
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run(command)),
+        Err(e) => {
+            eprintln!(
+                "error: no se pudo iniciar el entorno de ejecución ({e}). Revise los límites de hilos y de archivos abiertos del sistema."
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command that needs no async runtime; gives back any other.
+fn run_offline(command: Command) -> Result<ExitCode, Command> {
+    match command {
+        Command::Verify(args) if args.log.is_none() => Ok(ExitCode::from(
+            crate::commands::pdf::verify(&args.file, args.trust.as_deref(), &args.crl, args.json),
+        )),
+        Command::Sign(args) if args.server.is_none() || args.route.is_none() => {
+            Ok(sign_offline(&args))
+        }
+        Command::Access => {
+            print!("{}", crate::commands::access::markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules {
+            command: RulesCommand::Evaluate { input },
+        } => Ok(rules_evaluate(&input)),
+        Command::Render(args) => Ok(ExitCode::from(crate::commands::render::render(
+            crate::commands::render::RenderRequest {
+                kind: &args.kind,
+                data: &args.data,
+                output: &args.output,
+                layout: args.layout.as_deref(),
+            },
+        ))),
+        Command::Signable(args) => Ok(ExitCode::from(crate::commands::pdf::signable(
+            &args.input,
+            &args.layout,
+            &args.output,
+        ))),
+        online => Err(online),
+    }
+}
+
+/// Runs a command that needs the async runtime (servers, HTTP clients).
+async fn run(command: Command) -> ExitCode {
+    match command {
         Command::Serve(args) => serve(args).await,
         Command::Demo(args) => {
             // The demo's own lines tell the story; the services' log shows
@@ -332,47 +390,38 @@ pub async fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { service, config },
         } => audit_verify(&service, config.as_deref()).await,
-        Command::Access => {
-            print!("{}", crate::commands::access::markdown());
-            ExitCode::SUCCESS
-        }
-        Command::Rules {
-            command: RulesCommand::Evaluate { input },
-        } => rules_evaluate(&input),
         Command::Verify(args) => verify(args).await,
-        Command::Render(args) => ExitCode::from(crate::commands::render::render(
-            crate::commands::render::RenderRequest {
-                kind: &args.kind,
-                data: &args.data,
-                output: &args.output,
-                layout: args.layout.as_deref(),
-            },
-        )),
-        Command::Signable(args) => ExitCode::from(crate::commands::pdf::signable(
-            &args.input,
-            &args.layout,
-            &args.output,
-        )),
         Command::Sign(args) => sign(args).await,
+        offline => match run_offline(offline) {
+            Ok(code) => code,
+            Err(_) => ExitCode::FAILURE,
+        },
     }
 }
 
 /// `rubrica sign`: offline on a file (`commands::pdf`), or online on a
 /// signing route with `--server` (`commands::remote_sign`).
 async fn sign(args: SignArgs) -> ExitCode {
-    match (&args.server, &args.route, &args.input, &args.output) {
-        (Some(server), Some(route), _, output) => ExitCode::from(
+    match (&args.server, &args.route) {
+        (Some(server), Some(route)) => ExitCode::from(
             crate::commands::remote_sign::run(crate::commands::remote_sign::RemoteSignRequest {
                 server,
                 route,
                 cer: &args.cer,
                 key: &args.key,
                 password_file: &args.password_file,
-                output: output.as_deref(),
+                output: args.output.as_deref(),
             })
             .await,
         ),
-        (_, _, Some(input), Some(output)) => ExitCode::from(crate::commands::pdf::sign(
+        _ => sign_offline(&args),
+    }
+}
+
+/// `rubrica sign --in … --out …` on a local file; a usage error without them.
+fn sign_offline(args: &SignArgs) -> ExitCode {
+    match (&args.input, &args.output) {
+        (Some(input), Some(output)) => ExitCode::from(crate::commands::pdf::sign(
             crate::commands::pdf::SignRequest {
                 input,
                 output,

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    rubrica::cli::main().await
+/// No `#[tokio::main]`: `cli::main` starts the async runtime only for the
+/// commands that need it, so offline `verify` and `sign` start fast.
+fn main() -> ExitCode {
+    rubrica::cli::main()
 }

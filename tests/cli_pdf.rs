@@ -130,6 +130,11 @@ fn two_signatures() -> &'static Path {
         assert!(text(&o).contains("Faltan 2 firmas"), "{}", text(&o));
         let o = sign_as("juan", "one.pdf", "two.pdf");
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(
+            text(&o).contains("Falta 1 firma: ANA TORRES DIAZ."),
+            "{}",
+            text(&o)
+        );
         workdir().join("two.pdf")
     })
 }

@@ -151,12 +151,9 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
         certificate.display_number(),
         request.output.display()
     );
-    // Who is still missing, from the document itself (no trust needed).
-    let pending = Validator::new(TrustStore::empty(), &RevocationSource::NotConfigured)
-        .ok()
-        .and_then(|v| rubrica_pdfsign::verify(&signed, &v).ok())
-        .map(|r| r.pending_signers)
-        .unwrap_or_default();
+    // Who is still missing, from the document's form (no signature is
+    // checked again: that is `rubrica verify`'s job).
+    let pending = rubrica_pdfsign::pending_signers(&signed).unwrap_or_default();
     if pending.is_empty() {
         println!("Todas las firmas están completas.");
     } else {

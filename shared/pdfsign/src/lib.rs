@@ -85,7 +85,7 @@ pub use reader::{Limits, MAX_PDF_BYTES};
 pub use rubrica_fiel::{Check, Outcome, Verdict};
 pub use sign::{PrepareOptions, Prepared, PreparedRevision, complete, prepare, sign};
 pub use signable::make_signable;
-pub use verify::{SignatureChecks, SignatureReport, VerificationReport, verify};
+pub use verify::{SignatureChecks, SignatureReport, VerificationReport, pending_signers, verify};
 
 /// Entry points for the fuzz targets in `fuzz/`: empty, except when
 /// cargo-fuzz builds with `--cfg fuzzing`.

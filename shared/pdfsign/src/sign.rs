@@ -303,8 +303,19 @@ pub fn prepare(
     patched.push(b']');
     revision[range_at..range_at + placeholder_len].copy_from_slice(&patched);
 
+    // The new file starts with the whole base PDF (an incremental update):
+    // its SHA-256 is the signed digest's hasher part-way, so the base is read
+    // once, not twice.
     let mut hasher = Sha256::new();
-    hasher.update(&revision[..contents_start]);
+    let base_sha256 = if pdf.len() <= contents_start && revision.starts_with(pdf) {
+        hasher.update(pdf);
+        let base = hex::encode(hasher.clone().finalize());
+        hasher.update(&revision[pdf.len()..contents_start]);
+        base
+    } else {
+        hasher.update(&revision[..contents_start]);
+        hex::encode(Sha256::digest(pdf))
+    };
     hasher.update(&revision[contents_end..]);
     let digest: [u8; 32] = hasher.finalize().into();
     let signed_attributes = cms::signed_attributes(
@@ -316,7 +327,7 @@ pub fn prepare(
     Ok(Prepared {
         to_sign: signed_attributes.clone(),
         state: PreparedRevision {
-            base_sha256: hex::encode(Sha256::digest(pdf)),
+            base_sha256,
             signer: mine.signer.clone(),
             field: sig_field.name.clone(),
             signing_time: options.signing_time,

@@ -202,6 +202,26 @@ pub fn verify(pdf: &[u8], validator: &Validator) -> Result<VerificationReport> {
     })
 }
 
+/// Who is still to sign, in the form's order: the signers of the signature
+/// fields with no value in the last revision. The same list as
+/// [`VerificationReport::pending_signers`] without checking any signature or
+/// analysing changes (`rubrica sign` tells who is missing after signing).
+pub fn pending_signers(pdf: &[u8]) -> Result<Vec<SignerIdentity>> {
+    let file = PdfFile::parse(pdf)?;
+    let last = file.last_index();
+    let mut pending = Vec::new();
+    if let Some(form) = fields::read_form(&file, last)? {
+        for field in form.signature_fields() {
+            if !matches!(field.dict().get(b"V"), Ok(Object::Reference(_))) {
+                if let Some(who) = field.signer(&file, last)? {
+                    pending.push(who);
+                }
+            }
+        }
+    }
+    Ok(pending)
+}
+
 /// The first (cryptographic and certificate) half of a signature's checks.
 fn verify_one(
     file: &PdfFile<'_>,

@@ -52,6 +52,16 @@ fn a_partly_signed_acta_is_valid_but_not_complete() {
     assert!(!report.record_complete);
     assert_eq!(report.pending_signers.len(), 5);
     assert_eq!(report.pending_signers[0].rfc, MEMBERS[4].2);
+    // The quick list (no signature checked) is the same.
+    let quick = rubrica_pdfsign::pending_signers(&acta.stages[3]).unwrap();
+    let rfcs =
+        |l: &[rubrica_pdfsign::SignerIdentity]| l.iter().map(|p| p.rfc.clone()).collect::<Vec<_>>();
+    assert_eq!(rfcs(&quick), rfcs(&report.pending_signers));
+    assert!(
+        rubrica_pdfsign::pending_signers(signed_acta().signed())
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         report.summary.contains("no está completa"),
         "{}",
@@ -80,6 +90,17 @@ fn the_unsigned_acta_and_the_signable_one_have_no_valid_signature() {
     let signable = verify(&acta.signable, &validator()).unwrap();
     assert_eq!(signable.signature_fields, 9);
     assert_eq!(signable.pending_signers.len(), 9);
+    assert_eq!(
+        rubrica_pdfsign::pending_signers(&acta.signable)
+            .unwrap()
+            .len(),
+        9
+    );
+    assert!(
+        rubrica_pdfsign::pending_signers(&acta.acta)
+            .unwrap()
+            .is_empty()
+    );
     assert!(!signable.record_complete);
 }
 
