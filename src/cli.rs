@@ -314,7 +314,7 @@ pub fn main() -> ExitCode {
     };
     let command = match run_offline(cli.command) {
         Ok(code) => return code,
-        Err(online) => online,
+        Err(online) => *online,
     };
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -331,7 +331,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs a command that needs no async runtime; gives back any other.
-fn run_offline(command: Command) -> Result<ExitCode, Command> {
+fn run_offline(command: Command) -> Result<ExitCode, Box<Command>> {
     match command {
         Command::Verify(args) if args.log.is_none() => Ok(ExitCode::from(
             crate::commands::pdf::verify(&args.file, args.trust.as_deref(), &args.crl, args.json),
@@ -359,7 +359,7 @@ fn run_offline(command: Command) -> Result<ExitCode, Command> {
             &args.layout,
             &args.output,
         ))),
-        online => Err(online),
+        online => Err(Box::new(online)),
     }
 }
 

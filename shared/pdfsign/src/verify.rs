@@ -212,10 +212,10 @@ pub fn pending_signers(pdf: &[u8]) -> Result<Vec<SignerIdentity>> {
     let mut pending = Vec::new();
     if let Some(form) = fields::read_form(&file, last)? {
         for field in form.signature_fields() {
-            if !matches!(field.dict().get(b"V"), Ok(Object::Reference(_))) {
-                if let Some(who) = field.signer(&file, last)? {
-                    pending.push(who);
-                }
+            if !matches!(field.dict().get(b"V"), Ok(Object::Reference(_)))
+                && let Some(who) = field.signer(&file, last)?
+            {
+                pending.push(who);
             }
         }
     }
