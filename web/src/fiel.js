@@ -473,3 +473,39 @@ export async function openFiel({ cerBytes, keyBytes, password, now = new Date() 
     pkcs8.fill(0);
   }
 }
+
+/** The first line of every Rúbrica login challenge (`rubrica_contracts::login`). */
+export const LOGIN_PURPOSE = 'Rúbrica: inicio de sesión con e.firma';
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Checks a login challenge before the page signs it, as `rubrica login` does:
+ * it must be a Rúbrica login text, name the server this page came from
+ * (`origin`, i.e. `location.origin`), and be current by this computer's clock.
+ * Throws a FielError in Spanish otherwise; nothing is signed.
+ */
+export function checkLoginChallenge(text, origin, now = Date.now()) {
+  const lines = typeof text === 'string' && text.endsWith('\n') ? text.slice(0, -1).split('\n') : [];
+  const field = (i, name) => (lines[i] && lines[i].startsWith(name) ? lines[i].slice(name.length) : null);
+  const server = field(1, 'servidor: ');
+  const issued = Number(field(2, 'emitido: '));
+  const expires = Number(field(3, 'vence: '));
+  if (lines.length !== 5 || lines[0] !== LOGIN_PURPOSE || !server || !Number.isFinite(issued) || !Number.isFinite(expires) || !field(4, 'reto: ')) {
+    throw new FielError(
+      'not_a_challenge',
+      'El servidor envió algo que no es un reto de inicio de sesión de Rúbrica: no se firmó nada. Verifique la dirección de la página.',
+    );
+  }
+  if (server !== origin) {
+    throw new FielError(
+      'other_server',
+      `El reto es para el servidor «${server}», pero esta página es de «${origin}»: no se firmó nada. Abra Rúbrica en su dirección pública.`,
+    );
+  }
+  if (issued > now + CLOCK_SKEW_MS || expires < now - CLOCK_SKEW_MS) {
+    throw new FielError(
+      'stale_challenge',
+      'El reto no es de este momento (o el reloj de su equipo está desajustado): no se firmó nada. Ajuste la hora de su equipo e intente de nuevo.',
+    );
+  }
+}
