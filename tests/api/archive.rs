@@ -925,3 +925,59 @@ async fn against_a_real_s3_server_archiving_is_idempotent_and_downloads_match() 
     assert!(stored_files(data.dir.path()).is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn replaced_staged_bytes_are_swept_once_nothing_refers_to_them() {
+    for backend in TestBackend::all() {
+        let data = TestData::new(&backend).await;
+        let app = spawn_suite(&data).await;
+        let context = app.context(ServiceName::Archive);
+        let archive = rubrica_archive::archive::Archive::new(context.clone());
+        let replaced = b"%PDF-1.7 informe reemplazado".to_vec();
+        let still_used = b"%PDF-1.7 el mismo informe en otra entrega".to_vec();
+        let (old, used) = (Sha256::of(&replaced), Sha256::of(&still_used));
+        archive.stage(&old, replaced.into()).await.unwrap();
+        archive.stage(&used, still_used.into()).await.unwrap();
+        let db = context.db.pool();
+        for sha in [old, used] {
+            sqlx::query("INSERT INTO archive_staged_garbage (sha256, replaced_at) VALUES ($1, 1)")
+                .bind(sha.hex())
+                .execute(db)
+                .await
+                .unwrap();
+        }
+        // The second one is still a file of some handover.
+        sqlx::query("INSERT INTO archive_handovers (id, secretariat_id, secretariat_name, folio, member_id, member_name, status, created_at) VALUES ('h-1', 'stl', 'STL', 'ER-1', 'm', 'M', 'abierta', 0)")
+            .execute(db)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO archive_handover_files (handover_id, path, position, original_name, media_type, size_bytes, sha256, source, added_at) VALUES ('h-1', 'documentos/informe.pdf', 1, 'informe.pdf', 'application/pdf', 10, $1, 'informe', 0)")
+            .bind(used.hex())
+            .execute(db)
+            .await
+            .unwrap();
+
+        // Within the hour of grace nothing goes.
+        assert_eq!(archive.sweep_staged(i64::MAX / 2).await.unwrap(), 0);
+        assert!(archive.stored(&old).await.is_ok());
+
+        let deleted = archive.sweep_staged(0).await.unwrap();
+
+        assert_eq!(deleted, 1, "{}", backend.label());
+        assert!(
+            archive.stored(&old).await.is_err(),
+            "the replaced bytes are gone"
+        );
+        assert!(
+            archive.stored(&used).await.is_ok(),
+            "bytes still referenced stay"
+        );
+        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM archive_staged_garbage")
+            .fetch_one(db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        app.stop().await;
+        data.cleanup().await;
+    }
+}

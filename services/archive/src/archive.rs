@@ -530,6 +530,58 @@ impl Archive {
         Ok(())
     }
 
+    /// Deletes staged bytes replaced more than `grace_ms` ago that no
+    /// handover file and no archived object refers to; returns how many.
+    pub async fn sweep_staged(&self, grace_ms: i64) -> ApiResult<usize> {
+        let setup = self.ready().await?;
+        let before = rubrica_platform::db::now_ms() - grace_ms;
+        let candidates: Vec<String> = {
+            let mut conn = self.connection().await?;
+            sqlx::query_scalar(
+                "SELECT sha256 FROM archive_staged_garbage WHERE replaced_at < $1 ORDER BY replaced_at LIMIT 1000",
+            )
+            .bind(before)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unexpected("leyendo los archivos reemplazados"))?
+        };
+        let mut deleted = 0;
+        for hex in candidates {
+            let mut tx = self
+                .context()
+                .begin()
+                .await
+                .map_err(unexpected("abriendo la transacción"))?;
+            let referenced: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM archive_handover_files WHERE sha256 = $1)
+                      + (SELECT COUNT(*) FROM archive_objects WHERE sha256 = $1)",
+            )
+            .bind(&hex)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unexpected("buscando quién usa el archivo"))?;
+            if referenced == 0
+                && let Ok(sha256) = Sha256::parse(&hex)
+            {
+                setup
+                    .storage
+                    .delete_staged(&sha256)
+                    .await
+                    .map_err(storage_failure)?;
+                deleted += 1;
+            }
+            sqlx::query("DELETE FROM archive_staged_garbage WHERE sha256 = $1")
+                .bind(&hex)
+                .execute(&mut *tx)
+                .await
+                .map_err(unexpected("olvidando el archivo reemplazado"))?;
+            tx.commit()
+                .await
+                .map_err(unexpected("confirmando la limpieza"))?;
+        }
+        Ok(deleted)
+    }
+
     /// Stored bytes (archived or staged), checked against their hash; a
     /// missing object is a 500 (the database says it is there).
     pub async fn stored(&self, sha256: &Sha256) -> ApiResult<Bytes> {

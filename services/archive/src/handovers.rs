@@ -758,6 +758,19 @@ impl Handovers {
             )));
         }
         if replacing {
+            // The replaced report's bytes go once nothing refers to them.
+            sqlx::query(
+                "INSERT INTO archive_staged_garbage (sha256, replaced_at)
+                 SELECT sha256, $2 FROM archive_handover_files
+                 WHERE handover_id = $1 AND source = 'informe' AND sha256 <> $3
+                 ON CONFLICT (sha256) DO UPDATE SET replaced_at = excluded.replaced_at",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .bind(sha256.hex())
+            .execute(&mut *tx)
+            .await
+            .map_err(unexpected("anotando el informe reemplazado"))?;
             sqlx::query(
                 "DELETE FROM archive_handover_files WHERE handover_id = $1 AND source = 'informe'",
             )

@@ -80,6 +80,23 @@ fn build(context: &ServiceContext) -> ServiceParts {
         .add("archivo: registros firmados", move |stop| {
             ingestor.run(stop)
         });
+    let sweeper = archive.clone();
+    context.background.add(
+        "archivo: limpieza de cargas reemplazadas",
+        move |stop| async move {
+            loop {
+                match sweeper.sweep_staged(STAGED_GRACE_MS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "cargas reemplazadas eliminadas del almacén"),
+                    Err(e) => tracing::warn!(error = %e, "limpiando cargas reemplazadas"),
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(3_600)) => {}
+                }
+            }
+        },
+    );
     let mut parts = ServiceParts {
         internal: api::internal_router(archive.clone()),
         ..ServiceParts::new(api::router(archive, public))
@@ -89,6 +106,9 @@ fn build(context: &ServiceContext) -> ServiceParts {
         .on(opendata::SESSION_CLOSED, opendata::OnSessionClosed);
     parts
 }
+
+/// How long replaced staged bytes wait before the sweep may delete them.
+pub const STAGED_GRACE_MS: i64 = 60 * 60 * 1000;
 
 /// An epoch-ms instant as people in central Mexico read it
 /// (`2026-11-21 08:14 hora del centro de México`).

@@ -202,6 +202,16 @@ impl ObjectStorage {
         }
     }
 
+    /// Deletes the object of `sha256` (gone already: fine). Only for staged
+    /// bytes nothing refers to; archived objects are never deleted.
+    pub async fn delete_staged(&self, sha256: &Sha256) -> Result<(), StorageError> {
+        let path = ObjectPath::from(sha256.object_path());
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
     /// An object exists where `sha256` goes: it must be those very bytes.
     async fn confirm(&self, sha256: &Sha256) -> Result<Put, StorageError> {
         match self.get(sha256).await? {
