@@ -1499,6 +1499,15 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     .await;
     assert_eq!(status, 201, "{draft}");
     let document_id = draft["id"].as_str().unwrap().to_string();
+    let by_reference = |document_id: &str| {
+        let mut body = fx.open_body(&["maria"], 1, "any");
+        let object = body.as_object_mut().unwrap();
+        object.remove("pdf_base64");
+        object.remove("layout");
+        object.insert("document_id".into(), json!(document_id));
+        object.insert("record_kind".into(), json!("acta"));
+        body
+    };
     // An acta is opened only for the signers its session closed with: until
     // the secretariat has that session closed, nobody (issue 15, finding 1).
     let (status, approved) = call(
@@ -1511,15 +1520,12 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     .await;
     assert_eq!(status, 200, "{approved}");
     let (status, problem) = fx
-        .signing_call("POST", "/routes", &fx.facilitator.clone(), {
-            let mut body = fx.open_body(&["maria"], 1, "any");
-            let object = body.as_object_mut().unwrap();
-            object.remove("pdf_base64");
-            object.remove("layout");
-            object.insert("document_id".into(), json!(document_id));
-            object.insert("record_kind".into(), json!("acta"));
-            body
-        })
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&document_id),
+        )
         .await;
     assert_eq!(status, 422, "{problem}");
     assert!(detail(&problem).contains("no se ha cerrado"), "{problem}");
@@ -1558,15 +1564,12 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     };
     close(layout_signers.iter().skip(1).map(signer).collect()).await;
     let (status, problem) = fx
-        .signing_call("POST", "/routes", &fx.facilitator.clone(), {
-            let mut body = fx.open_body(&["maria"], 1, "any");
-            let object = body.as_object_mut().unwrap();
-            object.remove("pdf_base64");
-            object.remove("layout");
-            object.insert("document_id".into(), json!(document_id));
-            object.insert("record_kind".into(), json!("acta"));
-            body
-        })
+        .signing_call(
+            "POST",
+            "/routes",
+            &fx.facilitator.clone(),
+            by_reference(&document_id),
+        )
         .await;
     assert_eq!(status, 422, "{problem}");
     let first = layout_signers[0]["name"].as_str().unwrap();
@@ -1589,15 +1592,6 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
     assert_eq!(status, 201, "{second}");
     let draft = second;
     let document_id = draft["id"].as_str().unwrap().to_string();
-    let by_reference = |document_id: &str| {
-        let mut body = fx.open_body(&["maria"], 1, "any");
-        let object = body.as_object_mut().unwrap();
-        object.remove("pdf_base64");
-        object.remove("layout");
-        object.insert("document_id".into(), json!(document_id));
-        object.insert("record_kind".into(), json!("acta"));
-        body
-    };
 
     // An acta is never opened on a PDF and layout the caller sends.
     let mut inline = fx.open_body(&["maria"], 1, "any");
