@@ -79,8 +79,18 @@ const SAT_FIEL: &str = "EKU9003173C9";
 
 /// The suite with FIEL logins trusting the test CA, and a strict rate limit.
 async fn spawn(data: &TestData) -> TestApp {
-    let mut settings = data.settings(data.dir.path());
+    spawn_tuned(data, data.dir.path(), |_| {}).await
+}
+
+/// [`spawn`] with its data in `dir` and settings adjusted by `tune`.
+async fn spawn_tuned(
+    data: &TestData,
+    dir: &Path,
+    tune: impl FnOnce(&mut rubrica_platform::Settings),
+) -> TestApp {
+    let mut settings = data.settings(dir);
     settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    tune(&mut settings);
     spawn_with(
         &rubrica::all_specs(),
         &ServiceName::ALL,
@@ -469,15 +479,9 @@ async fn strangers_failing_with_a_members_certificate_are_limited_by_their_addre
 
     // Without trusted proxies nobody chooses the address they are counted
     // against: every try from this peer counts, whatever the header says.
-    let mut settings = data.settings(&data.subdir("sin-proxy"));
-    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.max_failed_attempts_per_address = 4;
-    let app = spawn_with(
-        &rubrica::all_specs(),
-        &ServiceName::ALL,
-        settings,
-        "127.0.0.1:0",
-    )
+    let app = spawn_tuned(&data, &data.subdir("sin-proxy"), |settings| {
+        settings.auth.max_failed_attempts_per_address = 4;
+    })
     .await;
     arrange_secretariat(&app).await;
     for n in 0..4 {
@@ -496,15 +500,9 @@ async fn strangers_failing_with_a_members_certificate_are_limited_by_their_addre
 #[tokio::test]
 async fn mailed_link_requests_are_counted_apart_and_do_not_block_a_fiel_login() {
     let data = TestData::new(&TestBackend::Sqlite).await;
-    let mut settings = data.settings(data.dir.path());
-    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.auth.max_link_requests = 2;
-    let app = spawn_with(
-        &rubrica::all_specs(),
-        &ServiceName::ALL,
-        settings,
-        "127.0.0.1:0",
-    )
+    let app = spawn_tuned(&data, data.dir.path(), |settings| {
+        settings.auth.max_link_requests = 2;
+    })
     .await;
     arrange_secretariat(&app).await;
     let base = app.url(ServiceName::Secretariat);
@@ -1168,15 +1166,9 @@ async fn the_cli_signs_only_a_current_login_challenge_for_the_server_it_reached_
     let data = TestData::new(&TestBackend::Sqlite).await;
     // This server says members reach it at another address: to the CLI it
     // is a relay passing on another server's challenge.
-    let mut settings = data.settings(data.dir.path());
-    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
-    settings.http.public_url = Some("https://rubrica.itei.example.mx".into());
-    let app = spawn_with(
-        &rubrica::all_specs(),
-        &ServiceName::ALL,
-        settings,
-        "127.0.0.1:0",
-    )
+    let app = spawn_tuned(&data, data.dir.path(), |settings| {
+        settings.http.public_url = Some("https://rubrica.itei.example.mx".into());
+    })
     .await;
     arrange_secretariat(&app).await;
     let session_file = data.dir.path().join("sesion.json");
