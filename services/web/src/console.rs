@@ -20,6 +20,10 @@ use super::*;
 
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     (
+        "consola/menu.html",
+        include_str!("../../../templates/web/consola/menu.html"),
+    ),
+    (
         "consola/sesiones.html",
         include_str!("../../../templates/web/consola/sesiones.html"),
     ),
@@ -1179,5 +1183,205 @@ impl Live {
             self.state = LiveState::Ended;
         }
         Some(Bytes::from(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(status: &str) -> Value {
+        let here = json!([{ "arrived_at": "2026-12-14T10:00:00-06:00", "departed_at": null, "arrived": "10:00", "departed": null }]);
+        let gone = json!([{ "arrived_at": "2026-12-14T10:00:00-06:00", "departed_at": "2026-12-14T10:30:00-06:00", "arrived": "10:00", "departed": "10:30" }]);
+        json!({
+            "status": status,
+            "quorum_now": { "ok": true, "represented": 2, "active": 3, "civil_society_represented": true, "explanation": "quórum: 2 de 3 asientos, incluye sociedad civil" },
+            "secretariat": { "id": "stl", "name": "STL de prueba", "preset": "jalisco" },
+            "session": { "id": "s1", "kind": "ordinaria", "title": "Sesión ordinaria", "record": "acta", "number": 1, "folio": "2026-ORD-01", "date": "2026-12-14", "scheduled_time": "10:00", "place": "Sala <b>1</b>", "utc_offset_minutes": -360 },
+            "convocatoria": null,
+            "attendance": {
+                "seats": [
+                    { "seat": "ejecutivo", "seat_name": "Poder Ejecutivo", "sector": "gobierno", "group": "gobierno", "active": true, "represented_by": "suplente", "suplente_acted": false,
+                      "attendees": [
+                        { "member_id": "t1", "name": "TITULAR", "rfc": "XAXX010101000", "capacity": "titular", "seat": "ejecutivo", "stays": gone },
+                        { "member_id": "s1", "name": "SUPLENTE", "rfc": "XAXX010101000", "capacity": "suplente", "seat": "ejecutivo", "stays": here }
+                      ] },
+                    { "seat": "academia", "seat_name": "Academia", "sector": "academia", "group": "sociedad_civil", "active": true, "represented_by": "titular", "suplente_acted": false,
+                      "attendees": [ { "member_id": "a1", "name": "ACADÉMICA", "rfc": "XAXX010101000", "capacity": "titular", "seat": "academia", "stays": here } ] },
+                    { "seat": "judicial", "seat_name": "Poder Judicial", "sector": "gobierno", "group": "gobierno", "active": true, "represented_by": "none", "suplente_acted": false,
+                      "attendees": [ { "member_id": "e1", "name": "ENLACE", "rfc": "XAXX010101000", "capacity": "enlace", "seat": "judicial", "stays": here } ] }
+                ],
+                "others": []
+            },
+            "quorum": { "at_opening": null },
+            "agenda": { "items": [ { "position": 1, "title": "Lista de asistencia", "description": null, "deliberation": null, "motions": [1] } ], "approval": null },
+            "motions": [ {
+                "id": "m1", "number": 1, "agenda_item": 1, "text": "Aprobar el calendario", "voted_at": "2026-12-14T10:10:00-06:00", "time": "10:10",
+                "quorum": { "ok": true, "represented": 2, "active": 3, "civil_society_represented": true, "explanation": "q" },
+                "decision": { "outcome": "aprobado", "by": "consenso", "favor": 2, "contra": 0, "abstencion": 0, "civil_society_in_favor": true, "explanation": "aprobado por consenso" },
+                "votes": [ { "seat": "ejecutivo", "seat_name": "Poder Ejecutivo", "vote": "favor", "capacity": "suplente" }, { "seat": "academia", "seat_name": "Academia", "vote": "favor", "capacity": "titular" } ]
+            } ],
+            "agreements": [],
+            "signers": [],
+        })
+    }
+
+    fn seats() -> Value {
+        json!([
+            { "id": "ejecutivo", "name": "Poder Ejecutivo", "group": "gobierno", "active": true, "presides": false,
+              "titular": { "member_id": "t1", "name": "TITULAR" }, "suplente": { "member_id": "s1", "name": "SUPLENTE" } },
+            { "id": "academia", "name": "Academia", "group": "sociedad_civil", "active": true, "presides": true,
+              "titular": { "member_id": "a1", "name": "ACADÉMICA" } },
+            { "id": "judicial", "name": "Poder Judicial", "group": "gobierno", "active": true, "presides": false,
+              "titular": { "member_id": "j1", "name": "JUEZA" }, "enlace": { "member_id": "e1", "name": "ENLACE" } }
+        ])
+    }
+
+    #[test]
+    fn a_seat_is_represented_by_whoever_is_in_the_room_and_an_enlace_never_counts() {
+        let rows = attendance_rows(&detail("abierta"), &seats());
+        let rows = rows.as_array().unwrap();
+        assert_eq!(
+            rows[0]["represented"], true,
+            "el suplente representa al Ejecutivo"
+        );
+        assert_eq!(rows[0]["people"][0]["here"], false, "el titular salió");
+        assert_eq!(rows[0]["people"][0]["came"], true);
+        assert_eq!(rows[0]["people"][1]["here"], true);
+        assert_eq!(rows[1]["civil_society"], true);
+        assert_eq!(
+            rows[2]["represented"], false,
+            "el enlace tiene voz, no representa"
+        );
+        let present = present_seats(&detail("abierta"));
+        let seats: Vec<&str> = present
+            .iter()
+            .map(|p| p["seat"].as_str().unwrap())
+            .collect();
+        assert_eq!(seats, ["ejecutivo", "academia"]);
+    }
+
+    #[test]
+    fn vote_forms_send_one_vote_per_chosen_seat_and_blank_means_no_vote() {
+        let form: HashMap<String, String> = [
+            ("csrf", "x"),
+            ("voto_ejecutivo", "contra"),
+            ("voto_academia", "favor"),
+            ("voto_judicial", ""),
+            ("text", "Moción"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            votes_of(&form),
+            vec![
+                json!({ "seat": "academia", "vote": "favor" }),
+                json!({ "seat": "ejecutivo", "vote": "contra" }),
+            ]
+        );
+        assert_eq!(
+            agenda_items("  Uno \n\n Dos\n"),
+            vec![json!({ "title": "Uno" }), json!({ "title": "Dos" })]
+        );
+        let state = WebState::new(
+            WebConfig {
+                secretariat: "http://127.0.0.1:9/secretariat".into(),
+                signing: "http://127.0.0.1:9/signing".into(),
+                documents: None,
+                mail: None,
+                archive: None,
+            },
+            reqwest::Client::new(),
+        );
+        // A path the form cannot steer elsewhere.
+        let mut bad = form.clone();
+        bad.insert("position".into(), "1/../../x".into());
+        assert!(action_call(&state.0, "s1", "deliberacion", &bad).is_none());
+        assert!(action_call(&state.0, "s1", "no-existe", &form).is_none());
+        let (method, url, body, _) = action_call(&state.0, "s1", "votacion", &form).unwrap();
+        assert_eq!(method, Method::POST);
+        assert_eq!(url, "http://127.0.0.1:9/secretariat/sessions/s1/motions");
+        assert_eq!(body["votes"].as_array().unwrap().len(), 2);
+    }
+
+    /// Every console template renders for every status, escapes what the
+    /// services return, and shows the live findings with their explanation.
+    #[test]
+    fn the_session_pages_render_in_every_status() {
+        let state = WebState::new(
+            WebConfig {
+                secretariat: "http://127.0.0.1:9/secretariat".into(),
+                signing: "http://127.0.0.1:9/signing".into(),
+                documents: None,
+                mail: None,
+                archive: None,
+            },
+            reqwest::Client::new(),
+        );
+        let env = &state.0.env;
+        for status in ["programada", "convocada", "abierta", "cerrada", "cancelada"] {
+            let d = detail(status);
+            let mut view = live_json("s1", d.clone());
+            view["seats"] = attendance_rows(&d, &seats());
+            view["voting_seats"] = json!(present_seats(&d));
+            view["approved_motions"] = d["motions"].clone();
+            view["notice_check"] = json!({
+                "issued_on": "2026-12-10", "session_date": "2026-12-14", "earliest_session_date": "2026-12-18",
+                "notice": { "ok": false, "business_days": 1, "required": 5, "latest_issue_date": "2026-12-04", "explanation": "convocatoria insuficiente" }
+            });
+            view["record"] = json!({ "drafting": true });
+            let member = json!({ "name": "FACILITADORA", "roles": ["facilitador"], "secretariat_id": "stl", "read_only": false });
+            for template in ["consola/sesion.html", "sesion.html"] {
+                let html = env
+                    .get_template(template)
+                    .and_then(|t| {
+                        t.render(context! {
+                            s => v(&view), csrf => "c", member => v(&member), typed => v(&json!({})), kinds => v(&KINDS), manager => true
+                        })
+                    })
+                    .unwrap_or_else(|e| panic!("{template} ({status}): {e:#}"));
+                assert!(
+                    html.contains("Sala &lt;b&gt;1") && !html.contains("<b>1"),
+                    "{template} ({status}) no escapa"
+                );
+                assert!(
+                    !html.contains("XAXX010101000"),
+                    "{template} ({status}) muestra un RFC"
+                );
+                assert!(
+                    html.contains("aprobado por consenso"),
+                    "{template} ({status})"
+                );
+                if matches!(status, "convocada" | "abierta") {
+                    assert!(
+                        html.contains("quórum: 2 de 3 asientos"),
+                        "{template} ({status})"
+                    );
+                }
+            }
+            let console = env
+                .get_template("consola/sesion.html")
+                .and_then(|t| t.render(context! { s => v(&view), csrf => "c", member => v(&member), typed => v(&json!({})), kinds => v(&KINDS) }))
+                .unwrap();
+            match status {
+                "programada" => {
+                    assert!(console.contains("la fecha más próxima válida para la sesión es el <strong>2026-12-18</strong>"));
+                }
+                "abierta" => {
+                    assert!(console.contains("name=\"voto_ejecutivo\""));
+                    assert!(
+                        !console.contains("name=\"voto_judicial\""),
+                        "un asiento sin representar no vota"
+                    );
+                }
+                _ => {}
+            }
+        }
+        let list = env
+            .get_template("consola/sesiones.html")
+            .and_then(|t| t.render(context! { sessions => v(&json!([{ "id": "s1", "kind_name": "Sesión ordinaria", "folio": "F", "date": "2026-12-14", "time": "10:00", "place": "X", "status": "abierta", "status_name": "En curso" }])), kinds => v(&KINDS), typed => v(&json!({})), csrf => "c" }))
+            .unwrap();
+        assert!(list.contains("/consola/sesiones/s1"));
     }
 }

@@ -33,6 +33,7 @@ mod api;
 mod console;
 mod dates;
 mod member;
+mod oversight;
 mod respond;
 mod session;
 
@@ -60,6 +61,8 @@ pub struct WebConfig {
     pub secretariat: String,
     pub signing: String,
     pub documents: Option<String>,
+    pub mail: Option<String>,
+    pub archive: Option<String>,
 }
 
 impl WebConfig {
@@ -69,6 +72,8 @@ impl WebConfig {
             secretariat: settings.services.secretariat.url.clone()?,
             signing: settings.services.signing.url.clone()?,
             documents: settings.services.documents.url.clone(),
+            mail: settings.services.mail.url.clone(),
+            archive: settings.services.archive.url.clone(),
         })
     }
 }
@@ -135,7 +140,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Every module's templates (each module lists its own).
-const TEMPLATE_SETS: &[&[(&str, &str)]] = &[TEMPLATES, console::TEMPLATES];
+const TEMPLATE_SETS: &[&[(&str, &str)]] = &[TEMPLATES, console::TEMPLATES, oversight::TEMPLATES];
 
 /// Who is logged in on a browser session.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -237,6 +242,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .app_data(web::JsonConfig::default().limit(64 * 1024))
         .configure(member::routes)
         .configure(console::routes)
+        .configure(oversight::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 
