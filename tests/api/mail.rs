@@ -808,6 +808,30 @@ async fn a_convocatoria_reaches_every_member_with_agenda_pdf_and_invitation_and_
             assert_eq!(row["status"], "enviado");
             assert_eq!(row["attempts"], 1);
             assert_eq!(row["message_id"].as_str().unwrap(), mail.message_id);
+            // The console downloads the invitation exactly as it was sent.
+            let url = format!(
+                "{}/messages/{}/calendar.ics",
+                fx.app.url(ServiceName::Mail),
+                row["id"].as_str().unwrap()
+            );
+            let response = fx
+                .app
+                .client
+                .get(&url)
+                .bearer_auth(&fx.facilitator)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            assert!(
+                response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/calendar; charset=utf-8; method=REQUEST")
+            );
+            assert_eq!(response.text().await.unwrap(), ics);
+            let stranger = fx.app.client.get(&url).send().await.unwrap();
+            assert_eq!(stranger.status(), 401);
         }
         // The member without an address: failed, and reported.
         let missing = listed

@@ -158,6 +158,24 @@ await submit(fac, 'button:has-text("Emitir la convocatoria")');
 assert.equal(await text(fac, '#estado-sesion'), 'Convocada');
 console.log(`reprogramada al ${earliest} y convocada`);
 
+// Delivery per member and the invitation as sent.
+let delivered = '';
+for (let i = 0; i < 80 && !/enviado/.test(delivered); i++) {
+  await new Promise((r) => setTimeout(r, 250));
+  await fac.reload();
+  delivered = (await fac.locator('#entregas').count()) ? await text(fac, '#entregas') : '';
+}
+assert.match(delivered, /Convocatoria para .*: enviado/, `sin entregas: ${delivered}`);
+const icsHref = await fac.getAttribute('#entregas a[href$="invitacion.ics"]', 'href');
+const ics = await fac.request.get(`${base}${icsHref}`);
+assert.equal(ics.status(), 200);
+const icsText = await ics.text();
+assert.match(icsText, /^BEGIN:VCALENDAR/);
+assert.match(icsText, new RegExp(`DTSTART:${earliest.replace(/-/g, '')}T`));
+console.log(`entregas de la convocatoria: ${(delivered.match(/enviado/g) || []).length} enviadas; invitación ICS descargada (${icsText.length} bytes)`);
+await fac.click('#entregas summary');
+await check(fac, 'sesion-convocada');
+
 // ------------------------------------------------------------ a member watches live
 const { page: member } = await loggedIn('academia');
 await member.goto(`${base}/sesiones/${sessionId}`);

@@ -45,6 +45,12 @@ pub const ACCESS: &[Access] = &[
         "consultar un mensaje de correo y sus intentos",
     ),
     Access::roles(
+        "GET",
+        "/messages/{id}/calendar.ics",
+        READERS,
+        "descargar la invitación de calendario de un mensaje",
+    ),
+    Access::roles(
         "POST",
         "/messages/{id}/retry",
         RETRIERS,
@@ -69,6 +75,7 @@ pub fn router(mailer: Arc<Mailer>, transport: String) -> ApiRouter {
     ApiRouter::new()
         .routes(routes!(list_messages))
         .routes(routes!(get_message))
+        .routes(routes!(message_calendar))
         .routes(routes!(retry_message))
         .routes(routes!(retry_dead_letters))
         .routes(routes!(status))
@@ -229,6 +236,50 @@ async fn get_message(
         .await
         .map_err(unexpected("leyendo los intentos"))?;
     Ok(Json(MessageDetail { message, history }))
+}
+
+/// The calendar invitation a message carries (the convocatoria's ICS, or
+/// its cancellation), as it was sent.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}/calendar.ics",
+    tag = "correo",
+    summary = "Descarga la invitación de calendario (ICS) que lleva un mensaje, tal como se envió",
+    params(("id" = String, Path, description = "Id del mensaje")),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La invitación", content_type = "text/calendar"),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe en su Secretariado, o no lleva invitación", body = Problem),
+    )
+)]
+async fn message_calendar(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<actix_web::HttpResponse> {
+    visible(&api, &caller, &id).await?;
+    let stored = db::load_message(&api.mailer.context.db, &id)
+        .await
+        .map_err(unexpected("leyendo el mensaje"))?;
+    let Some((calendar, method)) = stored.and_then(|m| m.calendar.map(|c| (c, m.calendar_method)))
+    else {
+        return Err(ApiError::NotFound(format!(
+            "El mensaje «{id}» no lleva invitación de calendario: solo las convocatorias y sus cambios la llevan."
+        )));
+    };
+    let method = method.unwrap_or_else(|| "REQUEST".into());
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            format!("text/calendar; charset=utf-8; method={method}"),
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"sesion.ics\"",
+        ))
+        .body(calendar))
 }
 
 /// What a retry may correct.

@@ -389,6 +389,9 @@ async fn session_view(
     if status == "cerrada" {
         view["record"] = record_state(inner, member, id).await;
     }
+    if status != "programada" {
+        view["deliveries"] = deliveries(inner, member, id).await;
+    }
     Ok(view)
 }
 
@@ -527,6 +530,46 @@ fn present_seats(detail: &Value) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The mail the session caused (convocatoria, changes, cancellation): each
+/// member's delivery status, newest first.
+async fn deliveries(inner: &Inner, member: &Member, session_id: &str) -> Value {
+    let Some(base) = inner.config.mail.as_deref() else {
+        return Value::Null;
+    };
+    let url = format!(
+        "{}/messages?asunto={session_id}&limite=500",
+        base.trim_end_matches('/')
+    );
+    match inner
+        .call(Method::GET, url, Some(&member.token), None)
+        .await
+    {
+        Ok(a) if a.status.is_success() => {
+            let rows: Vec<Value> = a
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| m["kind"] != "aviso_sin_correo")
+                .map(|m| {
+                    json!({
+                        "id": m["id"],
+                        "kind": m["kind"].as_str().unwrap_or_default().replace('_', " "),
+                        "name": m["recipient"]["name"],
+                        "has_address": m["recipient"]["email"].is_string(),
+                        "status": m["status"],
+                        "last_error": m["last_error"],
+                        "calendar": m["kind"] == "convocatoria" || m["kind"] == "sesion_actualizada" || m["kind"] == "sesion_cancelada",
+                    })
+                })
+                .collect();
+            json!(rows)
+        }
+        Ok(a) => json!({ "said": a.detail() }),
+        Err(message) => json!({ "said": message }),
+    }
 }
 
 /// After the close: the drafted record and its signing route.

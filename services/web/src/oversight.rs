@@ -31,6 +31,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/consola/correo", web::get().to(mail))
         .route("/consola/correo/{id}/reintentar", web::post().to(retry))
+        .route(
+            "/consola/correo/{id}/invitacion.ics",
+            web::get().to(invitation),
+        )
         .route("/consola/bitacora", web::get().to(audit));
 }
 
@@ -221,7 +225,7 @@ async fn mail(
             "El servicio de correo no está configurado en esta instalación.",
         );
     };
-    let url = format!("{}/messages?limit=200", base.trim_end_matches('/'));
+    let url = format!("{}/messages?limite=200", base.trim_end_matches('/'));
     let (messages, said) = match read(inner, &member, url).await {
         Read::Ended => return session_ended(inner, &current),
         Read::Said(message) => (Value::Null, Some(message)),
@@ -291,6 +295,58 @@ async fn retry(
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
         Ok(a) => inner.error_page(&current, a.status, &a.detail()),
         Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+/// `GET /consola/correo/{id}/invitacion.ics`: the calendar invitation a
+/// message carried, as the mail service sent it.
+async fn invitation(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(base) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese mensaje no existe.");
+    };
+    let response = inner
+        .http
+        .get(format!(
+            "{}/messages/{id}/calendar.ics",
+            base.trim_end_matches('/')
+        ))
+        .bearer_auth(&member.token)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !status.is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return inner.error_page(&current, status, &Answer { status, body }.detail());
+    }
+    match response.text().await {
+        Ok(ics) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sesion.ics\"",
+            ))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(ics),
+        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
     }
 }
 
