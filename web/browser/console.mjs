@@ -338,6 +338,67 @@ assert.match(route, /Firmaron 0 de 7/, route);
 console.log(`ruta de firma abierta en ${numbers.approve_to_route_ms} ms (invitaciones encoladas): «${route}»`);
 await check(fac, 'sesion-ruta');
 
+// ------------------------------------------------------------ the President sets up and oversees
+{
+  const { page: pres } = await loggedIn('presidencia');
+  // Members: a refused registration keeps what was typed; a valid one is listed.
+  await pres.goto(`${base}/consola/integrantes`);
+  await check(pres, 'integrantes');
+  await pres.fill('#m-name', 'MARÍA FERNANDA LÓPEZ DÍAZ');
+  await pres.fill('#m-rfc', 'NO-ES-UN-RFC');
+  await pres.fill('#m-email', 'maria.lopez@stl-demo.example.mx');
+  await submit(pres, 'button:has-text("Registrar")');
+  assert.match(await text(pres, '#error-integrante'), /RFC/, 'el RFC inválido no se explicó');
+  assert.equal(await pres.inputValue('#m-name'), 'MARÍA FERNANDA LÓPEZ DÍAZ');
+  await check(pres, 'integrantes-error');
+  await pres.fill('#m-rfc', 'LODM850101AB1');
+  await submit(pres, 'button:has-text("Registrar")');
+  assert.match(await text(pres, 'main'), /Integrante registrado/);
+  assert.match(await text(pres, 'main'), /MARÍA FERNANDA LÓPEZ DÍAZ/);
+  // A resignation's cascade is shown before it is applied, and nothing changes until then.
+  const before = await text(pres, '#asiento-academia');
+  await pres.selectOption('#r-seat', 'academia');
+  await pres.selectOption('#r-who', 'titular');
+  await pres.fill('#r-effective', iso(inDays(30)));
+  await submit(pres, 'button:has-text("Ver lo que hará")');
+  const preview = await text(pres, '#renuncia-vista');
+  assert.match(preview, /aún no se aplica/);
+  assert.match(preview, /000 II\.4\.V/, preview);
+  assert.equal(await text(pres, '#asiento-academia'), before, 'la vista previa cambió el asiento');
+  await check(pres, 'integrantes-renuncia');
+  console.log(`renuncia explicada antes de aplicarla: «${preview.slice(0, 140)}…»`);
+  // Settings: a bad offset comes back with what was typed; the rules name their clause.
+  await pres.goto(`${base}/consola/secretariado`);
+  await check(pres, 'secretariado');
+  assert.match(await text(pres, 'main'), /000 V\.6/);
+  await pres.fill('#utc_offset_minutes', 'menos seis');
+  await submit(pres, 'button:has-text("Guardar la configuración")');
+  assert.match(await text(pres, '#error'), /minutos/);
+  assert.equal(await pres.inputValue('#utc_offset_minutes'), 'menos seis');
+  await pres.fill('#utc_offset_minutes', '-360');
+  await pres.fill('#non_working_days', `${iso(inDays(40))} Día del servidor público`);
+  await submit(pres, 'button:has-text("Guardar la configuración")');
+  assert.match(await text(pres, 'main'), /Configuración guardada/);
+  assert.match(await pres.inputValue('#non_working_days'), /Día del servidor público/);
+  // Agreements, mail and audit.
+  await pres.goto(`${base}/consola/acuerdos`);
+  await check(pres, 'acuerdos');
+  const firstStatus = pres.locator('select[id^="status-"]').first();
+  await firstStatus.selectOption('en_proceso');
+  const noteId = (await firstStatus.getAttribute('id')).replace('status-', 'note-');
+  await pres.fill(`#${noteId}`, 'Se presentó el calendario al pleno.');
+  await submit(pres, `button:has-text("Registrar el seguimiento") >> nth=0`);
+  assert.match(await text(pres, 'main'), /Seguimiento registrado/);
+  assert.match(await text(pres, 'main'), /Se presentó el calendario al pleno/);
+  await pres.goto(`${base}/consola/correo`);
+  assert.match(await text(pres, 'main'), /Convocatoria/);
+  await check(pres, 'correo');
+  await pres.goto(`${base}/consola/bitacora`);
+  assert.match(await text(pres, 'main'), /Cadena íntegra/);
+  await check(pres, 'bitacora');
+  console.log('Presidencia: integrantes, renuncia explicada, configuración, acuerdos, correo y bitácoras revisadas');
+}
+
 await browser.close();
 
 // ------------------------------------------------------------ numbers

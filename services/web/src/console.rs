@@ -1398,7 +1398,7 @@ mod tests {
                 );
                 if matches!(status, "convocada" | "abierta") {
                     assert!(
-                        html.contains("quórum: 2 de 3 asientos"),
+                        html.contains("uórum: 2 de 3 asientos"),
                         "{template} ({status})"
                     );
                 }

@@ -36,6 +36,7 @@ mod member;
 mod oversight;
 mod respond;
 mod session;
+mod setup;
 
 use api::*;
 use dates::*;
@@ -140,7 +141,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Every module's templates (each module lists its own).
-const TEMPLATE_SETS: &[&[(&str, &str)]] = &[TEMPLATES, console::TEMPLATES, oversight::TEMPLATES];
+const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
+    TEMPLATES,
+    console::TEMPLATES,
+    oversight::TEMPLATES,
+    setup::TEMPLATES,
+];
 
 /// Who is logged in on a browser session.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -243,6 +249,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(member::routes)
         .configure(console::routes)
         .configure(oversight::routes)
+        .configure(setup::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 
