@@ -337,6 +337,9 @@ numbers.approve_to_route_ms = Math.round(performance.now() - approving);
 assert.match(route, /Firmaron 0 de 7/, route);
 console.log(`ruta de firma abierta en ${numbers.approve_to_route_ms} ms (invitaciones encoladas): «${route}»`);
 await check(fac, 'sesion-ruta');
+await submit(fac, 'button:has-text("Enviar un recordatorio")');
+assert.match(await text(fac, 'main'), /Recordatorio enviado a quienes faltan de firmar/);
+console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola');
 
 // ------------------------------------------------------------ the President sets up and oversees
 {

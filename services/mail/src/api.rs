@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
-use rubrica_platform::http::State;
+use rubrica_platform::http::{State, StatusCode};
 use rubrica_platform::{Access, ApiError, ApiResult, Caller, Json, Problem, Role};
 use rubrica_platform::{ApiRouter, routes};
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,12 @@ pub const ACCESS: &[Access] = &[
     ),
     Access::roles(
         "POST",
+        "/routes/{id}/reminders",
+        RETRIERS,
+        "enviar ahora un recordatorio a quienes faltan de firmar",
+    ),
+    Access::roles(
+        "POST",
         "/dead-letters/retry",
         RETRIERS,
         "reintentar los mensajes de correo fallidos",
@@ -78,6 +84,7 @@ pub fn router(mailer: Arc<Mailer>, transport: String) -> ApiRouter {
         .routes(routes!(message_calendar))
         .routes(routes!(retry_message))
         .routes(routes!(retry_dead_letters))
+        .routes(routes!(remind_now))
         .routes(routes!(status))
         .with_state(Api {
             mailer,
@@ -280,6 +287,82 @@ async fn message_calendar(
             "attachment; filename=\"sesion.ics\"",
         ))
         .body(calendar))
+}
+
+/// What a reminder sent on demand did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemindersQueued {
+    /// Pending signers who get a reminder now.
+    pub pending: u64,
+}
+
+/// Sends a reminder now to every signer still pending on an open route of
+/// the caller's secretariat (the schedule sends it within a poll interval;
+/// the reminder's number keeps a second copy from going out).
+#[utoipa::path(
+    post,
+    path = "/routes/{id}/reminders",
+    tag = "correo",
+    summary = "Envía ahora un recordatorio a cada firmante pendiente de una ruta abierta",
+    params(("id" = String, Path, description = "Id de la ruta de firma")),
+    security(("sesion" = [])),
+    responses(
+        (status = 202, description = "Recordatorios en cola", body = RemindersQueued),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe una ruta abierta con ese id en su Secretariado", body = Problem),
+        (status = 409, description = "Nadie falta de firmar", body = Problem),
+    )
+)]
+async fn remind_now(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(Json<RemindersQueued>, StatusCode)> {
+    let scope = scope(&caller)?;
+    let context = &api.mailer.context;
+    let mut tx = context
+        .begin()
+        .await
+        .map_err(unexpected("abriendo la transacción"))?;
+    let open = db::open_route_secretariat(&mut tx, &id)
+        .await
+        .map_err(unexpected("leyendo la ruta"))?;
+    match open {
+        Some(secretariat) if scope.is_none() || scope.as_deref() == Some(secretariat.as_str()) => {}
+        _ => {
+            return Err(ApiError::NotFound(format!(
+                "No hay una ruta de firma abierta «{id}» en su Secretariado: ya terminó, se canceló o no existe."
+            )));
+        }
+    }
+    let due = db::pending_signers(&mut tx, &id)
+        .await
+        .map_err(unexpected("leyendo a quienes faltan de firmar"))?;
+    if due.is_empty() {
+        return Err(ApiError::Conflict(
+            "Nadie falta de firmar esta ruta: no hay a quién recordar.".into(),
+        ));
+    }
+    crate::reminders::queue(&api.mailer, &mut tx, &due, now_ms(), true)
+        .await
+        .map_err(ApiError::Unexpected)?;
+    let pending = due.len() as u64;
+    context
+        .audit(
+            &mut tx,
+            &caller,
+            "recordatorio.enviar",
+            Some(&id),
+            serde_json::json!({ "pendientes": pending }),
+        )
+        .await
+        .map_err(unexpected("registrando en la bitácora"))?;
+    tx.commit()
+        .await
+        .map_err(unexpected("confirmando la transacción"))?;
+    api.mailer.wake_now();
+    Ok((Json(RemindersQueued { pending }), StatusCode::ACCEPTED))
 }
 
 /// What a retry may correct.

@@ -296,6 +296,14 @@ const DONE: &[(&str, &str)] = &[
         "Versión aprobada: el acta queda congelada y lista para firma.",
     ),
     ("ruta", "Ruta de firma abierta: se invitó a cada firmante."),
+    (
+        "recordatorio",
+        "Recordatorio enviado a quienes faltan de firmar.",
+    ),
+    (
+        "ruta-cancelada",
+        "Ruta de firma cancelada; se avisó a los firmantes. Puede corregir el acta y abrir otra.",
+    ),
 ];
 
 fn done_message(key: Option<&str>) -> Option<String> {
@@ -795,6 +803,7 @@ async fn session_action(
         return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
     }
     let call = match action.as_str() {
+        "recordatorio" | "cancelar-ruta" => route_call(inner, &action, &form),
         "aprobar-acta" => approve_record(inner, &member, &form),
         "abrir-ruta" => open_route(inner, &current, &member, &id).await,
         _ => action_call(inner, &id, &action, &form).ok_or_else(|| {
@@ -824,7 +833,7 @@ async fn session_action(
             let anchor = match done {
                 "asistencia" | "abierta" => "#asistencia",
                 "orden-aprobado" | "deliberacion" | "votacion" | "acuerdo" => "#votaciones",
-                "acta-aprobada" | "ruta" | "cerrada" => "#acta",
+                "acta-aprobada" | "ruta" | "cerrada" | "recordatorio" | "ruta-cancelada" => "#acta",
                 _ => "",
             };
             redirect(
@@ -893,6 +902,38 @@ async fn refused(
 }
 
 type Call = (Method, String, Value, &'static str);
+
+/// A reminder to the signers still pending (sent now by the mail service),
+/// or cancelling the route (its signers are told).
+fn route_call(inner: &Inner, action: &str, form: &HashMap<String, String>) -> Result<Call, String> {
+    let route = form.get("route_id").cloned().unwrap_or_default();
+    if !valid_id(&route) {
+        return Err("Esa ruta de firma no existe. Recargue la página.".into());
+    }
+    if action == "recordatorio" {
+        let mail = inner.config.mail.as_deref().ok_or_else(|| {
+            "El servicio de correo no está configurado en esta instalación.".to_string()
+        })?;
+        return Ok((
+            Method::POST,
+            format!("{}/routes/{route}/reminders", mail.trim_end_matches('/')),
+            json!({}),
+            "recordatorio",
+        ));
+    }
+    let reason = form.get("reason").map(|r| r.trim()).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(
+            "Escriba por qué se cancela la ruta: se avisa a cada firmante con ese motivo.".into(),
+        );
+    }
+    Ok((
+        Method::POST,
+        inner.signing(&format!("/routes/{route}/cancel")),
+        json!({ "reason": reason }),
+        "ruta-cancelada",
+    ))
+}
 
 /// Approving the drafted record freezes that version.
 fn approve_record(
