@@ -396,6 +396,9 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   await pres.goto(`${base}/consola/correo`);
   assert.match(await text(pres, 'main'), /Convocatoria/);
   await check(pres, 'correo');
+  await pres.goto(`${base}/consola/entregas`);
+  assert.match(await text(pres, 'main'), /Periodos concluidos o por concluir/);
+  await check(pres, 'entregas');
   await pres.goto(`${base}/consola/bitacora`);
   assert.match(await text(pres, 'main'), /Cadena íntegra/);
   await check(pres, 'bitacora');
