@@ -295,6 +295,10 @@ const DONE: &[(&str, &str)] = &[
         "acta-aprobada",
         "Versión aprobada: el acta queda congelada y lista para firma.",
     ),
+    (
+        "acta-corregida",
+        "Nueva versión del borrador generada con las correcciones; revísela antes de aprobarla.",
+    ),
     ("ruta", "Ruta de firma abierta: se invitó a cada firmante."),
     (
         "recordatorio",
@@ -804,6 +808,7 @@ async fn session_action(
     }
     let call = match action.as_str() {
         "recordatorio" | "cancelar-ruta" => route_call(inner, &action, &form),
+        "corregir-acta" => correct_record(inner, &current, &member, &id, &form).await,
         "aprobar-acta" => approve_record(inner, &member, &form),
         "abrir-ruta" => open_route(inner, &current, &member, &id).await,
         _ => action_call(inner, &id, &action, &form).ok_or_else(|| {
@@ -833,7 +838,8 @@ async fn session_action(
             let anchor = match done {
                 "asistencia" | "abierta" => "#asistencia",
                 "orden-aprobado" | "deliberacion" | "votacion" | "acuerdo" => "#votaciones",
-                "acta-aprobada" | "ruta" | "cerrada" | "recordatorio" | "ruta-cancelada" => "#acta",
+                "acta-aprobada" | "acta-corregida" | "ruta" | "cerrada" | "recordatorio"
+                | "ruta-cancelada" => "#acta",
                 _ => "",
             };
             redirect(
@@ -932,6 +938,59 @@ fn route_call(inner: &Inner, action: &str, form: &HashMap<String, String>) -> Re
         inner.signing(&format!("/routes/{route}/cancel")),
         json!({ "reason": reason }),
         "ruta-cancelada",
+    ))
+}
+
+/// A new version of the drafted record with the deliberations corrected
+/// (`deliberacion_<position>`): the data is the session's record as it
+/// closed, so attendance, votes, decisions and signers cannot change here.
+async fn correct_record(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    session_id: &str,
+    form: &HashMap<String, String>,
+) -> Result<Call, String> {
+    let documents = inner.config.documents.as_deref().ok_or_else(|| {
+        "El servicio de documentos no está configurado en esta instalación.".to_string()
+    })?;
+    let document_id = form.get("document_id").cloned().unwrap_or_default();
+    if !valid_id(&document_id) {
+        return Err("Ese documento no existe. Recargue la página.".into());
+    }
+    let mut data = fetch(
+        inner,
+        current,
+        member,
+        inner.secretariat(&format!("/sessions/{session_id}")),
+    )
+    .await
+    .map_err(|_| "No se pudo leer la sesión. Recargue la página e intente de nuevo.".to_string())?;
+    if let Some(record) = data.as_object_mut() {
+        record.remove("status");
+        record.remove("quorum_now");
+    }
+    if let Some(items) = data["agenda"]["items"].as_array_mut() {
+        for item in items {
+            let position = item["position"].as_i64().unwrap_or_default();
+            if let Some(text) = form.get(&format!("deliberacion_{position}")) {
+                let text = text.trim();
+                item["deliberation"] = if text.is_empty() {
+                    Value::Null
+                } else {
+                    json!(text)
+                };
+            }
+        }
+    }
+    Ok((
+        Method::POST,
+        format!(
+            "{}/documents/{document_id}/versions",
+            documents.trim_end_matches('/')
+        ),
+        json!({ "data": data }),
+        "acta-corregida",
     ))
 }
 
