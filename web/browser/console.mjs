@@ -18,7 +18,10 @@
 // - axe-core on every page: zero violations; screenshots at phone and laptop
 //   sizes in $ARTIFACTS.
 //
-//   node browser/console.mjs BASE_URL PKI_DIR RUBRICA_BIN
+// - the operator enters with the installation's token, creates a secretariat
+//   from another preset and registers its President.
+//
+//   node browser/console.mjs BASE_URL PKI_DIR RUBRICA_BIN DATA_DIR
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,9 +33,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const [base, pki, rubrica] = process.argv.slice(2);
-if (!base || !pki || !rubrica) {
-  console.error('uso: node browser/console.mjs URL_BASE CARPETA_PKI BINARIO_RUBRICA');
+const [base, pki, rubrica, dataDir] = process.argv.slice(2);
+if (!base || !pki || !rubrica || !dataDir) {
+  console.error('uso: node browser/console.mjs URL_BASE CARPETA_PKI BINARIO_RUBRICA CARPETA_DE_DATOS');
   process.exit(2);
 }
 const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
@@ -409,6 +412,37 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   assert.match(await text(pres, 'main'), /Cadena íntegra/);
   await check(pres, 'bitacora');
   console.log('Presidencia: integrantes, renuncia explicada, configuración, acuerdos, correo y bitácoras revisadas');
+}
+
+// ------------------------------------------------------------ the operator creates a secretariat
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const op = await context.newPage();
+  await op.goto(`${base}/operador`);
+  await check(op, 'operador-entrar');
+  await op.fill('#token', 'no-es-el-token');
+  await submit(op, 'button:has-text("Entrar como operador")');
+  assert.match(await text(op, '#error'), /no es el token de operador/);
+  const token = fs.readFileSync(path.join(dataDir, 'operator-token.txt'), 'utf8').trim();
+  await op.fill('#token', token);
+  await submit(op, 'button:has-text("Entrar como operador")');
+  assert.ok(!(await op.content()).includes(token), 'el token de operador apareció en la página');
+  const presets = await op.$$eval('#preset option', (o) => o.map((x) => x.value));
+  assert.ok(presets.length >= 2 && presets.includes('jalisco'), `preajustes: ${presets}`);
+  const other = presets.find((p) => p !== 'jalisco');
+  await op.selectOption('#preset', other);
+  await op.fill('#s-offset', '-300');
+  await submit(op, 'button:has-text("Crear el secretariado")');
+  assert.match(await text(op, '#creado'), /Secretariado creado con el preajuste/);
+  await check(op, 'operador-creado');
+  await op.fill('#p-name', 'ROSA ELENA PRIETO GARZA');
+  await op.fill('#p-rfc', 'PIGR800101AB1');
+  await op.fill('#p-email', 'presidencia@stl-otro.example.mx');
+  await op.fill('#p-starts', iso(new Date()));
+  await submit(op, 'button:has-text("Registrar y designar")');
+  assert.match(await text(op, '#presidencia-lista'), /ROSA ELENA PRIETO GARZA quedó registrada/);
+  console.log(`operador: secretariado «${other}» creado y su Presidencia registrada y designada`);
+  await context.close();
 }
 
 await browser.close();

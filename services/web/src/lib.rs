@@ -33,6 +33,7 @@ mod api;
 mod console;
 mod dates;
 mod member;
+mod operator;
 mod oversight;
 mod respond;
 mod session;
@@ -146,6 +147,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     console::TEMPLATES,
     oversight::TEMPLATES,
     setup::TEMPLATES,
+    operator::TEMPLATES,
 ];
 
 /// Who is logged in on a browser session.
@@ -250,6 +252,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(console::routes)
         .configure(oversight::routes)
         .configure(setup::routes)
+        .configure(operator::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 
