@@ -350,6 +350,22 @@ await submit(fac, 'button:has-text("Enviar un recordatorio")');
 assert.match(await text(fac, 'main'), /Recordatorio enviado a quienes faltan de firmar/);
 console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola');
 
+// A member refuses with the reason (from their e.firma session); the
+// facilitator follows it: who refused and why, who is pending.
+{
+  const routeHref = await fac.getAttribute('#ruta-avance a', 'href');
+  const { page: judge, context } = await loggedIn('judicial');
+  await judge.goto(`${base}${routeHref}`);
+  await judge.fill('#reason', 'El acta no recoge el voto particular que entregué por escrito.');
+  await submit(judge, 'button:has-text("Rechazar firmar")');
+  await context.close();
+  await fac.reload();
+  const followed = await text(fac, '#acta');
+  assert.match(followed, /rechazó — motivo: El acta no recoge el voto particular/, followed);
+  assert.match(followed, /pendiente/);
+  console.log('rechazo con su motivo visible en la consola; los demás siguen pendientes');
+}
+
 // ------------------------------------------------------------ the President sets up and oversees
 {
   const { page: pres } = await loggedIn('presidencia');
