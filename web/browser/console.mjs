@@ -181,6 +181,13 @@ await check(fac, 'sesion-convocada');
 
 // ------------------------------------------------------------ a member watches live
 const { page: member } = await loggedIn('academia');
+await member.goto(`${base}/pendientes`);
+assert.match(await text(member, '#proximas'), /2026-ORD|Sesión ordinaria/, 'la sesión convocada no aparece en Pendientes');
+const memberIcs = await member.request.get(`${base}/sesiones/${sessionId}/invitacion.ics`);
+assert.equal(memberIcs.status(), 200, 'el integrante no pudo descargar su invitación');
+assert.match(await memberIcs.text(), /^BEGIN:VCALENDAR[\s\S]*METHOD:REQUEST/);
+await check(member, 'pendientes-proximas');
+console.log('el integrante ve la sesión convocada en Pendientes, con su orden del día y su invitación ICS');
 await member.goto(`${base}/sesiones/${sessionId}`);
 await member.waitForFunction(() => document.getElementById('vivo-estado')?.textContent.includes('Actualizado'));
 await check(member, 'sesion-en-vivo');

@@ -364,6 +364,17 @@ for (const [i, member] of members.entries()) {
   const qpdf = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
   assert.equal(qpdf.status, 0, `qpdf --check rechazó la copia:\n${qpdf.stdout}${qpdf.stderr}`);
   console.log(`siete firmas válidas; ruta completada; archivada (${sha.slice(0, 16)}…); pdfsig: ${valid}/7 «Signature is Valid»; qpdf --check: sin errores (artifacts/acta-firmada.pdf)`);
+  // Mis documentos: the signed copy and the archived record with each signature's verdict.
+  await page.goto(`${base}/documentos`);
+  assert.match(await page.textContent('#copias'), /Descargar la copia firmada/);
+  let records = '';
+  for (let i = 0; i < 40 && !records.includes(sha); i++) {
+    await page.reload();
+    records = (await page.$('#archivados')) ? await page.textContent('#archivados') : '';
+    if (!records.includes(sha)) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(records.includes(sha), 'el registro archivado no aparece en Mis documentos');
+  await check(page, 'documentos');
   // Logout: the session ends and the pages ask to log in again.
   await page.goto(`${base}/cuenta`);
   await Promise.all([page.waitForURL(/\/entrar\?salio=1/), page.click('button:has-text("Cerrar sesión")')]);

@@ -51,6 +51,12 @@ pub const ACCESS: &[Access] = &[
         "descargar la invitación de calendario de un mensaje",
     ),
     Access::roles(
+        "GET",
+        "/sessions/{id}/invitation.ics",
+        Role::MEMBERS,
+        "descargar su invitación de calendario a una sesión",
+    ),
+    Access::roles(
         "POST",
         "/messages/{id}/retry",
         RETRIERS,
@@ -82,6 +88,7 @@ pub fn router(mailer: Arc<Mailer>, transport: String) -> ApiRouter {
         .routes(routes!(list_messages))
         .routes(routes!(get_message))
         .routes(routes!(message_calendar))
+        .routes(routes!(my_invitation))
         .routes(routes!(retry_message))
         .routes(routes!(retry_dead_letters))
         .routes(routes!(remind_now))
@@ -363,6 +370,58 @@ async fn remind_now(
         .map_err(unexpected("confirmando la transacción"))?;
     api.mailer.wake_now();
     Ok((Json(RemindersQueued { pending }), StatusCode::ACCEPTED))
+}
+
+/// The calendar invitation to a session that was mailed to the caller (the
+/// latest: a rescheduled session's replaces the convocatoria's).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/invitation.ics",
+    tag = "correo",
+    summary = "Descarga su invitación de calendario (ICS) a una sesión, la última que se le envió",
+    params(("id" = String, Path, description = "Id de la sesión")),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La invitación", content_type = "text/calendar"),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No se le envió invitación a esa sesión", body = Problem),
+    )
+)]
+async fn my_invitation(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<actix_web::HttpResponse> {
+    let not_sent = || {
+        ApiError::NotFound(format!(
+            "No se le envió una invitación de calendario a la sesión «{id}»: llega con la convocatoria."
+        ))
+    };
+    let (Some(member_id), Some(secretariat_id)) = (&caller.member_id, &caller.secretariat_id)
+    else {
+        return Err(not_sent());
+    };
+    let found = db::latest_invitation(&api.mailer.context.db, secretariat_id, &id, member_id)
+        .await
+        .map_err(unexpected("leyendo las invitaciones"))?;
+    let Some((calendar, method)) = found else {
+        return Err(not_sent());
+    };
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            format!(
+                "text/calendar; charset=utf-8; method={}",
+                method.unwrap_or_else(|| "REQUEST".into())
+            ),
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"sesion.ics\"",
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(calendar))
 }
 
 /// What a retry may correct.

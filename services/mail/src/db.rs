@@ -148,6 +148,27 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// The latest calendar invitation to a session mailed to a member of a
+/// secretariat: its ICS and method.
+pub async fn latest_invitation(
+    db: &Database,
+    secretariat_id: &str,
+    session_id: &str,
+    member_id: &str,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT calendar, calendar_method FROM mail_messages
+         WHERE secretariat_id = $1 AND subject_ref = $2 AND recipient_member_id = $3 AND calendar IS NOT NULL
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(secretariat_id)
+    .bind(session_id)
+    .bind(member_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
 /// A claimed message, with what is needed to send it.
 pub async fn load_message(db: &Database, id: &str) -> Result<Option<StoredMessage>, sqlx::Error> {
     let row = sqlx::query(

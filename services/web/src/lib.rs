@@ -136,6 +136,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/cuenta.html"),
     ),
     (
+        "documentos.html",
+        include_str!("../../../templates/web/documentos.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../templates/web/error.html"),
     ),
