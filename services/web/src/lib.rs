@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 mod api;
 mod console;
 mod dates;
+mod handover;
 mod member;
 mod operator;
 mod oversight;
@@ -152,6 +153,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     oversight::TEMPLATES,
     setup::TEMPLATES,
     operator::TEMPLATES,
+    handover::TEMPLATES,
 ];
 
 /// Who is logged in on a browser session.
@@ -257,6 +259,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(oversight::routes)
         .configure(setup::routes)
         .configure(operator::routes)
+        .configure(handover::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 
