@@ -9,6 +9,7 @@ mod events;
 mod helpers;
 mod mail;
 mod platform;
+mod public;
 mod records;
 mod secretariat;
 mod signing;
