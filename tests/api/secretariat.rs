@@ -428,6 +428,33 @@ async fn a_convocatoria_for_monday_7_december_2026_is_accepted_on_friday_27_nove
         let stl = Stl::arrange(&backend).await;
         let session = stl.scheduled_session("ordinaria", "2026-12-07").await;
 
+        // Act: checking first, without issuing (GET /sessions/{id}/notice).
+        let (status, check) = stl
+            .call(
+                "GET",
+                &format!("/sessions/{session}/notice?issued_on=2026-11-30"),
+                &stl.facilitator,
+                Value::Null,
+            )
+            .await;
+
+        // Assert: the same finding issuing would record, and the earliest valid
+        // session date with that issue date (Tuesday 8 December).
+        assert_eq!(status, StatusCode::OK, "{check}");
+        assert_eq!(check["notice"]["ok"], false);
+        assert_eq!(check["notice"]["business_days"], 4);
+        assert_eq!(check["earliest_session_date"], "2026-12-08");
+        assert_eq!(check["session_date"], "2026-12-07");
+        let (status, _) = stl
+            .call(
+                "GET",
+                &format!("/sessions/{session}/notice?issued_on=30-11-2026"),
+                &stl.facilitator,
+                Value::Null,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
         // Act: issued on Monday 30 November there are only four business days.
         let (status, refused) = stl
             .call(

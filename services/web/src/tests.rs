@@ -105,6 +105,8 @@ fn state(base: &str) -> WebState {
             secretariat: format!("{base}/secretariat"),
             signing: format!("{base}/signing"),
             documents: None,
+            mail: None,
+            archive: None,
         },
         reqwest::Client::new(),
     )

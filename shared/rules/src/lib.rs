@@ -70,8 +70,8 @@ pub use config::{
 pub use decision::{DecidedBy, DecisionFinding, Outcome, Vote, decide};
 pub use error::{Error, Result, ScenarioError};
 pub use notice::{
-    NoticeFinding, SessionKind, business_days_of_notice, check_notice, effective_issue_date,
-    latest_issue_date,
+    NoticeFinding, SessionKind, business_days_of_notice, check_notice, earliest_session_date,
+    effective_issue_date, latest_issue_date,
 };
 pub use presets::{DEFAULT_PRESET, PRESET_NAMES, jalisco, preset};
 pub use quorum::{QuorumFinding, quorum};

@@ -135,6 +135,30 @@ pub fn latest_issue_date(
     None
 }
 
+/// 000 V.6: the earliest day a meeting of `kind` can be held when its convocatoria is issued
+/// on `issued` — the first day after the issue that leaves the required business days of
+/// notice, counted as [`business_days_of_notice`] counts them, and that is itself a business
+/// day (a session is not called on a rest day). The day after the issue when no notice is
+/// required; `None` when nothing fits in the search window.
+pub fn earliest_session_date(
+    kind: SessionKind,
+    issued: Date,
+    settings: &NoticeSettings,
+    calendar: &Calendar,
+) -> Option<Date> {
+    let required = settings.required_for(kind);
+    let mut day = issued.next_day()?;
+    for _ in 0..SEARCH_LIMIT_DAYS {
+        if calendar.is_business_day(day)
+            && business_days_of_notice(issued, day, settings, calendar) >= required
+        {
+            return Some(day);
+        }
+        day = day.next_day()?;
+    }
+    None
+}
+
 /// 000 V.6: "Las convocatorias a las sesiones se emitirán con un mínimo de cinco días hábiles
 /// de anticipación y deberán ser acompañadas del orden del día correspondiente."
 ///
@@ -283,6 +307,60 @@ mod tests {
 
     fn jalisco() -> NoticeSettings {
         NoticeSettings::default()
+    }
+
+    /// 000 V.6: issued Friday 27 November 2026, the five business days are 30 November–4
+    /// December and the earliest session is Monday 7 December; the answer always meets the
+    /// rule, and the day before it does not (or is a rest day).
+    #[test]
+    fn the_earliest_session_date_is_the_first_business_day_after_the_notice() {
+        let calendar = Calendar::default();
+        let issued = date!(2026 - 11 - 27);
+        let earliest = earliest_session_date(SessionKind::Ordinary, issued, &jalisco(), &calendar);
+        assert_eq!(earliest, Some(date!(2026 - 12 - 07)));
+        // Issued Monday 30 November: Tuesday–Monday gives five, so Tuesday 8 December.
+        let from_monday = earliest_session_date(
+            SessionKind::Ordinary,
+            date!(2026 - 11 - 30),
+            &jalisco(),
+            &calendar,
+        );
+        assert_eq!(from_monday, Some(date!(2026 - 12 - 08)));
+        for start in [
+            date!(2026 - 12 - 10),
+            date!(2026 - 12 - 18),
+            date!(2027 - 03 - 10),
+        ] {
+            let day = earliest_session_date(SessionKind::Ordinary, start, &jalisco(), &calendar)
+                .expect("a date");
+            assert!(
+                check_notice(
+                    SessionKind::Ordinary,
+                    Some(start),
+                    day,
+                    &jalisco(),
+                    &calendar
+                )
+                .ok
+            );
+            let before = day.previous_day().expect("a day");
+            assert!(
+                !calendar.is_business_day(before)
+                    || !check_notice(
+                        SessionKind::Ordinary,
+                        Some(start),
+                        before,
+                        &jalisco(),
+                        &calendar
+                    )
+                    .ok
+            );
+        }
+        // A work meeting needs no notice: the next business day.
+        assert_eq!(
+            earliest_session_date(SessionKind::WorkMeeting, issued, &jalisco(), &calendar),
+            Some(date!(2026 - 11 - 30))
+        );
     }
 
     /// 000 V.6, the worked example of issue 4: for Monday 7 December 2026 the five business days

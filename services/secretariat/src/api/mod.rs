@@ -190,6 +190,12 @@ pub const ACCESS: &[Access] = &[
         "emitir una convocatoria",
     ),
     Access::roles(
+        "GET",
+        "/sessions/{id}/notice",
+        Role::MANAGERS,
+        "revisar la anticipación de una convocatoria",
+    ),
+    Access::roles(
         "POST",
         "/sessions/{id}/attendance",
         Role::MANAGERS,
@@ -320,6 +326,7 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(sessions::replace_agenda))
         .routes(routes!(sessions::cancel_session))
         .routes(routes!(sessions::issue_convocatoria))
+        .routes(routes!(sessions::notice_check))
         .routes(routes!(sessions::record_attendance))
         .routes(routes!(sessions::open_session))
         .routes(routes!(sessions::approve_agenda))

@@ -6,6 +6,7 @@
 use rubrica_platform::State;
 use rubrica_platform::db::{is_unique_violation, now_ms};
 use rubrica_platform::error::Path;
+use rubrica_platform::error::Query;
 use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem, ServiceContext};
 use rubrica_rules::{QuorumFinding, SeatId, SessionKind, Vote, agenda_approval, check_notice};
@@ -591,6 +592,80 @@ pub async fn issue_convocatoria(
         .await
         .map_err(unexpected("confirmando la transacción"))?;
     Ok(Json(detail))
+}
+
+/// When a convocatoria would be issued, for [`notice_check`].
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// The day it would be issued, `AAAA-MM-DD` (default: today).
+    pub issued_on: Option<String>,
+}
+
+/// Whether a convocatoria issued on a day would give the notice the rules
+/// require, and the earliest valid date otherwise.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NoticeCheck {
+    /// `AAAA-MM-DD`.
+    pub issued_on: String,
+    /// The session's date, `AAAA-MM-DD`.
+    pub session_date: String,
+    /// The rules' finding (`rubrica_rules::NoticeFinding`), as issuing would record it.
+    #[schema(value_type = Object)]
+    pub notice: rubrica_rules::NoticeFinding,
+    /// The earliest day a session of this kind can be held with a
+    /// convocatoria issued that day (`AAAA-MM-DD`), with the same counting.
+    pub earliest_session_date: Option<String>,
+}
+
+/// Checks the notice a convocatoria would give, before issuing it (000 V.6).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/notice",
+    tag = "sesiones",
+    summary = "Revisa, antes de emitirla, si una convocatoria daría la anticipación requerida y cuál es la fecha más próxima válida (000 V.6)",
+    params(SessionPath, NoticeQuery),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La revisión, con su explicación", body = NoticeCheck),
+        (status = 401, description = "Falta iniciar sesión", body = Problem),
+        (status = 403, description = "Solo la Presidencia o el facilitador de ese secretariado", body = Problem),
+        (status = 404, description = "No existe", body = Problem),
+        (status = 422, description = "Fecha no válida", body = Problem),
+    )
+)]
+pub async fn notice_check(
+    State(ctx): State<ServiceContext>,
+    caller: Caller,
+    Path(path): Path<SessionPath>,
+    Query(query): Query<NoticeQuery>,
+) -> ApiResult<Json<NoticeCheck>> {
+    let issued = edge::optional_date("issued_on", query.issued_on.as_deref())?;
+    let mut conn = ctx
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(unexpected("obteniendo una conexión"))?;
+    let scene = Scene::load(&mut conn, &caller, &path.id, None).await?;
+    let session = &scene.session;
+    let issued = issued.unwrap_or_else(|| edge::today(scene.offset()));
+    let calendar = calendar(&mut conn, &session.secretariat_id).await?;
+    let notice = check_notice(
+        session.kind,
+        Some(issued),
+        session.held_on,
+        &scene.config.notice,
+        &calendar,
+    );
+    let earliest =
+        rubrica_rules::earliest_session_date(session.kind, issued, &scene.config.notice, &calendar);
+    Ok(Json(NoticeCheck {
+        issued_on: edge::iso(issued),
+        session_date: edge::iso(session.held_on),
+        notice,
+        earliest_session_date: earliest.map(edge::iso),
+    }))
 }
 
 /// The `convocatoria.issued` payload: the session, its agenda, the notice

@@ -1,0 +1,906 @@
+//! What a member does (issue 16): log in with e.firma or a mailed link,
+//! see pending actas, read and sign or refuse one, see their account.
+
+use super::*;
+
+/// The member's pages.
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/entrar", web::get().to(login_page))
+        .route("/entrar", web::post().to(login_without_js))
+        .route("/entrar/reto", web::post().to(login_challenge))
+        .route("/entrar/fiel", web::post().to(login_fiel))
+        .route("/entrar/correo", web::post().to(request_link))
+        .route("/entrar/enlace", web::get().to(link_page))
+        .route("/entrar/enlace", web::post().to(redeem_link))
+        .route("/salir", web::post().to(logout))
+        .route("/pendientes", web::get().to(pending))
+        .route("/cuenta", web::get().to(account))
+        .route("/firmar/{id}", web::get().to(sign_page))
+        .route("/firmar/{id}/acta.pdf", web::get().to(route_pdf))
+        .route("/firmar/{id}/firmada.pdf", web::get().to(signed_pdf))
+        .route("/firmar/{id}/preparar", web::post().to(prepare))
+        .route("/firmar/{id}/completar", web::post().to(complete))
+        .route("/firmar/{id}/rechazar", web::post().to(refuse));
+}
+
+pub(crate) async fn home(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let current = state.0.current(&request);
+    let cookie = current.fresh.then(|| set_cookie(Some(&current.id)));
+    if current.member.is_some() {
+        redirect("/pendientes", cookie)
+    } else {
+        redirect("/entrar", cookie)
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    pub(crate) salio: Option<String>,
+    pub(crate) vencida: Option<String>,
+}
+
+pub(crate) async fn login_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
+    let current = state.0.current(&request);
+    if current.member.is_some() {
+        return redirect("/pendientes", None);
+    }
+    let notice = if query.salio.is_some() {
+        Some("Su sesión se cerró.")
+    } else if query.vencida.is_some() {
+        Some("Su sesión terminó (venció o se cerró en otro lugar). Entre de nuevo.")
+    } else {
+        None
+    };
+    state
+        .0
+        .render("entrar.html", &current, context! { notice => notice })
+}
+
+pub(crate) async fn login_without_js(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let current = state.0.current(&request);
+    state.0.render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "entrar.html",
+        &current,
+        context! { error => "Para entrar con su e.firma la página necesita JavaScript: su llave se usa solo en este navegador y nunca se envía. Active JavaScript, o pida un enlace de acceso por correo (solo lectura)." },
+    )
+}
+
+/// `POST /entrar/reto`: a fresh login challenge (JSON, CSRF header).
+pub(crate) async fn login_challenge(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, header_str(&request, CSRF_HEADER)) {
+        return csrf_refused_json();
+    }
+    match inner
+        .call_for(
+            Some(&request),
+            Method::POST,
+            inner.secretariat("/auth/challenge"),
+            None,
+            None,
+        )
+        .await
+    {
+        Ok(answer) if answer.status.is_success() => json_response(
+            StatusCode::OK,
+            json!({ "nonce": answer.body["nonce"], "expires_at": answer.body["expires_at"] }),
+            None,
+        ),
+        Ok(answer) => problem(answer.status, &answer.detail()),
+        Err(message) => problem(StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+pub(crate) fn header_str<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub(crate) fn csrf_refused_json() -> HttpResponse {
+    problem(
+        StatusCode::FORBIDDEN,
+        "La página venció o no viene de Rúbrica (falta el código de seguridad del formulario). Recargue la página e intente de nuevo.",
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FielLogin {
+    pub(crate) nonce: String,
+    pub(crate) certificate: String,
+    pub(crate) signature: String,
+}
+
+/// `POST /entrar/fiel`: the signed challenge; starts the browser session.
+pub(crate) async fn login_fiel(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    body: web::Json<FielLogin>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, header_str(&request, CSRF_HEADER)) {
+        return csrf_refused_json();
+    }
+    let answer = match inner
+        .call_for(
+            Some(&request),
+            Method::POST,
+            inner.secretariat("/auth/fiel"),
+            None,
+            Some(json!({
+                "nonce": body.nonce,
+                "certificate": body.certificate,
+                "signature": body.signature,
+            })),
+        )
+        .await
+    {
+        Ok(answer) => answer,
+        Err(message) => return problem(StatusCode::BAD_GATEWAY, &message),
+    };
+    if !answer.status.is_success() {
+        return problem(answer.status, &answer.detail());
+    }
+    let certificate = BASE64
+        .decode(body.certificate.trim())
+        .ok()
+        .and_then(|der| rubrica_fiel::Certificate::from_bytes(&der).ok())
+        .map(|c| CertificateInfo {
+            number: c.display_number(),
+            not_before: fecha_time(c.not_before()),
+            not_after: fecha_time(c.not_after()),
+            issuer: c.issuer_name().to_string(),
+        });
+    let Some(member) = member_from(&answer.body, false, certificate) else {
+        return problem(
+            StatusCode::BAD_GATEWAY,
+            "El secretariado no devolvió una sesión válida. Intente de nuevo.",
+        );
+    };
+    let id = inner.start(&current.id, member);
+    json_response(
+        StatusCode::OK,
+        json!({ "redirect": "/pendientes" }),
+        Some(set_cookie(Some(&id))),
+    )
+}
+
+pub(crate) fn member_from(
+    granted: &Value,
+    read_only: bool,
+    certificate: Option<CertificateInfo>,
+) -> Option<Member> {
+    let caller = &granted["caller"];
+    Some(Member {
+        token: granted["token"].as_str()?.to_string(),
+        name: caller["name"].as_str()?.to_string(),
+        rfc: caller["rfc"].as_str().map(str::to_string),
+        member_id: caller["member_id"].as_str().map(str::to_string),
+        secretariat_id: caller["secretariat_id"].as_str().map(str::to_string),
+        roles: caller["roles"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        read_only,
+        certificate,
+        expires_at: granted["expires_at"].as_i64().unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LinkRequest {
+    pub(crate) csrf: String,
+    pub(crate) email: String,
+}
+
+/// `POST /entrar/correo`: mails a one-time link.
+pub(crate) async fn request_link(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    form: web::Form<LinkRequest>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    match inner
+        .call_for(
+            Some(&request),
+            Method::POST,
+            inner.secretariat("/auth/email-link"),
+            None,
+            Some(json!({ "email": form.email })),
+        )
+        .await
+    {
+        Ok(answer) if answer.status.is_success() => inner.render(
+            "entrar.html",
+            &current,
+            context! { notice => answer.body["mensaje"].as_str().unwrap_or("Solicitud recibida.").to_string() },
+        ),
+        Ok(answer) => inner.render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "entrar.html",
+            &current,
+            context! { link_error => answer.detail(), email => form.email.clone() },
+        ),
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+pub(crate) fn csrf_refused_page(inner: &Inner, current: &Current) -> HttpResponse {
+    inner.error_page(
+        current,
+        StatusCode::FORBIDDEN,
+        "El formulario venció o no viene de Rúbrica (falta su código de seguridad). Vuelva a la página anterior, recárguela e intente de nuevo.",
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LinkQuery {
+    pub(crate) token: Option<String>,
+}
+
+/// `GET /entrar/enlace?token=…`: asks for a click before spending the link
+/// (mail scanners open links; only a POST spends it).
+pub(crate) async fn link_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<LinkQuery>,
+) -> HttpResponse {
+    let current = state.0.current(&request);
+    state.0.render(
+        "enlace.html",
+        &current,
+        context! { token => query.token.clone().unwrap_or_default() },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Redeem {
+    pub(crate) csrf: String,
+    pub(crate) token: String,
+}
+
+pub(crate) async fn redeem_link(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    form: web::Form<Redeem>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let answer = match inner
+        .call_for(
+            Some(&request),
+            Method::POST,
+            inner.secretariat("/auth/email-link/redeem"),
+            None,
+            Some(json!({ "token": form.token })),
+        )
+        .await
+    {
+        Ok(answer) => answer,
+        Err(message) => return inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    };
+    if !answer.status.is_success() {
+        return inner.render_status(
+            StatusCode::UNAUTHORIZED,
+            "enlace.html",
+            &current,
+            context! { error => answer.detail() },
+        );
+    }
+    match member_from(&answer.body, true, None) {
+        Some(member) => {
+            let id = inner.start(&current.id, member);
+            redirect("/pendientes", Some(set_cookie(Some(&id))))
+        }
+        None => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    pub(crate) csrf: String,
+}
+
+pub(crate) async fn logout(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    if let Some(member) = &current.member {
+        // Revoked at the secretariat too: the token stops working everywhere.
+        let _ = inner
+            .call(
+                Method::POST,
+                inner.secretariat("/auth/logout"),
+                Some(&member.token),
+                None,
+            )
+            .await;
+    }
+    inner.end(&current.id);
+    redirect("/entrar?salio=1", Some(set_cookie(None)))
+}
+
+pub(crate) async fn pending(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let answer = match inner
+        .call(
+            Method::GET,
+            inner.signing("/routes?limit=100"),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(message) => return inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    };
+    if answer.status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !answer.status.is_success() {
+        return inner.error_page(&current, answer.status, &answer.detail());
+    }
+    let routes = answer.body.as_array().cloned().unwrap_or_default();
+    let mut to_sign = Vec::new();
+    let mut others = Vec::new();
+    for route in routes {
+        let view = route_summary(&route, &member);
+        if view["mine_pending"] == true {
+            to_sign.push(view);
+        } else {
+            others.push(view);
+        }
+    }
+    inner.render(
+        "pendientes.html",
+        &current,
+        context! { to_sign => v(&to_sign), others => v(&others), page => "pendientes" },
+    )
+}
+
+pub(crate) const STATUS_NAMES: &[(&str, &str)] = &[
+    ("pendiente", "pendiente"),
+    ("firmado", "firmó"),
+    ("firmada", "firmó"),
+    ("rechazado", "rechazó"),
+    ("rechazada", "rechazó"),
+];
+
+pub(crate) fn status_name(status: &str) -> String {
+    STATUS_NAMES
+        .iter()
+        .find(|(k, _)| *k == status)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| status.replace('_', " "))
+}
+
+/// What the pages show of a route, and where the member stands in it.
+pub(crate) fn route_summary(route: &Value, member: &Member) -> Value {
+    let signers: Vec<Value> = route["signers"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|signer| {
+                    let mine = is_me(signer, member);
+                    json!({
+                        "name": signer["name"],
+                        "seat": signer["seat"].as_str().unwrap_or_default().replace('_', " "),
+                        "role": signer["role"],
+                        "status": signer["status"],
+                        "status_name": status_name(signer["status"].as_str().unwrap_or_default()),
+                        "signed_at": signer["signed_at"],
+                        "refused_at": signer["refused_at"],
+                        "refusal_reason": signer["refusal_reason"],
+                        "mine": mine,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mine = signers.iter().find(|s| s["mine"] == true);
+    let open = route["status"].as_str() == Some("abierta");
+    let mine_pending = open && mine.is_some_and(|s| s["status"] == "pendiente");
+    let signed = signers
+        .iter()
+        .filter(|s| s["status"] == "firmado" || s["status"] == "firmada")
+        .count();
+    json!({
+        "id": route["id"],
+        "title": route["title"],
+        "folio": route["folio"],
+        "record_kind": route["record_kind"],
+        "status": route["status"],
+        "status_name": route["status"].as_str().unwrap_or_default().replace('_', " "),
+        "open": open,
+        "due_on": route["due_on"],
+        "created_at": route["created_at"],
+        "current_sha256": route["current_sha256"],
+        "final_sha256": route["final_sha256"],
+        "document_id": route["document_id"],
+        "signers": signers,
+        "signed_count": signed,
+        "signer_count": signers.len(),
+        "mine_pending": mine_pending,
+        "my_status": mine.map(|s| s["status"].clone()).unwrap_or(Value::Null),
+        "is_signer": mine.is_some(),
+    })
+}
+
+pub(crate) fn is_me(signer: &Value, member: &Member) -> bool {
+    let by_rfc = member.rfc.as_deref().is_some_and(|rfc| {
+        signer["rfc"]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(rfc))
+    });
+    let by_id = member.member_id.as_deref().is_some_and(|id| {
+        signer["member_id"].as_str() == Some(id) || signer["id"].as_str() == Some(id)
+    });
+    by_rfc || by_id
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignQuery {
+    pub(crate) firmado: Option<String>,
+}
+
+pub(crate) async fn sign_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<SignQuery>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "Esa acta no existe. Vuelva a sus pendientes.",
+        );
+    }
+    let answer = match inner
+        .call(
+            Method::GET,
+            inner.signing(&format!("/routes/{id}")),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(message) => return inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    };
+    if answer.status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !answer.status.is_success() {
+        return inner.error_page(&current, answer.status, &answer.detail());
+    }
+    let route = route_summary(&answer.body, &member);
+    // The page count of the approved version, from the documents service.
+    let mut pages = Value::Null;
+    if let (Some(documents), Some(document_id)) =
+        (&inner.config.documents, route["document_id"].as_str())
+        && valid_id(document_id)
+    {
+        let url = format!(
+            "{}/documents/{document_id}",
+            documents.trim_end_matches('/')
+        );
+        if let Ok(doc) = inner
+            .call(Method::GET, url, Some(&member.token), None)
+            .await
+            && doc.status.is_success()
+        {
+            let version = doc.body["approved_version"]
+                .as_i64()
+                .or(doc.body["latest_version"].as_i64());
+            pages = doc.body["versions"]
+                .as_array()
+                .and_then(|v| v.iter().find(|v| v["version"].as_i64() == version))
+                .map(|v| v["page_count"].clone())
+                .unwrap_or(Value::Null);
+        }
+    }
+    // After signing: the verification report of the current revision.
+    let signed = route["my_status"] == "firmado" || route["my_status"] == "firmada";
+    let mut verification = Value::Null;
+    if signed
+        && let Ok(report) = inner
+            .call(
+                Method::GET,
+                inner.signing(&format!("/routes/{id}/verification")),
+                Some(&member.token),
+                None,
+            )
+            .await
+        && report.status.is_success()
+    {
+        verification = verification_summary(&report.body, &member);
+    }
+    inner.render(
+        "firmar.html",
+        &current,
+        context! {
+            route => v(&route),
+            pages => v(&pages),
+            verification => v(&verification),
+            just_signed => query.firmado.is_some() && signed,
+        },
+    )
+}
+
+/// The member's own signature in a verification report, and the verdict.
+pub(crate) fn verification_summary(report: &Value, member: &Member) -> Value {
+    let signatures = report["signatures"].as_array().cloned().unwrap_or_default();
+    let mine = signatures.iter().rev().find(|s| {
+        let rfc = s["certificate"]["rfc"].as_str();
+        member
+            .rfc
+            .as_deref()
+            .is_some_and(|m| rfc.is_some_and(|r| r.eq_ignore_ascii_case(m)))
+    });
+    json!({
+        "verdict": report["verdict"],
+        "summary": report["summary"],
+        "document_sha256": report["document_sha256"],
+        "signatures": signatures.len(),
+        "mine": mine.map(|s| json!({
+            "verdict": s["verdict"],
+            "summary": s["summary"],
+            "reason": s["reason"],
+            "signing_time": s["signing_time"],
+            "certificate_number": s["certificate"]["certificate_number"].as_str()
+                .or(s["certificate"]["number"].as_str()),
+        })),
+    })
+}
+
+pub(crate) async fn route_pdf(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    proxy_pdf(&state.0, &request, &path.into_inner(), "pdf").await
+}
+
+pub(crate) async fn signed_pdf(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    proxy_pdf(&state.0, &request, &path.into_inner(), "signed.pdf").await
+}
+
+/// The route's PDF, fetched with the member's token and passed on.
+pub(crate) async fn proxy_pdf(
+    inner: &Inner,
+    request: &HttpRequest,
+    id: &str,
+    which: &str,
+) -> HttpResponse {
+    let current = inner.current(request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    if !valid_id(id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa acta no existe.");
+    }
+    let url = inner.signing(&format!("/routes/{id}/{which}"));
+    pass_pdf(inner, &current, &member, url, "acta").await
+}
+
+/// A PDF of another service, fetched with the member's token and passed on
+/// (named `<stem>-<first hex digits of its SHA-256>.pdf` when the service
+/// gives its hash as `ETag`).
+pub(crate) async fn pass_pdf(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    url: String,
+    stem: &str,
+) -> HttpResponse {
+    let response = inner
+        .http
+        .get(url)
+        .bearer_auth(&member.token)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await;
+    let response = match response {
+        Ok(r) => r,
+        Err(_) => return inner.error_page(current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    };
+    let status = response.status().as_u16();
+    if status == 401 {
+        return session_ended(inner, current);
+    }
+    if status != 200 {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let detail = Answer {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            body,
+        };
+        return inner.error_page(current, detail.status, &detail.detail());
+    }
+    let sha = response
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim_matches('"').chars().take(12).collect::<String>())
+        .unwrap_or_default();
+    let name = if sha.is_empty() {
+        format!("{stem}.pdf")
+    } else {
+        format!("{stem}-{sha}.pdf")
+    };
+    match response.bytes().await {
+        Ok(bytes) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/pdf"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; object-src 'self'; plugin-types application/pdf",
+            ))
+            .body(bytes),
+        Err(_) => inner.error_page(current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    }
+}
+
+/// `POST /firmar/{id}/preparar` and `/completar`: the two steps of a remote
+/// signature, passed to the signing service with the member's token (JSON,
+/// CSRF header). Only the certificate, the bytes to sign and the signature
+/// value cross: the key stays in the page.
+pub(crate) async fn prepare(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let certificate = body["certificate"].as_str().unwrap_or_default().to_string();
+    sign_step(
+        &state.0,
+        &request,
+        &path.into_inner(),
+        "prepare",
+        json!({ "certificate": certificate }),
+    )
+    .await
+}
+
+pub(crate) async fn complete(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let forwarded = json!({
+        "prepare_id": body["prepare_id"].as_str().unwrap_or_default(),
+        "signature": body["signature"].as_str().unwrap_or_default(),
+    });
+    sign_step(
+        &state.0,
+        &request,
+        &path.into_inner(),
+        "complete",
+        forwarded,
+    )
+    .await
+}
+
+pub(crate) async fn sign_step(
+    inner: &Inner,
+    request: &HttpRequest,
+    id: &str,
+    step: &str,
+    body: Value,
+) -> HttpResponse {
+    let current = inner.current(request);
+    if !same_origin(request) || !csrf_ok(&current, header_str(request, CSRF_HEADER)) {
+        return csrf_refused_json();
+    }
+    let Some(member) = &current.member else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "Su sesión terminó. Entre de nuevo con su e.firma y vuelva a esta acta.",
+        );
+    };
+    if member.read_only {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Entró con un enlace por correo, que permite consultar pero no firmar. Para firmar, salga y entre con su e.firma.",
+        );
+    }
+    if !valid_id(id) {
+        return problem(StatusCode::NOT_FOUND, "Esa acta no existe.");
+    }
+    match inner
+        .call(
+            Method::POST,
+            inner.signing(&format!("/routes/{id}/{step}")),
+            Some(&member.token),
+            Some(body),
+        )
+        .await
+    {
+        Ok(answer) if answer.status.is_success() => {
+            let out = if step == "prepare" {
+                json!({ "prepare_id": answer.body["prepare_id"], "to_sign": answer.body["to_sign"] })
+            } else {
+                json!({
+                    "completed": answer.body["completed"],
+                    "revision_sha256": answer.body["revision_sha256"],
+                    "redirect": format!("/firmar/{id}?firmado=1"),
+                })
+            };
+            json_response(StatusCode::OK, out, None)
+        }
+        Ok(answer) => problem(answer.status, &answer.detail()),
+        Err(message) => problem(StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RefuseForm {
+    pub(crate) csrf: String,
+    pub(crate) reason: String,
+}
+
+pub(crate) async fn refuse(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<RefuseForm>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa acta no existe.");
+    }
+    match inner
+        .call(
+            Method::POST,
+            inner.signing(&format!("/routes/{id}/refuse")),
+            Some(&member.token),
+            Some(json!({ "reason": form.reason })),
+        )
+        .await
+    {
+        Ok(answer) if answer.status.is_success() => redirect(&format!("/firmar/{id}"), None),
+        Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(answer) => inner.error_page(&current, answer.status, &answer.detail()),
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+pub(crate) async fn account(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let me = match inner
+        .call(
+            Method::GET,
+            inner.secretariat("/auth/me"),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => return session_ended(inner, &current),
+        Ok(a) if a.status.is_success() => a.body,
+        Ok(a) => return inner.error_page(&current, a.status, &a.detail()),
+        Err(message) => return inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    };
+    // The member's seat, from the secretariat's member record (if allowed).
+    let mut seat = Value::Null;
+    if let (Some(stl), Some(member_id)) = (&member.secretariat_id, &member.member_id)
+        && valid_id(stl)
+        && valid_id(member_id)
+        && let Ok(a) = inner
+            .call(
+                Method::GET,
+                inner.secretariat(&format!("/secretariats/{stl}/members/{member_id}")),
+                Some(&member.token),
+                None,
+            )
+            .await
+        && a.status.is_success()
+    {
+        seat = seat_of(&a.body);
+    }
+    inner.render(
+        "cuenta.html",
+        &current,
+        context! {
+            me => v(&me),
+            seat => v(&seat),
+            page => "cuenta",
+            expires => fecha_ms(member.expires_at),
+        },
+    )
+}
+
+/// The seats a member record mentions (tolerant of the record's shape).
+pub(crate) fn seat_of(record: &Value) -> Value {
+    let mut seats = Vec::new();
+    for key in ["seat", "seat_name", "asiento"] {
+        if let Some(s) = record[key].as_str() {
+            seats.push(s.replace('_', " "));
+        }
+    }
+    for key in ["assignments", "seats", "terms"] {
+        if let Some(list) = record[key].as_array() {
+            for a in list {
+                let seat = a["seat_name"].as_str().or(a["seat"].as_str());
+                let role = a["role"].as_str();
+                if let Some(seat) = seat {
+                    seats.push(match role {
+                        Some(role) => format!("{} ({role})", seat.replace('_', " ")),
+                        None => seat.replace('_', " "),
+                    });
+                }
+            }
+        }
+    }
+    seats.dedup();
+    if seats.is_empty() {
+        Value::Null
+    } else {
+        Value::String(seats.join(", "))
+    }
+}

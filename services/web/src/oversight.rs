@@ -1,0 +1,416 @@
+//! The console after the session (issue 17): agreements and their
+//! follow-up, the mail sent (with failures and retries), the records the
+//! archive refused with their reason, and every service's audit log with its
+//! chain verified. Each page reads the services' APIs with the member's own
+//! token: a service that does not let this member read something says so on
+//! the page, in its own words.
+
+use super::*;
+use crate::console::is_manager;
+
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "consola/acuerdos.html",
+        include_str!("../../../templates/web/consola/acuerdos.html"),
+    ),
+    (
+        "consola/correo.html",
+        include_str!("../../../templates/web/consola/correo.html"),
+    ),
+    (
+        "consola/bitacora.html",
+        include_str!("../../../templates/web/consola/bitacora.html"),
+    ),
+];
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/consola/acuerdos", web::get().to(agreements))
+        .route(
+            "/consola/acuerdos/{id}/seguimiento",
+            web::post().to(follow_up),
+        )
+        .route("/consola/correo", web::get().to(mail))
+        .route("/consola/correo/{id}/reintentar", web::post().to(retry))
+        .route("/consola/bitacora", web::get().to(audit));
+}
+
+/// The console's member, or the page to answer instead.
+fn manager(inner: &Inner, current: &Current) -> Result<Member, Box<HttpResponse>> {
+    let member = require_member(current)?;
+    if !is_manager(&member) || member.secretariat_id.is_none() {
+        return Err(Box::new(inner.error_page(
+            current,
+            StatusCode::FORBIDDEN,
+            "La consola es para la Presidencia y el facilitador del secretariado. Sus pendientes están en «Pendientes».",
+        )));
+    }
+    Ok(member)
+}
+
+/// A read that may be refused: the JSON, or the service's explanation to
+/// show in its place (a 401 ends the browser session).
+enum Read {
+    Got(Value),
+    Said(String),
+    Ended,
+}
+
+async fn read(inner: &Inner, member: &Member, url: String) -> Read {
+    match inner
+        .call(Method::GET, url, Some(&member.token), None)
+        .await
+    {
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => Read::Ended,
+        Ok(a) if a.status.is_success() => Read::Got(a.body),
+        Ok(a) => Read::Said(a.detail()),
+        Err(message) => Read::Said(message),
+    }
+}
+
+#[derive(Deserialize)]
+struct Done {
+    hecho: Option<String>,
+}
+
+const FOLLOW_UP_STATUSES: &[(&str, &str)] = &[
+    ("pendiente", "Pendiente"),
+    ("en_proceso", "En proceso"),
+    ("cumplido", "Cumplido"),
+    ("cancelado", "Cancelado"),
+];
+
+async fn agreements_page(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> HttpResponse {
+    let stl = member.secretariat_id.clone().unwrap_or_default();
+    let list = match read(
+        inner,
+        member,
+        inner.secretariat(&format!("/secretariats/{stl}/agreements")),
+    )
+    .await
+    {
+        Read::Ended => return session_ended(inner, current),
+        Read::Said(message) => return inner.error_page(current, StatusCode::BAD_GATEWAY, &message),
+        Read::Got(list) => list,
+    };
+    inner.render_status(
+        status,
+        "consola/acuerdos.html",
+        current,
+        context! {
+            page => "consola",
+            agreements => v(&list),
+            statuses => v(&FOLLOW_UP_STATUSES),
+            ..extra
+        },
+    )
+}
+
+async fn agreements(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<Done>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let notice = query.hecho.is_some().then_some("Seguimiento registrado.");
+    agreements_page(
+        inner,
+        &current,
+        &member,
+        StatusCode::OK,
+        context! { notice => notice },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct FollowUpForm {
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn follow_up(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FollowUpForm>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese acuerdo no existe.");
+    }
+    let note = form.note.trim();
+    let answer = inner
+        .call(
+            Method::POST,
+            inner.secretariat(&format!("/agreements/{id}/follow-ups")),
+            Some(&member.token),
+            Some(json!({
+                "status": form.status,
+                "note": (!note.is_empty()).then_some(note),
+            })),
+        )
+        .await;
+    match answer {
+        Ok(a) if a.status.is_success() => redirect("/consola/acuerdos?hecho=1", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            agreements_page(
+                inner,
+                &current,
+                &member,
+                if a.status.is_server_error() {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    a.status
+                },
+                context! {
+                    error => a.detail(),
+                    error_for => id,
+                    typed => v(&json!({ "status": form.status, "note": form.note })),
+                },
+            )
+            .await
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+const MAIL_STATUSES: &[(&str, &str)] = &[
+    ("en_cola", "en cola"),
+    ("enviado", "enviado"),
+    ("fallido", "falló"),
+];
+
+async fn mail(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<Done>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let Some(base) = inner.config.mail.as_deref() else {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "El servicio de correo no está configurado en esta instalación.",
+        );
+    };
+    let url = format!("{}/messages?limit=200", base.trim_end_matches('/'));
+    let (messages, said) = match read(inner, &member, url).await {
+        Read::Ended => return session_ended(inner, &current),
+        Read::Said(message) => (Value::Null, Some(message)),
+        Read::Got(list) => (list, None),
+    };
+    let rows: Vec<Value> = messages
+        .as_array()
+        .or_else(|| messages["messages"].as_array())
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let mut m = m.clone();
+            let status = m["status"].as_str().unwrap_or_default().to_string();
+            m["status_name"] = json!(
+                MAIL_STATUSES
+                    .iter()
+                    .find(|(k, _)| *k == status)
+                    .map(|(_, v)| *v)
+                    .unwrap_or(status.as_str())
+            );
+            m
+        })
+        .collect();
+    let failed = rows.iter().filter(|m| m["status"] == "fallido").count();
+    inner.render(
+        "consola/correo.html",
+        &current,
+        context! {
+            page => "consola",
+            messages => v(&rows),
+            failed => failed,
+            said => said,
+            notice => query.hecho.is_some().then_some("Reintento programado: el mensaje vuelve a la cola de envío."),
+        },
+    )
+}
+
+async fn retry(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(base) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese mensaje no existe.");
+    };
+    match inner
+        .call(
+            Method::POST,
+            format!("{}/messages/{id}/retry", base.trim_end_matches('/')),
+            Some(&member.token),
+            Some(json!({})),
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/consola/correo?hecho=1", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => inner.error_page(&current, a.status, &a.detail()),
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+/// `GET /consola/bitacora`: each service's audit chain verified (and
+/// anchored in the archive), the archive's refusals, and the latest entries
+/// of the secretariat's log.
+async fn audit(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let services: [(&str, Option<&str>); 5] = [
+        ("Secretariado", Some(inner.config.secretariat.as_str())),
+        ("Documentos", inner.config.documents.as_deref()),
+        ("Firma", Some(inner.config.signing.as_str())),
+        ("Correo", inner.config.mail.as_deref()),
+        ("Archivo", inner.config.archive.as_deref()),
+    ];
+    let mut chains = Vec::new();
+    for (name, base) in services {
+        let Some(base) = base else { continue };
+        let url = format!("{}/audit/verify", base.trim_end_matches('/'));
+        chains.push(match read(inner, &member, url).await {
+            Read::Ended => return session_ended(inner, &current),
+            Read::Got(report) => json!({ "service": name, "report": report }),
+            Read::Said(message) => json!({ "service": name, "said": message }),
+        });
+    }
+    let entries = match read(inner, &member, inner.secretariat("/audit?limit=30")).await {
+        Read::Ended => return session_ended(inner, &current),
+        Read::Got(list) => json!({ "list": list }),
+        Read::Said(message) => json!({ "said": message }),
+    };
+    let refusals = match &inner.config.archive {
+        Some(base) => match read(
+            inner,
+            &member,
+            format!("{}/refusals", base.trim_end_matches('/')),
+        )
+        .await
+        {
+            Read::Ended => return session_ended(inner, &current),
+            Read::Got(list) => json!({ "list": list }),
+            Read::Said(message) => json!({ "said": message }),
+        },
+        None => Value::Null,
+    };
+    inner.render(
+        "consola/bitacora.html",
+        &current,
+        context! {
+            page => "consola",
+            chains => v(&chains),
+            entries => v(&entries),
+            refusals => v(&refusals),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oversight_pages_render_what_the_services_return() {
+        let state = WebState::new(
+            WebConfig {
+                secretariat: "http://127.0.0.1:9/secretariat".into(),
+                signing: "http://127.0.0.1:9/signing".into(),
+                documents: None,
+                mail: None,
+                archive: None,
+            },
+            reqwest::Client::new(),
+        );
+        let env = &state.0.env;
+        let member = json!({ "name": "PRESIDENTA", "roles": ["presidente"], "secretariat_id": "stl", "read_only": false });
+        let render = |name: &str, ctx: minijinja::Value| {
+            env.get_template(name)
+                .and_then(|t| t.render(ctx))
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"))
+        };
+        let agreements = json!([{ "id": "a1", "session_id": "s1", "number": 1, "folio": "2026-ORD-01/ACU-01", "text": "Publicar <datos>", "responsible_seat": "organo_garante", "due_on": "2027-02-01", "status": "pendiente",
+            "follow_ups": [{ "status": "en_proceso", "note": "Se avanzó", "recorded_at": 1_790_000_000_000i64 }] }]);
+        let html = render(
+            "consola/acuerdos.html",
+            context! { csrf => "c", member => v(&member), agreements => v(&agreements), statuses => v(&FOLLOW_UP_STATUSES),
+            error => "Estado no válido", error_for => "a1", typed => v(&json!({ "status": "cumplido", "note": "lo escrito" })) },
+        );
+        assert!(html.contains("Publicar &lt;datos&gt;"));
+        assert!(html.contains("Se avanzó"));
+        assert!(
+            html.contains(">lo escrito</textarea>"),
+            "la nota escrita se perdió"
+        );
+        assert!(html.contains("value=\"cumplido\" selected"));
+        let messages = json!([
+            { "id": "m1", "subject": "Convocatoria", "recipient": { "name": "ANA", "email": "ana@example.mx" }, "status": "fallido", "status_name": "falló", "attempts": 3, "last_error": "buzón lleno", "created_at": 1_790_000_000_000i64 },
+            { "id": "m2", "subject": "Acta", "recipient": { "name": "LUIS", "email": null }, "status": "enviado", "status_name": "enviado", "attempts": 1, "created_at": 1_790_000_000_000i64, "sent_at": 1_790_000_000_000i64 }
+        ]);
+        let html = render(
+            "consola/correo.html",
+            context! { csrf => "c", member => v(&member), messages => v(&messages), failed => 1 },
+        );
+        assert!(html.contains("buzón lleno") && html.contains("/consola/correo/m1/reintentar"));
+        assert!(!html.contains("/consola/correo/m2/reintentar"));
+        assert!(html.contains("sin dirección de correo"));
+        let chains = json!([
+            { "service": "Secretariado", "report": { "ok": true, "entries": 12, "head": "ab", "explanation": "12 entradas encadenadas" } },
+            { "service": "Correo", "said": "Solo la Presidencia o el operador." }
+        ]);
+        let html = render(
+            "consola/bitacora.html",
+            context! { csrf => "c", member => v(&member), chains => v(&chains), entries => v(&json!({ "list": [] })), refusals => v(&json!({ "list": [{ "route_id": "r1", "reason": "firma no válida", "refused_at": 1_790_000_000_000i64 }] })) },
+        );
+        assert!(
+            html.contains("Cadena íntegra") && html.contains("Solo la Presidencia o el operador.")
+        );
+        assert!(html.contains("firma no válida"));
+    }
+}

@@ -1,0 +1,337 @@
+// The console (issue 17) in a real browser (Debian's Chromium through
+// playwright-core), against the demo suite web/browser-test.sh started (the
+// Jalisco secretariat with its members and their e.firma files):
+//
+// - the facilitator logs in with their e.firma and runs a whole session in
+//   the browser: schedules it with its agenda, a convocatoria refused for
+//   short notice (the page shows the earliest valid date and why), the
+//   session rescheduled to that date and convened, attendance by seat with
+//   the Legislativo's suplente substituting, quorum shown, the agenda
+//   approved, three motions (consensus; a tie decided by the casting vote; a
+//   majority without a civil-society vote, rejected), agreements, close; the
+//   acta is drafted, approved and its signing route opened;
+// - a member (academia) follows the same session in their own browser: the
+//   quorum and the votes change on their page without reloading (server-sent
+//   events); the delay from the facilitator's answer to the member's page is
+//   measured (target ≤ 1 s; printed, never asserted);
+// - every decision shown equals `rubrica rules evaluate` on the same inputs;
+// - axe-core on every page: zero violations; screenshots at phone and laptop
+//   sizes in $ARTIFACTS.
+//
+//   node browser/console.mjs BASE_URL PKI_DIR RUBRICA_BIN
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const [base, pki, rubrica] = process.argv.slice(2);
+if (!base || !pki || !rubrica) {
+  console.error('uso: node browser/console.mjs URL_BASE CARPETA_PKI BINARIO_RUBRICA');
+  process.exit(2);
+}
+const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = fs.readFileSync(path.join(pki, 'password.txt'), 'utf8').trim();
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+  headless: true,
+});
+const problems = [];
+const cspViolations = [];
+const visited = new Set();
+const numbers = { live_ms: [], close_to_draft_ms: null, approve_to_route_ms: null };
+
+async function axe(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  for (const v of result.violations) {
+    problems.push(`${label}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+  visited.add(label);
+}
+
+const shot = new Set();
+async function check(page, label) {
+  await axe(page, label);
+  if (shot.has(label)) return;
+  shot.add(label);
+  for (const [w, h] of [[390, 844], [1280, 800]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.screenshot({ path: path.join(artifacts, `consola-${label}-${w}x${h}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 320, height: 700 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) problems.push(`${label}: ${overflow} px de desbordamiento horizontal a 320 px`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function loggedIn(key) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await page.goto(`${base}/entrar`);
+  await page.setInputFiles('#cer', path.join(pki, `${key}.cer`));
+  await page.setInputFiles('#key', path.join(pki, `${key}.key`));
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(`${base}/pendientes`), page.click('button:has-text("Entrar")')]);
+  return { context, page };
+}
+
+/** Submits the form holding `button` and waits for the page that answers. */
+async function submit(page, button) {
+  await Promise.all([page.waitForNavigation(), page.click(button)]);
+}
+
+const iso = (d) => d.toISOString().slice(0, 10);
+const inDays = (n) => {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + n);
+  return d;
+};
+const text = async (page, selector) => (await page.textContent(selector)).trim().replace(/\s+/g, ' ');
+
+// ------------------------------------------------------------ the facilitator schedules a session
+const { page: fac } = await loggedIn('facilitacion');
+await fac.goto(`${base}/consola/sesiones`);
+await check(fac, 'sesiones');
+
+// A refused form comes back with what was typed.
+await fac.selectOption('#kind', 'ordinaria');
+await fac.fill('#date', iso(inDays(3)));
+await fac.fill('#place', 'Sala de Pleno del ITEI');
+await fac.evaluate(() => document.getElementById('time').setAttribute('type', 'text'));
+await fac.fill('#time', '99:99');
+const agenda = [
+  'Lista de asistencia y declaración de quórum',
+  'Calendario de sesiones ordinarias de 2027',
+  'Metodología de seguimiento de compromisos',
+  'Publicación semanal de datos de compras',
+].join('\n');
+await fac.fill('#agenda', agenda);
+await submit(fac, 'button:has-text("Programar")');
+assert.match(await text(fac, '#error-programar'), /hora/i, 'la hora inválida no se explicó');
+assert.equal(await fac.inputValue('#place'), 'Sala de Pleno del ITEI', 'el formulario no conservó lo escrito');
+assert.equal((await fac.inputValue('#agenda')).trim(), agenda, 'el orden del día escrito se perdió');
+await check(fac, 'sesiones-error');
+console.log(`formulario rechazado conserva lo escrito: «${await text(fac, '#error-programar')}»`);
+
+// Three days ahead: too short a notice for an ordinary session (5 business days, 000 V.6).
+await fac.evaluate(() => document.getElementById('time').setAttribute('type', 'time'));
+await fac.fill('#time', '10:00');
+await fac.fill('#date', iso(inDays(3)));
+await submit(fac, 'button:has-text("Programar")');
+assert.match(fac.url(), /\/consola\/sesiones\/[A-Za-z0-9-]+\?hecho=programada/, fac.url());
+const sessionId = /\/consola\/sesiones\/([A-Za-z0-9-]+)/.exec(fac.url())[1];
+const consoleUrl = `${base}/consola/sesiones/${sessionId}`;
+const review = await text(fac, '#revision-aviso');
+assert.match(review, /no cumple/, review);
+const earliest = (await text(fac, '#fecha-valida strong'));
+assert.match(earliest, /^\d{4}-\d{2}-\d{2}$/, earliest);
+console.log(`revisión antes de emitir: «${review}»; fecha más próxima válida: ${earliest}`);
+await check(fac, 'sesion-programada');
+
+// Issuing anyway is refused by the secretariat, with its explanation.
+await submit(fac, 'button:has-text("Emitir la convocatoria")');
+assert.match(await text(fac, '#error'), /No se puede emitir la convocatoria/, 'la convocatoria tardía no se rechazó');
+console.log(`convocatoria rechazada: «${(await text(fac, '#error')).slice(0, 160)}…»`);
+
+// Rescheduled to the earliest valid date, then convened.
+await fac.click('summary:has-text("Reprogramar o cancelar")');
+await fac.fill('#r-date', earliest);
+await submit(fac, 'button:has-text("Reprogramar")');
+assert.match(await text(fac, '#revision-aviso'), /cumple la anticipación/);
+await submit(fac, 'button:has-text("Emitir la convocatoria")');
+assert.equal(await text(fac, '#estado-sesion'), 'Convocada');
+console.log(`reprogramada al ${earliest} y convocada`);
+
+// ------------------------------------------------------------ a member watches live
+const { page: member } = await loggedIn('academia');
+await member.goto(`${base}/sesiones/${sessionId}`);
+await member.waitForFunction(() => document.getElementById('vivo-estado')?.textContent.includes('Actualizado'));
+await check(member, 'sesion-en-vivo');
+
+/** Waits until the member's page shows `predicate` true, and returns the delay since `since`. */
+async function memberSees(predicate, arg, since) {
+  await member.waitForFunction(predicate, arg, { timeout: 10_000 });
+  return Math.round(performance.now() - since);
+}
+
+// ------------------------------------------------------------ attendance by seat
+const attending = [
+  ['organo_garante', 'Titular'],
+  ['ejecutivo', 'Titular'],
+  ['judicial', 'Titular'],
+  ['legislativo', 'Suplente'],
+  ['academia', 'Titular'],
+  ['empresarial', 'Titular'],
+  ['comunidad_tecnologica', 'Titular'],
+];
+for (const [seat, capacity] of attending) {
+  const button = `#asiento-${seat} li:has-text("${capacity}:") button:has-text("Registrar llegada")`;
+  const t0 = performance.now();
+  await submit(fac, button);
+  const seen = await memberSees(
+    (s) => document.getElementById('quorum')?.textContent.includes(s),
+    `${attending.findIndex((a) => a[0] === seat) + 1} de`,
+    t0,
+  ).catch(() => null);
+  if (seen !== null) numbers.live_ms.push(seen);
+}
+const quorum = await text(fac, '#quorum');
+assert.match(quorum, /Hay quórum/, quorum);
+assert.match(await text(fac, '#asiento-legislativo'), /Representado/);
+assert.match(await text(fac, '#asiento-legislativo'), /Suplente: .* presente/);
+assert.match(await text(member, '#quorum'), /Hay quórum/, 'la página del integrante no mostró el quórum');
+console.log(`quórum en la consola: «${quorum}»; la página del integrante lo mostró sin recargar`);
+await check(fac, 'sesion-asistencia');
+
+await submit(fac, 'button:has-text("Abrir la sesión")');
+assert.equal(await text(fac, '#estado-sesion'), 'En curso');
+
+// ------------------------------------------------------------ agenda, motions, agreements
+const present = attending.map(([seat]) => seat);
+async function vote(prefix, votes) {
+  for (const seat of present) {
+    await fac.selectOption(`#${prefix}-${seat}`, votes[seat] || '');
+  }
+}
+await vote('orden', Object.fromEntries(present.map((s) => [s, 'favor'])));
+await submit(fac, 'button:has-text("Registrar la votación del orden del día")');
+assert.match(await text(fac, '#orden-aprobacion'), /aprob/i);
+await check(fac, 'sesion-abierta');
+
+const motions = [
+  {
+    text: 'Aprobar el calendario de sesiones ordinarias de 2027',
+    item: '2',
+    votes: Object.fromEntries(present.map((s) => [s, 'favor'])),
+    expect: 'Aprobada',
+  },
+  {
+    text: 'Adoptar la metodología de seguimiento de compromisos',
+    item: '3',
+    votes: { organo_garante: 'favor', academia: 'favor', comunidad_tecnologica: 'favor', ejecutivo: 'contra', judicial: 'contra', legislativo: 'contra', empresarial: 'abstencion' },
+    expect: 'Aprobada',
+  },
+  {
+    text: 'Publicar cada semana los datos de compras del ayuntamiento',
+    item: '4',
+    votes: { organo_garante: 'favor', ejecutivo: 'favor', judicial: 'favor', legislativo: 'favor', academia: 'abstencion', empresarial: 'abstencion', comunidad_tecnologica: 'abstencion' },
+    expect: 'Rechazada',
+  },
+];
+const shown = [];
+for (const [i, m] of motions.entries()) {
+  await fac.fill('#motion-text', m.text);
+  await fac.selectOption('#agenda_item', m.item);
+  await vote('mocion', m.votes);
+  const t0 = performance.now();
+  await submit(fac, 'button:has-text("Registrar la votación")');
+  const seen = await memberSees((n) => document.querySelectorAll('#mociones li.mocion').length >= n, i + 1, t0);
+  numbers.live_ms.push(seen);
+  const card = fac.locator('#mociones li.mocion').nth(i);
+  const outcome = (await card.locator('.resultado').textContent()).trim();
+  const explanation = (await card.locator('.explicacion').textContent()).trim();
+  assert.equal(outcome, m.expect, `${m.text}: ${outcome} — ${explanation}`);
+  const memberCard = member.locator('#mociones li.mocion').nth(i);
+  assert.equal((await memberCard.locator('.explicacion').textContent()).trim(), explanation, 'el integrante vio otra decisión');
+  shown.push({ ...m, outcome, explanation });
+  console.log(`votación ${i + 1}: ${outcome} — ${explanation} (el integrante la vio a los ${seen} ms)`);
+}
+assert.match(shown[0].explanation, /consenso/i, shown[0].explanation);
+assert.match(shown[1].explanation, /calidad/i, shown[1].explanation);
+assert.match(shown[2].explanation, /sociedad civil/i, shown[2].explanation);
+
+// The same decisions from the rules engine on the same inputs.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rubrica-reglas-'));
+for (const m of shown) {
+  const scenario = {
+    preset: 'jalisco',
+    session: { kind: 'ordinaria', date: earliest, convocatoria_issued: iso(new Date()) },
+    attendance: [
+      ...attending.map(([seat, capacity]) => ({ seat, present: capacity.toLowerCase() })),
+      { seat: 'ayuntamiento', present: 'none' },
+      { seat: 'sociedad_civil', present: 'none' },
+    ],
+    votes: Object.entries(m.votes).map(([seat, v]) => ({ seat, vote: v })),
+  };
+  const file = path.join(tmp, 'escenario.json');
+  fs.writeFileSync(file, JSON.stringify(scenario));
+  const out = JSON.parse(execFileSync(rubrica, ['rules', 'evaluate', '--input', file], { encoding: 'utf8' }));
+  const expected = out.decision.outcome === 'aprobado' ? 'Aprobada' : 'Rechazada';
+  assert.equal(m.outcome, expected, `${m.text}: la página dice ${m.outcome}, las reglas ${out.decision.outcome}`);
+  assert.equal(m.explanation, out.decision.explanation, `${m.text}: explicaciones distintas`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log('las tres decisiones mostradas son las de `rubrica rules evaluate` con las mismas entradas');
+
+for (const motion of ['1', '2']) {
+  await fac.selectOption('#motion', motion);
+  await fac.selectOption('#responsible_seat', 'organo_garante');
+  await fac.fill('#due_on', iso(inDays(60)));
+  await submit(fac, 'button:has-text("Registrar el acuerdo")');
+  assert.match(await text(fac, 'main'), /Acuerdo registrado/);
+}
+await member.waitForFunction(() => document.getElementById('t-acuerdos').parentElement.querySelectorAll('li').length >= 2);
+await check(fac, 'sesion-votaciones');
+await check(member, 'sesion-en-vivo-votaciones');
+
+// ------------------------------------------------------------ close, draft, approve, route
+const closing = performance.now();
+await submit(fac, 'button:has-text("Cerrar la sesión")');
+assert.equal(await text(fac, '#estado-sesion'), 'Cerrada');
+await member.waitForFunction(() => /terminó/.test(document.getElementById('vivo-estado')?.textContent || ''), null, { timeout: 10_000 });
+let drafted = false;
+for (let i = 0; i < 240 && !drafted; i++) {
+  drafted = /folio/.test(await text(fac, '#acta-estado'));
+  if (!drafted) {
+    await new Promise((r) => setTimeout(r, 250));
+    await fac.reload();
+  }
+}
+assert.ok(drafted, 'el acta no se redactó');
+numbers.close_to_draft_ms = Math.round(performance.now() - closing);
+console.log(`acta redactada a los ${numbers.close_to_draft_ms} ms del cierre: «${await text(fac, '#acta-estado')}»`);
+await check(fac, 'sesion-cerrada');
+const pdf = await fac.request.get(await fac.getAttribute('a:has-text("Ver el PDF")', 'href').then((h) => `${base}${h}`));
+assert.equal(pdf.status(), 200);
+assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
+await submit(fac, 'button:has-text("Aprobar la versión")');
+assert.match(await text(fac, '#acta-estado'), /aprobada \(congelada\)/);
+const approving = performance.now();
+await submit(fac, 'button:has-text("Abrir la ruta de firma")');
+const route = await text(fac, '#ruta-avance');
+numbers.approve_to_route_ms = Math.round(performance.now() - approving);
+assert.match(route, /Firmaron 0 de 7/, route);
+console.log(`ruta de firma abierta en ${numbers.approve_to_route_ms} ms (invitaciones encoladas): «${route}»`);
+await check(fac, 'sesion-ruta');
+
+await browser.close();
+
+// ------------------------------------------------------------ numbers
+const live = [...numbers.live_ms].sort((a, b) => a - b);
+console.log('\nMedidas (Chromium sin ventana, esta máquina):');
+console.log(`  actualización en la página del integrante: mediana ${live[Math.floor(live.length / 2)]} ms, máx ${live[live.length - 1]} ms (${live.length} cambios; meta ≤ 1000 ms)`);
+console.log(`  cerrar la sesión → acta redactada y visible: ${numbers.close_to_draft_ms} ms`);
+console.log(`  abrir la ruta de firma (firmantes de la asistencia, invitaciones encoladas): ${numbers.approve_to_route_ms} ms`);
+console.log(`  páginas revisadas con axe-core: ${[...visited].join(', ')}`);
+if (cspViolations.length) problems.push(...cspViolations.map((c) => `CSP: ${c}`));
+if (problems.length) {
+  console.error(`\n${problems.length} problema(s):\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log('\nConsola en el navegador: todo bien.');
