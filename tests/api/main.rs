@@ -10,6 +10,7 @@ mod helpers;
 mod mail;
 mod platform;
 mod public;
+mod public_site;
 mod records;
 mod secretariat;
 mod signing;

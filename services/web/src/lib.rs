@@ -34,6 +34,7 @@ mod console;
 mod dates;
 mod member;
 mod oversight;
+mod public;
 mod respond;
 mod session;
 
@@ -140,7 +141,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Every module's templates (each module lists its own).
-const TEMPLATE_SETS: &[&[(&str, &str)]] = &[TEMPLATES, console::TEMPLATES, oversight::TEMPLATES];
+const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
+    TEMPLATES,
+    console::TEMPLATES,
+    oversight::TEMPLATES,
+    public::TEMPLATES,
+];
 
 /// Who is logged in on a browser session.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -243,6 +249,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(member::routes)
         .configure(console::routes)
         .configure(oversight::routes)
+        .configure(public::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 
