@@ -9,7 +9,7 @@ use rubrica_platform::testing::TestBackend;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestData, spawn_with};
-use crate::secretariat::{PEOPLE, Stl};
+use crate::secretariat::{PEOPLE, Stl, wait_written};
 
 /// An anonymous request; errors must be Spanish problem details.
 async fn anonymous(app: &TestApp, method: &str, url: &str, body: Value) -> (StatusCode, Value) {
@@ -322,6 +322,24 @@ async fn a_question_gets_a_folio_whose_public_status_has_no_personal_data_and_sh
             "the text itself is not public: {text}"
         );
 
+        // The person is mailed the folio.
+        let mails = wait_written(&stl.data, "the acknowledgement", |m| {
+            m.iter().any(|m| m.to == "maria@correo.example")
+        })
+        .await;
+        let ack = mails
+            .iter()
+            .find(|m| m.to == "maria@correo.example")
+            .unwrap();
+        assert!(ack.subject.contains(&folio), "{}", ack.subject);
+        assert!(ack.text.contains("María Pública Ejemplo"), "{}", ack.text);
+        assert!(
+            ack.text
+                .contains(&format!("/stl/{slug}/dudas/folio?folio={folio}")),
+            "{}",
+            ack.text
+        );
+
         // The public cannot list them; the facilitator sees who wrote.
         let list_url = format!("/secretariats/{}/inquiries", stl.id);
         let (status, _) = anonymous(
@@ -356,6 +374,16 @@ async fn a_question_gets_a_folio_whose_public_status_has_no_personal_data_and_sh
         assert_eq!(public["status"], "respondida");
         assert_eq!(public["answer"], answer);
         assert!(public["answered_on"].is_string());
+        let mails = wait_written(&stl.data, "the answer", |m| {
+            m.iter()
+                .any(|m| m.to == "maria@correo.example" && m.subject.starts_with("Respuesta"))
+        })
+        .await;
+        let mailed = mails
+            .iter()
+            .find(|m| m.subject.starts_with("Respuesta"))
+            .unwrap();
+        assert!(mailed.text.contains(answer), "{}", mailed.text);
         let (again, problem) = stl
             .call(
                 "POST",
@@ -426,6 +454,12 @@ async fn a_question_gets_a_folio_whose_public_status_has_no_personal_data_and_sh
         assert_eq!(status, StatusCode::CREATED, "{joined}");
         assert!(joined["folio"].as_str().unwrap().starts_with("SUM-"));
         assert!(!joined.to_string().contains("vecinos@"));
+        let joined_folio = joined["folio"].as_str().unwrap().to_string();
+        wait_written(&stl.data, "the join acknowledgement", |m| {
+            m.iter()
+                .any(|m| m.to == "vecinos@correo.example" && m.subject.contains(&joined_folio))
+        })
+        .await;
         let requests = stl
             .ok(
                 "GET",

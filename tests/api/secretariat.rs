@@ -1493,15 +1493,15 @@ async fn terms_ending_within_n_days_are_listed_with_the_rule_that_ends_them() {
 
 /// A message the mail service wrote to its outbox folder.
 #[derive(Debug, Clone)]
-struct Written {
-    to: String,
-    subject: String,
-    text: String,
+pub(crate) struct Written {
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) text: String,
     /// The `text/calendar` part's METHOD, UID and SEQUENCE.
     calendar: Option<(String, String, u32)>,
 }
 
-fn written(data: &TestData) -> Vec<Written> {
+pub(crate) fn written(data: &TestData) -> Vec<Written> {
     let dir = data.dir.path().join("mail").join("outbox");
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -1561,7 +1561,7 @@ fn written(data: &TestData) -> Vec<Written> {
 }
 
 /// Waits until `wanted` holds for the written messages.
-async fn wait_written(
+pub(crate) async fn wait_written(
     data: &TestData,
     what: &str,
     wanted: impl Fn(&[Written]) -> bool,

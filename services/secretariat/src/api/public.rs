@@ -29,6 +29,10 @@ use super::record;
 use super::roster::{Roster, calendar, ensure_secretariat, unexpected};
 use super::scene::Scene;
 use super::secretariats::{SecretariatPath, word};
+use rubrica_contracts::events::{
+    PUBLIC_ACKNOWLEDGEMENT, PublicAcknowledgement, Recipient, SecretariatRef,
+};
+
 use crate::auth::{Counter, address_of, check_rate, record_failure};
 
 // --- slugs ------------------------------------------------------------------
@@ -712,6 +716,56 @@ fn business_days_after(calendar: &Calendar, from: Date, days: i64) -> Date {
     day
 }
 
+/// Records the acknowledgement mail (`public.acknowledgement`) in `tx`, for
+/// people who gave an email.
+#[allow(clippy::too_many_arguments)]
+async fn acknowledge(
+    ctx: &ServiceContext,
+    tx: &mut AnyConnection,
+    secretariat: &super::model::SecretariatRow,
+    email: Option<&str>,
+    name: Option<&str>,
+    form: &str,
+    stage: &str,
+    folio: &str,
+    filed_on: &str,
+    due_on: Option<&str>,
+    answer: Option<&str>,
+    follow_path: Option<String>,
+) -> ApiResult<()> {
+    let Some(email) = email.filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let payload = PublicAcknowledgement {
+        secretariat: SecretariatRef {
+            id: secretariat.id.clone(),
+            name: secretariat.name.clone(),
+            utc_offset_minutes: secretariat.utc_offset_minutes,
+        },
+        to: Recipient {
+            member_id: None,
+            name: name.unwrap_or_default().to_string(),
+            email: Some(email.to_string()),
+        },
+        form: form.to_string(),
+        stage: stage.to_string(),
+        folio: folio.to_string(),
+        filed_on: filed_on.to_string(),
+        due_on: due_on.map(str::to_string),
+        answer: answer.map(str::to_string),
+        follow_path,
+    };
+    ctx.outbox
+        .record(tx, PUBLIC_ACKNOWLEDGEMENT, &payload)
+        .await
+        .map_err(unexpected("registrando el acuse por correo"))?;
+    Ok(())
+}
+
+fn follow_path(slug: &str, folio: &str) -> String {
+    format!("/stl/{slug}/dudas/folio?folio={folio}")
+}
+
 // --- f. questions, complaints and suggestions -------------------------------
 
 /// The categories of section f.
@@ -829,6 +883,21 @@ pub async fn create_inquiry(
     .execute(&mut *tx)
     .await
     .map_err(unexpected("guardando la duda, queja o sugerencia"))?;
+    acknowledge(
+        &ctx,
+        &mut tx,
+        &secretariat,
+        email.as_deref(),
+        name.as_deref(),
+        category,
+        "recibida",
+        &folio,
+        &edge::iso(today),
+        Some(&edge::iso(due)),
+        None,
+        Some(follow_path(&path.slug, &folio)),
+    )
+    .await?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1071,6 +1140,51 @@ pub async fn answer_inquiry(
     .execute(&mut *tx)
     .await
     .map_err(unexpected("guardando la respuesta"))?;
+    let (email, name, category, filed_on, due_on): (
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+    ) = sqlx::query("SELECT email, name, category, filed_on, due_on FROM inquiries WHERE id = $1")
+        .bind(&path.id)
+        .fetch_one(&mut *tx)
+        .await
+        .and_then(|r| {
+            Ok((
+                r.try_get("email")?,
+                r.try_get("name")?,
+                r.try_get("category")?,
+                r.try_get("filed_on")?,
+                r.try_get("due_on")?,
+            ))
+        })
+        .map_err(unexpected("leyendo la duda"))?;
+    let secretariat = db::secretariat(&mut tx, &secretariat_id)
+        .await
+        .map_err(unexpected("leyendo el secretariado"))?
+        .ok_or_else(|| super::roster::secretariat_not_found(&secretariat_id))?;
+    let slug: Option<String> = sqlx::query("SELECT slug FROM secretariats WHERE id = $1")
+        .bind(&secretariat_id)
+        .fetch_one(&mut *tx)
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(unexpected("leyendo el secretariado"))?;
+    acknowledge(
+        &ctx,
+        &mut tx,
+        &secretariat,
+        email.as_deref(),
+        name.as_deref(),
+        &category,
+        "respondida",
+        &folio,
+        &filed_on,
+        Some(&due_on),
+        Some(&answer),
+        slug.map(|slug| follow_path(&slug, &folio)),
+    )
+    .await?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1223,6 +1337,21 @@ pub async fn create_join_request(
     .execute(&mut *tx)
     .await
     .map_err(unexpected("guardando la solicitud"))?;
+    acknowledge(
+        &ctx,
+        &mut tx,
+        &secretariat,
+        Some(&email),
+        Some(&name),
+        "sumate",
+        "recibida",
+        &folio,
+        &edge::iso(today),
+        None,
+        None,
+        None,
+    )
+    .await?;
     ctx.audit(
         &mut tx,
         &caller,
