@@ -14,6 +14,9 @@
 //! email go to the secretariat and are never shown back except to the person
 //! who is typing them (a form returned with its error).
 
+mod console;
+#[cfg(test)]
+mod console_tests;
 mod forms;
 #[cfg(test)]
 mod page_tests;
@@ -84,10 +87,23 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "stl/sumate.html",
         include_str!("../../../templates/web/stl/sumate.html"),
     ),
+    (
+        "stl/consola_menu.html",
+        include_str!("../../../templates/web/stl/consola_menu.html"),
+    ),
+    (
+        "stl/consola_dudas.html",
+        include_str!("../../../templates/web/stl/consola_dudas.html"),
+    ),
+    (
+        "stl/consola_sumate.html",
+        include_str!("../../../templates/web/stl/consola_sumate.html"),
+    ),
 ];
 
 /// Registers the public pages.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    console::routes(cfg);
     cfg.route("/stl", web::get().to(list))
         .route("/sitemap.xml", web::get().to(sitemap))
         .route("/stl/{slug}", web::get().to(home))

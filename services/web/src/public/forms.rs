@@ -35,7 +35,7 @@ async fn read_body(payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>
 }
 
 /// `application/x-www-form-urlencoded` pairs.
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     let text = String::from_utf8_lossy(body);
     reqwest::Url::parse(&format!("http://formulario.invalid/?{text}"))
         .map(|url| {
@@ -46,7 +46,7 @@ fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == name)
