@@ -6,7 +6,9 @@
 # archived) and, against it,
 #   - browser/public.mjs: every public page, axe-core, Verificar with the
 #     archived PDF and a tampered copy, a complaint and a join request with
-#     their folios, screenshots in web/artifacts/ (or $ARTIFACTS);
+#     their folios, the President answering in the console (e.firma login)
+#     and the answer on the folio's public page, screenshots in
+#     web/artifacts/ (or $ARTIFACTS);
 #   - html5lib (PyPI, strict mode) on every page of /sitemap.xml and the
 #     error pages, and feedparser (PyPI) on each secretariat's Atom feed,
 #     from a virtual environment made once under ~/.cache.
@@ -64,7 +66,7 @@ pdf=$(sed -n 's/^  Acta firmada: *//p' "$log" | head -n1)
 slug=$(curl -fsS "$base/secretariat/public/secretariats" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["slug"])')
 echo "suite en $base, sitio público en $base/stl/$slug, acta $pdf"
 
-node "$web/browser/public.mjs" "$base" "$slug" "$pdf"
+node "$web/browser/public.mjs" "$base" "$slug" "$pdf" "$repo/templates/demo/pki"
 
 "$venv/bin/python" - "$base" "$slug" <<'PY'
 """Every page of the sitemap (and the error pages) through html5lib's strict

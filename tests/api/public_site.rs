@@ -202,7 +202,7 @@ async fn the_public_site_shows_a_closed_session_takes_a_complaint_and_never_sets
         .unwrap()
         .to_string();
     assert!(folio.starts_with("DQS-"), "{folio}");
-    let (status, _, body) = page(
+    let (status, headers, body) = page(
         app,
         "GET",
         &format!("/stl/{slug}/dudas/folio?folio={}", folio.to_lowercase()),
@@ -212,6 +212,10 @@ async fn the_public_site_shows_a_closed_session_takes_a_complaint_and_never_sets
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(&folio) && body.contains("recibida"));
+    assert_eq!(
+        headers["cache-control"], "public, no-cache",
+        "a folio's status is asked again on every visit"
+    );
     assert!(!body.contains("Persona Ejemplo"));
     let (status, _, body) = page(
         app,

@@ -14,12 +14,14 @@
 //   found in the archive;
 // - a complaint with a mistake comes back with what was typed and a Spanish
 //   message; corrected, it gets a folio whose status page shows it received;
-//   a join request gets its folio;
+//   a join request gets its folio; the President logs in with the e.firma,
+//   answers the complaint in the console and sees the join request, and the
+//   folio's public status shows the answer;
 // - axe-core (WCAG 2.0/2.1/2.2 A and AA) on every page: zero violations; no
 //   horizontal overflow at 320 px; screenshots at 390×844 and 1280×800 in
 //   $ARTIFACTS (public-*.png).
 //
-//   node browser/public.mjs BASE_URL SLUG SIGNED_PDF
+//   node browser/public.mjs BASE_URL SLUG SIGNED_PDF PKI_DIR
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -31,9 +33,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const [base, slug, signedPdf] = process.argv.slice(2);
-if (!base || !slug || !signedPdf) {
-  console.error('uso: node browser/public.mjs URL_BASE NOMBRE_PUBLICO ACTA_FIRMADA.pdf');
+const [base, slug, signedPdf, pki] = process.argv.slice(2);
+if (!base || !slug || !signedPdf || !pki) {
+  console.error('uso: node browser/public.mjs URL_BASE NOMBRE_PUBLICO ACTA_FIRMADA.pdf CARPETA_PKI');
   process.exit(2);
 }
 const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
@@ -91,6 +93,20 @@ async function check(label) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   if (overflow > 0) problems.push(`${label}: ${overflow} px de desbordamiento horizontal a 320 px`);
   await page.setViewportSize({ width: 1280, height: 800 });
+  visited.push(label);
+}
+
+/** axe-core on a page of another context (the console, which has a session). */
+async function axeOn(other, label) {
+  await other.evaluate(axeSource);
+  const result = await other.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  for (const v of result.violations) {
+    problems.push(`${label}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+  await other.screenshot({ path: path.join(artifacts, `public-${label}-1280x800.png`), fullPage: true });
   visited.push(label);
 }
 
@@ -230,8 +246,37 @@ await page.fill('#email', 'colectivo@correo.example');
 await page.fill('#reason', 'Queremos proponer un compromiso de datos abiertos.');
 await page.click('form[method="post"] button[type="submit"]');
 await page.waitForLoadState();
-assert.match((await text('#folio-recibido')).trim(), /^SUM-\d{4}-[A-Z0-9]{6}$/);
+const joinFolio = (await text('#folio-recibido')).trim();
+assert.match(joinFolio, /^SUM-\d{4}-[A-Z0-9]{6}$/);
 await check('sumate-folio');
+
+// ------------------------------------------------------------ the console
+{
+  const consoleContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const president = await consoleContext.newPage();
+  await president.goto(`${base}/entrar`);
+  await president.setInputFiles('#cer', path.join(pki, 'presidencia.cer'));
+  await president.setInputFiles('#key', path.join(pki, 'presidencia.key'));
+  await president.fill('#password', fs.readFileSync(path.join(pki, 'password.txt'), 'utf8').trim());
+  await Promise.all([president.waitForURL(`${base}/pendientes`), president.click('button:has-text("Entrar")')]);
+  await president.goto(`${base}/consola/stl/dudas`);
+  await axeOn(president, 'consola-dudas');
+  const card = president.locator(`[id="folio-${folio}"]`);
+  assert.ok((await card.innerText()).includes('La convocatoria de la sesión no apareció'), 'la queja llegó a la consola');
+  const answer = 'Gracias: la convocatoria ya está publicada en el calendario de sesiones.';
+  await card.locator('textarea').fill(answer);
+  await Promise.all([president.waitForURL(/respondida=/), card.locator('button[type="submit"]').click()]);
+  assert.ok((await president.locator('main').innerText()).includes(`Se publicó la respuesta al folio ${folio}`));
+  await president.goto(`${base}/consola/stl/sumate`);
+  await axeOn(president, 'consola-sumate');
+  assert.ok((await president.locator('main').innerText()).includes(joinFolio), 'la solicitud para sumarse llegó a la Presidencia');
+  await consoleContext.close();
+
+  await page.goto(`${stl}/dudas/folio?folio=${folio}`);
+  await check('dudas-respondida');
+  const answered = await text();
+  assert.ok(answered.includes('respondida') && answered.includes(answer), 'el estado público muestra la respuesta');
+}
 
 await visit(`${stl}/no-existe`, 'no-existe', 404);
 

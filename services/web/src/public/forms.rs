@@ -609,7 +609,7 @@ pub(crate) async fn inquiry_status(
     {
         Ok(a) if a.status == StatusCode::OK && a.body["secretariat"] == s["slug"] => render::page(
             &state,
-            &Page::new("stl/folio.html", Freshness::Short),
+            &Page::new("stl/folio.html", Freshness::Revalidate),
             context! { stl => v(&stl), section => "f", status => v(&a.body), received => false },
             Some(&request),
         ),

@@ -20,6 +20,9 @@ pub(crate) enum Freshness {
     NoStore,
     /// Pages that change when the secretariat's data does: a minute.
     Short,
+    /// Pages someone reloads to see a change (a folio's status): kept, but
+    /// asked again each time (`no-cache`; a 304 when unchanged).
+    Revalidate,
     /// A record's page: its SHA-256 names bytes that never change.
     Immutable { last_modified_ms: i64 },
 }
@@ -175,6 +178,7 @@ fn respond(
     };
     let cache_control = match freshness {
         Freshness::Immutable { .. } => "public, max-age=31536000, immutable",
+        Freshness::Revalidate => "public, no-cache",
         _ => "public, max-age=60",
     };
     response
