@@ -51,4 +51,4 @@ fi
 base=$(sed -n 's/^Rúbrica (demostración) escuchando en \(http[^;]*\);.*/\1/p' "$log" | head -n1)
 echo "suite en $base, ruta $route"
 node "$web/browser/flow.mjs" "$base" "$route" "$repo/templates/demo/pki" "$data/datos"
-node "$web/browser/console.mjs" "$base" "$repo/templates/demo/pki" "$bin"
+node "$web/browser/console.mjs" "$base" "$repo/templates/demo/pki" "$bin" "$data/datos"

@@ -304,6 +304,25 @@ pub fn demo_settings(data_dir: &Path, anchors: PathBuf, port: u16) -> Settings {
     settings
 }
 
+/// The demo's operator token, for the operator's console at `/operador`:
+/// in `<data-dir>/operator-token.txt`, readable by its owner only (never
+/// printed). It lives as long as this demo's data.
+fn write_operator_token(dir: &Path, token: &str) -> anyhow::Result<()> {
+    let path = dir.join("operator-token.txt");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creando {}", path.display()))?;
+    std::io::Write::write_all(&mut file, token.as_bytes())
+        .with_context(|| format!("escribiendo {}", path.display()))
+}
+
 /// Runs `rubrica demo`; returns the process exit code.
 pub async fn run(options: DemoOptions) -> u8 {
     match run_embedded(options).await {
@@ -332,6 +351,7 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     let mut settings = demo_settings(dir, anchors, options.port);
     crate::trust_local_front(&mut settings);
     let operator = settings.auth.operator_token.clone().unwrap_or_default();
+    write_operator_token(dir, &operator)?;
     let address = format!("{}:{}", settings.http.host, settings.http.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await

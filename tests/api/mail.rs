@@ -808,6 +808,30 @@ async fn a_convocatoria_reaches_every_member_with_agenda_pdf_and_invitation_and_
             assert_eq!(row["status"], "enviado");
             assert_eq!(row["attempts"], 1);
             assert_eq!(row["message_id"].as_str().unwrap(), mail.message_id);
+            // The console downloads the invitation exactly as it was sent.
+            let url = format!(
+                "{}/messages/{}/calendar.ics",
+                fx.app.url(ServiceName::Mail),
+                row["id"].as_str().unwrap()
+            );
+            let response = fx
+                .app
+                .client
+                .get(&url)
+                .bearer_auth(&fx.facilitator)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            assert!(
+                response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/calendar; charset=utf-8; method=REQUEST")
+            );
+            assert_eq!(response.text().await.unwrap(), ics);
+            let stranger = fx.app.client.get(&url).send().await.unwrap();
+            assert_eq!(stranger.status(), 401);
         }
         // The member without an address: failed, and reported.
         let missing = listed
@@ -1390,6 +1414,42 @@ async fn signers_are_invited_reminded_while_pending_and_every_member_gets_the_si
                 || reminder.text.contains("Recordatorio 2 de 2")
         );
 
+        // The facilitator asks for one more now (the console's button): each
+        // pending signer gets a third, past the automatic maximum; a titular
+        // may not ask; an unknown route is not found.
+        let (status, queued) = fx
+            .mail(
+                "POST",
+                "/routes/ruta-1/reminders",
+                &fx.facilitator,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 202, "{queued}");
+        assert_eq!(queued["pending"], 2);
+        fx.wait_messages("tipo=recordatorio_firma", 6, |m| m["status"] == "enviado")
+            .await;
+        let mails = smtp.wait_for(9).await;
+        assert!(
+            to(&mails, "aca@stl.example.mx").iter().any(|m| m
+                .text
+                .contains("Recordatorio adicional, enviado a petición del facilitador")),
+            "sin el recordatorio adicional"
+        );
+        let (status, _) = fx
+            .mail("POST", "/routes/ruta-1/reminders", &fx.titular, json!({}))
+            .await;
+        assert_eq!(status, 403);
+        let (status, _) = fx
+            .mail(
+                "POST",
+                "/routes/no-existe/reminders",
+                &fx.facilitator,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 404);
+
         // Luis refuses: the facilitator learns who and why.
         fx.emit(
             "route.refused",
@@ -1402,7 +1462,7 @@ async fn signers_are_invited_reminded_while_pending_and_every_member_gets_the_si
             }),
         )
         .await;
-        let mails = smtp.wait_for(8).await;
+        let mails = smtp.wait_for(10).await;
         let refusal = &to(&mails, "fac@stl.example.mx")[0];
         assert!(
             refusal
@@ -1441,7 +1501,7 @@ async fn signers_are_invited_reminded_while_pending_and_every_member_gets_the_si
             m["status"] == "enviado"
         })
         .await;
-        let mails = smtp.wait_for(13).await;
+        let mails = smtp.wait_for(15).await;
         for key in ["pres", "aca", "tec", "jud", "enl"] {
             let copies: Vec<Mail> = to(&mails, &format!("{key}@stl.example.mx"))
                 .into_iter()
@@ -1474,7 +1534,7 @@ async fn signers_are_invited_reminded_while_pending_and_every_member_gets_the_si
 
         // No reminder follows a completed route.
         tokio::time::sleep(Duration::from_millis(1_500)).await;
-        assert_eq!(fx.messages("tipo=recordatorio_firma").await.len(), 4);
+        assert_eq!(fx.messages("tipo=recordatorio_firma").await.len(), 6);
         fx.finish().await;
     }
 }

@@ -1317,6 +1317,37 @@ async fn a_titular_s_resignation_promotes_the_suplente_and_opens_a_call_for_a_ne
         // Arrange
         let stl = Stl::arrange(&backend).await;
 
+        // Act: first only explained (the console shows the cascade before it is applied).
+        let (status, preview) = stl
+            .call(
+                "POST",
+                &format!("/secretariats/{}/seats/academia/resignations", stl.id),
+                &stl.president,
+                json!({ "who": "titular", "effective_on": "2026-12-01", "dry_run": true }),
+            )
+            .await;
+
+        // Assert: the same cascade, and nothing stored.
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        assert_eq!(preview["dry_run"], true);
+        assert!(
+            preview["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("000 II.4.V.a")
+        );
+        assert_eq!(preview["started"][0]["member_id"], stl.member("aca_s"));
+        assert_eq!(preview["calls"][0]["vacancy"], "suplente");
+        let untouched = stl
+            .ok(
+                "GET",
+                &format!("/secretariats/{}/calls", stl.id),
+                &stl.titular,
+                Value::Null,
+            )
+            .await;
+        assert_eq!(untouched.as_array().unwrap().len(), 0, "{untouched}");
+
         // Act
         let outcome = stl
             .ok(

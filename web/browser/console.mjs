@@ -18,7 +18,10 @@
 // - axe-core on every page: zero violations; screenshots at phone and laptop
 //   sizes in $ARTIFACTS.
 //
-//   node browser/console.mjs BASE_URL PKI_DIR RUBRICA_BIN
+// - the operator enters with the installation's token, creates a secretariat
+//   from another preset and registers its President.
+//
+//   node browser/console.mjs BASE_URL PKI_DIR RUBRICA_BIN DATA_DIR
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,9 +33,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const [base, pki, rubrica] = process.argv.slice(2);
-if (!base || !pki || !rubrica) {
-  console.error('uso: node browser/console.mjs URL_BASE CARPETA_PKI BINARIO_RUBRICA');
+const [base, pki, rubrica, dataDir] = process.argv.slice(2);
+if (!base || !pki || !rubrica || !dataDir) {
+  console.error('uso: node browser/console.mjs URL_BASE CARPETA_PKI BINARIO_RUBRICA CARPETA_DE_DATOS');
   process.exit(2);
 }
 const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
@@ -158,8 +161,33 @@ await submit(fac, 'button:has-text("Emitir la convocatoria")');
 assert.equal(await text(fac, '#estado-sesion'), 'Convocada');
 console.log(`reprogramada al ${earliest} y convocada`);
 
+// Delivery per member and the invitation as sent.
+let delivered = '';
+for (let i = 0; i < 80 && !/enviado/.test(delivered); i++) {
+  await new Promise((r) => setTimeout(r, 250));
+  await fac.reload();
+  delivered = (await fac.locator('#entregas').count()) ? await text(fac, '#entregas') : '';
+}
+assert.match(delivered, /Convocatoria para .*: enviado/, `sin entregas: ${delivered}`);
+const icsHref = await fac.getAttribute('#entregas a[href$="invitacion.ics"]', 'href');
+const ics = await fac.request.get(`${base}${icsHref}`);
+assert.equal(ics.status(), 200);
+const icsText = await ics.text();
+assert.match(icsText, /^BEGIN:VCALENDAR/);
+assert.match(icsText, new RegExp(`DTSTART:${earliest.replace(/-/g, '')}T`));
+console.log(`entregas de la convocatoria: ${(delivered.match(/enviado/g) || []).length} enviadas; invitación ICS descargada (${icsText.length} bytes)`);
+await fac.click('#entregas summary');
+await check(fac, 'sesion-convocada');
+
 // ------------------------------------------------------------ a member watches live
 const { page: member } = await loggedIn('academia');
+await member.goto(`${base}/pendientes`);
+assert.match(await text(member, '#proximas'), /2026-ORD|Sesión ordinaria/, 'la sesión convocada no aparece en Pendientes');
+const memberIcs = await member.request.get(`${base}/sesiones/${sessionId}/invitacion.ics`);
+assert.equal(memberIcs.status(), 200, 'el integrante no pudo descargar su invitación');
+assert.match(await memberIcs.text(), /^BEGIN:VCALENDAR[\s\S]*METHOD:REQUEST/);
+await check(member, 'pendientes-proximas');
+console.log('el integrante ve la sesión convocada en Pendientes, con su orden del día y su invitación ICS');
 await member.goto(`${base}/sesiones/${sessionId}`);
 await member.waitForFunction(() => document.getElementById('vivo-estado')?.textContent.includes('Actualizado'));
 await check(member, 'sesion-en-vivo');
@@ -310,6 +338,12 @@ await check(fac, 'sesion-cerrada');
 const pdf = await fac.request.get(await fac.getAttribute('a:has-text("Ver el PDF")', 'href').then((h) => `${base}${h}`));
 assert.equal(pdf.status(), 200);
 assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
+await fac.click('summary:has-text("Corregir el borrador")');
+await fac.fill('#corr-2', 'Se presentó el calendario de sesiones ordinarias de 2027; la Presidencia pidió publicarlo en el sitio.');
+await submit(fac, 'button:has-text("Generar una versión corregida")');
+assert.match(await text(fac, 'main'), /Nueva versión del borrador/, await text(fac, 'main'));
+assert.match(await text(fac, '#acta-estado'), /versión 2/);
+console.log(`borrador corregido: «${await text(fac, '#acta-estado')}»`);
 await submit(fac, 'button:has-text("Aprobar la versión")');
 assert.match(await text(fac, '#acta-estado'), /aprobada \(congelada\)/);
 const approving = performance.now();
@@ -319,6 +353,120 @@ numbers.approve_to_route_ms = Math.round(performance.now() - approving);
 assert.match(route, /Firmaron 0 de 7/, route);
 console.log(`ruta de firma abierta en ${numbers.approve_to_route_ms} ms (invitaciones encoladas): «${route}»`);
 await check(fac, 'sesion-ruta');
+await submit(fac, 'button:has-text("Enviar un recordatorio")');
+assert.match(await text(fac, 'main'), /Recordatorio enviado a quienes faltan de firmar/);
+console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola');
+
+// A member refuses with the reason (from their e.firma session); the
+// facilitator follows it: who refused and why, who is pending.
+{
+  const routeHref = await fac.getAttribute('#ruta-avance a', 'href');
+  const { page: judge, context } = await loggedIn('judicial');
+  await judge.goto(`${base}${routeHref}`);
+  await judge.fill('#reason', 'El acta no recoge el voto particular que entregué por escrito.');
+  await submit(judge, 'button:has-text("Rechazar firmar")');
+  await context.close();
+  await fac.reload();
+  const followed = await text(fac, '#acta');
+  assert.match(followed, /rechazó — motivo: El acta no recoge el voto particular/, followed);
+  assert.match(followed, /pendiente/);
+  console.log('rechazo con su motivo visible en la consola; los demás siguen pendientes');
+}
+
+// ------------------------------------------------------------ the President sets up and oversees
+{
+  const { page: pres } = await loggedIn('presidencia');
+  // Members: a refused registration keeps what was typed; a valid one is listed.
+  await pres.goto(`${base}/consola/integrantes`);
+  await check(pres, 'integrantes');
+  await pres.fill('#m-name', 'MARÍA FERNANDA LÓPEZ DÍAZ');
+  await pres.fill('#m-rfc', 'NO-ES-UN-RFC');
+  await pres.fill('#m-email', 'maria.lopez@stl-demo.example.mx');
+  await submit(pres, 'button:has-text("Registrar")');
+  assert.match(await text(pres, '#error-integrante'), /RFC/, 'el RFC inválido no se explicó');
+  assert.equal(await pres.inputValue('#m-name'), 'MARÍA FERNANDA LÓPEZ DÍAZ');
+  await check(pres, 'integrantes-error');
+  await pres.fill('#m-rfc', 'LODM850101AB1');
+  await submit(pres, 'button:has-text("Registrar")');
+  assert.match(await text(pres, 'main'), /Integrante registrado/);
+  assert.match(await text(pres, 'main'), /MARÍA FERNANDA LÓPEZ DÍAZ/);
+  // A resignation's cascade is shown before it is applied, and nothing changes until then.
+  const before = await text(pres, '#asiento-academia');
+  await pres.selectOption('#r-seat', 'academia');
+  await pres.selectOption('#r-who', 'titular');
+  await pres.fill('#r-effective', iso(inDays(30)));
+  await submit(pres, 'button:has-text("Ver lo que hará")');
+  const preview = await text(pres, '#renuncia-vista');
+  assert.match(preview, /aún no se aplica/);
+  assert.match(preview, /000 II\.4\.V/, preview);
+  assert.equal(await text(pres, '#asiento-academia'), before, 'la vista previa cambió el asiento');
+  await check(pres, 'integrantes-renuncia');
+  console.log(`renuncia explicada antes de aplicarla: «${preview.slice(0, 140)}…»`);
+  // Settings: a bad offset comes back with what was typed; the rules name their clause.
+  await pres.goto(`${base}/consola/secretariado`);
+  await check(pres, 'secretariado');
+  assert.match(await text(pres, 'main'), /000 V\.6/);
+  await pres.fill('#utc_offset_minutes', 'menos seis');
+  await submit(pres, 'button:has-text("Guardar la configuración")');
+  assert.match(await text(pres, '#error'), /minutos/);
+  assert.equal(await pres.inputValue('#utc_offset_minutes'), 'menos seis');
+  await pres.fill('#utc_offset_minutes', '-360');
+  await pres.fill('#non_working_days', `${iso(inDays(40))} Día del servidor público`);
+  await submit(pres, 'button:has-text("Guardar la configuración")');
+  assert.match(await text(pres, 'main'), /Configuración guardada/);
+  assert.match(await pres.inputValue('#non_working_days'), /Día del servidor público/);
+  // Agreements, mail and audit.
+  await pres.goto(`${base}/consola/acuerdos`);
+  await check(pres, 'acuerdos');
+  const firstStatus = pres.locator('select[id^="status-"]').first();
+  await firstStatus.selectOption('en_proceso');
+  const noteId = (await firstStatus.getAttribute('id')).replace('status-', 'note-');
+  await pres.fill(`#${noteId}`, 'Se presentó el calendario al pleno.');
+  await submit(pres, `button:has-text("Registrar el seguimiento") >> nth=0`);
+  assert.match(await text(pres, 'main'), /Seguimiento registrado/);
+  assert.match(await text(pres, 'main'), /Se presentó el calendario al pleno/);
+  await pres.goto(`${base}/consola/correo`);
+  assert.match(await text(pres, 'main'), /Convocatoria/);
+  await check(pres, 'correo');
+  await pres.goto(`${base}/consola/entregas`);
+  assert.match(await text(pres, 'main'), /Periodos concluidos o por concluir/);
+  await check(pres, 'entregas');
+  await pres.goto(`${base}/consola/bitacora`);
+  assert.match(await text(pres, 'main'), /Cadena íntegra/);
+  await check(pres, 'bitacora');
+  console.log('Presidencia: integrantes, renuncia explicada, configuración, acuerdos, correo y bitácoras revisadas');
+}
+
+// ------------------------------------------------------------ the operator creates a secretariat
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const op = await context.newPage();
+  await op.goto(`${base}/operador`);
+  await check(op, 'operador-entrar');
+  await op.fill('#token', 'no-es-el-token');
+  await submit(op, 'button:has-text("Entrar como operador")');
+  assert.match(await text(op, '#error'), /no es el token de operador/);
+  const token = fs.readFileSync(path.join(dataDir, 'operator-token.txt'), 'utf8').trim();
+  await op.fill('#token', token);
+  await submit(op, 'button:has-text("Entrar como operador")');
+  assert.ok(!(await op.content()).includes(token), 'el token de operador apareció en la página');
+  const presets = await op.$$eval('#preset option', (o) => o.map((x) => x.value));
+  assert.ok(presets.length >= 2 && presets.includes('jalisco'), `preajustes: ${presets}`);
+  const other = presets.find((p) => p !== 'jalisco');
+  await op.selectOption('#preset', other);
+  await op.fill('#s-offset', '-300');
+  await submit(op, 'button:has-text("Crear el secretariado")');
+  assert.match(await text(op, '#creado'), /Secretariado creado con el preajuste/);
+  await check(op, 'operador-creado');
+  await op.fill('#p-name', 'ROSA ELENA PRIETO GARZA');
+  await op.fill('#p-rfc', 'PIGR800101AB1');
+  await op.fill('#p-email', 'presidencia@stl-otro.example.mx');
+  await op.fill('#p-starts', iso(new Date()));
+  await submit(op, 'button:has-text("Registrar y designar")');
+  assert.match(await text(op, '#presidencia-lista'), /ROSA ELENA PRIETO GARZA quedó registrada/);
+  console.log(`operador: secretariado «${other}» creado y su Presidencia registrada y designada`);
+  await context.close();
+}
 
 await browser.close();
 

@@ -5,9 +5,11 @@
 //
 // - a wrong password, a CSD and an expired certificate each show their
 //   Spanish message and send nothing;
-// - one member refuses (form, no JavaScript needed), the six others log in
-//   and sign with their e.firma files (one is SAT's public test FIEL); the
-//   route completes and the copy signed by everyone can be downloaded;
+// - the seven attendees log in and sign with their e.firma files (one is
+//   SAT's public test FIEL); the route completes, the archive takes the
+//   signed acta, and the copy passes pdfsig (every signature valid) and
+//   qpdf --check (a refusal, which keeps a route open, is exercised by
+//   browser/console.mjs on the session run there);
 // - every request of every login-and-sign flow is intercepted: none carries
 //   the .key's bytes (raw, base64 or hex), the decrypted PKCS#8 or the password;
 // - axe-core (WCAG 2.0/2.1/2.2 A and AA) on every page visited: zero violations;
@@ -24,6 +26,7 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
@@ -256,7 +259,7 @@ async function mailedToken(email, before) {
 
 // ------------------------------------------------------------ members
 const members = [
-  { key: 'judicial', refuses: true },
+  { key: 'judicial' },
   { key: 'presidencia' },
   { key: 'ejecutivo' },
   { key: 'legislativo-suplente' },
@@ -325,23 +328,53 @@ for (const [i, member] of members.entries()) {
   if (i < members.length - 1) await context.close();
 }
 
-// ------------------------------------------------------------ the route after everyone acted
-// The signing service keeps a route with a refusal open (the refused
-// signature field stays empty, so the acta is not complete): six valid
-// signatures, one refusal with its reason, and the current copy downloadable.
+// ------------------------------------------------------------ the route after everyone signed
+// Seven valid signatures: the route completes, the archive takes the signed
+// acta, and tools we did not write accept the copy.
 {
   const page = lastRoutePage;
-  await page.reload();
-  const text = await page.textContent('main');
-  assert.match(text, /firmaron 6 de 7/, 'no quedaron seis firmas');
-  assert.match(text, /Las 6 firmas son válidas/, 'el informe no da seis firmas válidas');
-  assert.match(text, /rechazó — motivo: El acta no recoge/);
-  const pdf = await page.request.get(`${base}/firmar/${routeId}/acta.pdf`);
-  assert.equal(pdf.status(), 200);
+  let text = '';
+  for (let i = 0; i < 120; i++) {
+    await page.reload();
+    text = await page.textContent('main');
+    if (/ruta completada/i.test(text) || /firmaron 7 de 7/.test(text)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.match(text, /firmaron 7 de 7/, 'no quedaron siete firmas');
+  assert.match(text, /Las 7 firmas son válidas/, 'el informe no da siete firmas válidas');
+  const pdf = await page.request.get(`${base}/firmar/${routeId}/firmada.pdf`);
+  assert.equal(pdf.status(), 200, 'la copia firmada por todos no se descargó');
   const bytes = await pdf.body();
   assert.ok(bytes.subarray(0, 5).toString() === '%PDF-', 'la copia no es un PDF');
-  fs.writeFileSync(path.join(artifacts, 'acta-6-firmas.pdf'), bytes);
-  console.log(`seis firmas válidas y un rechazo; copia actual: ${bytes.length} bytes (artifacts/acta-6-firmas.pdf)`);
+  const file = path.join(artifacts, 'acta-firmada.pdf');
+  fs.writeFileSync(file, bytes);
+  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+  // The archive holds it as a public record (it ingests it after the route completes).
+  let archived = 0;
+  for (let i = 0; i < 120 && archived !== 200; i++) {
+    archived = (await page.request.get(`${base}/archive/records/${sha}`)).status();
+    if (archived !== 200) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(archived, 200, `el archivo no tiene el acta firmada ${sha}`);
+  const pdfsig = spawnSync('pdfsig', [file], { encoding: 'utf8' });
+  const signatures = (pdfsig.stdout.match(/Signature #\d+/g) || []).length;
+  const valid = (pdfsig.stdout.match(/Signature Validation: Signature is Valid\./g) || []).length;
+  assert.equal(signatures, 7, `pdfsig no ve siete firmas:\n${pdfsig.stdout}${pdfsig.stderr}`);
+  assert.equal(valid, 7, `pdfsig no da las siete firmas por válidas:\n${pdfsig.stdout}`);
+  const qpdf = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
+  assert.equal(qpdf.status, 0, `qpdf --check rechazó la copia:\n${qpdf.stdout}${qpdf.stderr}`);
+  console.log(`siete firmas válidas; ruta completada; archivada (${sha.slice(0, 16)}…); pdfsig: ${valid}/7 «Signature is Valid»; qpdf --check: sin errores (artifacts/acta-firmada.pdf)`);
+  // Mis documentos: the signed copy and the archived record with each signature's verdict.
+  await page.goto(`${base}/documentos`);
+  assert.match(await page.textContent('#copias'), /Descargar la copia firmada/);
+  let records = '';
+  for (let i = 0; i < 40 && !records.includes(sha); i++) {
+    await page.reload();
+    records = (await page.$('#archivados')) ? await page.textContent('#archivados') : '';
+    if (!records.includes(sha)) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(records.includes(sha), 'el registro archivado no aparece en Mis documentos');
+  await check(page, 'documentos');
   // Logout: the session ends and the pages ask to log in again.
   await page.goto(`${base}/cuenta`);
   await Promise.all([page.waitForURL(/\/entrar\?salio=1/), page.click('button:has-text("Cerrar sesión")')]);

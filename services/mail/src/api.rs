@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
-use rubrica_platform::http::State;
+use rubrica_platform::http::{State, StatusCode};
 use rubrica_platform::{Access, ApiError, ApiResult, Caller, Json, Problem, Role};
 use rubrica_platform::{ApiRouter, routes};
 use serde::{Deserialize, Serialize};
@@ -45,10 +45,28 @@ pub const ACCESS: &[Access] = &[
         "consultar un mensaje de correo y sus intentos",
     ),
     Access::roles(
+        "GET",
+        "/messages/{id}/calendar.ics",
+        READERS,
+        "descargar la invitación de calendario de un mensaje",
+    ),
+    Access::roles(
+        "GET",
+        "/sessions/{id}/invitation.ics",
+        Role::MEMBERS,
+        "descargar su invitación de calendario a una sesión",
+    ),
+    Access::roles(
         "POST",
         "/messages/{id}/retry",
         RETRIERS,
         "reintentar un mensaje de correo fallido",
+    ),
+    Access::roles(
+        "POST",
+        "/routes/{id}/reminders",
+        RETRIERS,
+        "enviar ahora un recordatorio a quienes faltan de firmar",
     ),
     Access::roles(
         "POST",
@@ -69,8 +87,11 @@ pub fn router(mailer: Arc<Mailer>, transport: String) -> ApiRouter {
     ApiRouter::new()
         .routes(routes!(list_messages))
         .routes(routes!(get_message))
+        .routes(routes!(message_calendar))
+        .routes(routes!(my_invitation))
         .routes(routes!(retry_message))
         .routes(routes!(retry_dead_letters))
+        .routes(routes!(remind_now))
         .routes(routes!(status))
         .with_state(Api {
             mailer,
@@ -229,6 +250,178 @@ async fn get_message(
         .await
         .map_err(unexpected("leyendo los intentos"))?;
     Ok(Json(MessageDetail { message, history }))
+}
+
+/// The calendar invitation a message carries (the convocatoria's ICS, or
+/// its cancellation), as it was sent.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}/calendar.ics",
+    tag = "correo",
+    summary = "Descarga la invitación de calendario (ICS) que lleva un mensaje, tal como se envió",
+    params(("id" = String, Path, description = "Id del mensaje")),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La invitación", content_type = "text/calendar"),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe en su Secretariado, o no lleva invitación", body = Problem),
+    )
+)]
+async fn message_calendar(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<actix_web::HttpResponse> {
+    visible(&api, &caller, &id).await?;
+    let stored = db::load_message(&api.mailer.context.db, &id)
+        .await
+        .map_err(unexpected("leyendo el mensaje"))?;
+    let Some((calendar, method)) = stored.and_then(|m| m.calendar.map(|c| (c, m.calendar_method)))
+    else {
+        return Err(ApiError::NotFound(format!(
+            "El mensaje «{id}» no lleva invitación de calendario: solo las convocatorias y sus cambios la llevan."
+        )));
+    };
+    let method = method.unwrap_or_else(|| "REQUEST".into());
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            format!("text/calendar; charset=utf-8; method={method}"),
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"sesion.ics\"",
+        ))
+        .body(calendar))
+}
+
+/// What a reminder sent on demand did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemindersQueued {
+    /// Pending signers who get a reminder now.
+    pub pending: u64,
+}
+
+/// Sends a reminder now to every signer still pending on an open route of
+/// the caller's secretariat (the schedule sends it within a poll interval;
+/// the reminder's number keeps a second copy from going out).
+#[utoipa::path(
+    post,
+    path = "/routes/{id}/reminders",
+    tag = "correo",
+    summary = "Envía ahora un recordatorio a cada firmante pendiente de una ruta abierta",
+    params(("id" = String, Path, description = "Id de la ruta de firma")),
+    security(("sesion" = [])),
+    responses(
+        (status = 202, description = "Recordatorios en cola", body = RemindersQueued),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No existe una ruta abierta con ese id en su Secretariado", body = Problem),
+        (status = 409, description = "Nadie falta de firmar", body = Problem),
+    )
+)]
+async fn remind_now(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(Json<RemindersQueued>, StatusCode)> {
+    let scope = scope(&caller)?;
+    let context = &api.mailer.context;
+    let mut tx = context
+        .begin()
+        .await
+        .map_err(unexpected("abriendo la transacción"))?;
+    let open = db::open_route_secretariat(&mut tx, &id)
+        .await
+        .map_err(unexpected("leyendo la ruta"))?;
+    match open {
+        Some(secretariat) if scope.is_none() || scope.as_deref() == Some(secretariat.as_str()) => {}
+        _ => {
+            return Err(ApiError::NotFound(format!(
+                "No hay una ruta de firma abierta «{id}» en su Secretariado: ya terminó, se canceló o no existe."
+            )));
+        }
+    }
+    let due = db::pending_signers(&mut tx, &id)
+        .await
+        .map_err(unexpected("leyendo a quienes faltan de firmar"))?;
+    if due.is_empty() {
+        return Err(ApiError::Conflict(
+            "Nadie falta de firmar esta ruta: no hay a quién recordar.".into(),
+        ));
+    }
+    crate::reminders::queue(&api.mailer, &mut tx, &due, now_ms(), true)
+        .await
+        .map_err(ApiError::Unexpected)?;
+    let pending = due.len() as u64;
+    context
+        .audit(
+            &mut tx,
+            &caller,
+            "recordatorio.enviar",
+            Some(&id),
+            serde_json::json!({ "pendientes": pending }),
+        )
+        .await
+        .map_err(unexpected("registrando en la bitácora"))?;
+    tx.commit()
+        .await
+        .map_err(unexpected("confirmando la transacción"))?;
+    api.mailer.wake_now();
+    Ok((Json(RemindersQueued { pending }), StatusCode::ACCEPTED))
+}
+
+/// The calendar invitation to a session that was mailed to the caller (the
+/// latest: a rescheduled session's replaces the convocatoria's).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}/invitation.ics",
+    tag = "correo",
+    summary = "Descarga su invitación de calendario (ICS) a una sesión, la última que se le envió",
+    params(("id" = String, Path, description = "Id de la sesión")),
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "La invitación", content_type = "text/calendar"),
+        (status = 401, description = "Sin sesión", body = Problem),
+        (status = 403, description = "Sin permiso", body = Problem),
+        (status = 404, description = "No se le envió invitación a esa sesión", body = Problem),
+    )
+)]
+async fn my_invitation(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<actix_web::HttpResponse> {
+    let not_sent = || {
+        ApiError::NotFound(format!(
+            "No se le envió una invitación de calendario a la sesión «{id}»: llega con la convocatoria."
+        ))
+    };
+    let (Some(member_id), Some(secretariat_id)) = (&caller.member_id, &caller.secretariat_id)
+    else {
+        return Err(not_sent());
+    };
+    let found = db::latest_invitation(&api.mailer.context.db, secretariat_id, &id, member_id)
+        .await
+        .map_err(unexpected("leyendo las invitaciones"))?;
+    let Some((calendar, method)) = found else {
+        return Err(not_sent());
+    };
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            format!(
+                "text/calendar; charset=utf-8; method={}",
+                method.unwrap_or_else(|| "REQUEST".into())
+            ),
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"sesion.ics\"",
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(calendar))
 }
 
 /// What a retry may correct.

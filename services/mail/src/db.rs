@@ -148,6 +148,27 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// The latest calendar invitation to a session mailed to a member of a
+/// secretariat: its ICS and method.
+pub async fn latest_invitation(
+    db: &Database,
+    secretariat_id: &str,
+    session_id: &str,
+    member_id: &str,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT calendar, calendar_method FROM mail_messages
+         WHERE secretariat_id = $1 AND subject_ref = $2 AND recipient_member_id = $3 AND calendar IS NOT NULL
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(secretariat_id)
+    .bind(session_id)
+    .bind(member_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
 /// A claimed message, with what is needed to send it.
 pub async fn load_message(db: &Database, id: &str) -> Result<Option<StoredMessage>, sqlx::Error> {
     let row = sqlx::query(
@@ -652,6 +673,38 @@ pub struct DueReminder {
     pub details: String,
 }
 
+/// The secretariat of an open route (`None`: unknown, or no longer open).
+pub async fn open_route_secretariat(
+    conn: &mut AnyConnection,
+    route_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT secretariat_id FROM mail_routes WHERE route_id = $1 AND status = 'abierta'",
+    )
+    .bind(route_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// The pending signers of an open route, as reminders (for one asked for
+/// now).
+pub async fn pending_signers(
+    tx: &mut AnyConnection,
+    route_id: &str,
+) -> Result<Vec<DueReminder>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.route_id, s.member_id, s.name, s.email, s.reminders_sent, s.invited_at, r.secretariat_id, r.details
+         FROM mail_route_signers s JOIN mail_routes r ON r.route_id = s.route_id
+         WHERE s.route_id = $1 AND s.status = 'pendiente' AND r.status = 'abierta'
+         ORDER BY s.member_id",
+    )
+    .bind(route_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter().map(due_reminder).collect()
+}
+
 /// Pending signers of open routes whose next reminder is due, locked for
 /// this transaction (on PostgreSQL, skipping those another replica holds).
 pub async fn due_reminders(
@@ -676,20 +729,20 @@ pub async fn due_reminders(
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DueReminder {
-                route_id: r.try_get(0)?,
-                member_id: r.try_get(1)?,
-                name: r.try_get(2)?,
-                email: r.try_get(3)?,
-                reminders_sent: r.try_get(4)?,
-                invited_at: r.try_get(5)?,
-                secretariat_id: r.try_get(6)?,
-                details: r.try_get(7)?,
-            })
-        })
-        .collect()
+    rows.iter().map(due_reminder).collect()
+}
+
+fn due_reminder(r: &sqlx::any::AnyRow) -> Result<DueReminder, sqlx::Error> {
+    Ok(DueReminder {
+        route_id: r.try_get(0)?,
+        member_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        email: r.try_get(3)?,
+        reminders_sent: r.try_get(4)?,
+        invited_at: r.try_get(5)?,
+        secretariat_id: r.try_get(6)?,
+        details: r.try_get(7)?,
+    })
 }
 
 /// Records that reminder number `sent` went out, and when the next is due

@@ -52,7 +52,6 @@ pub async fn run(mailer: Arc<Mailer>, stop: CancellationToken) {
 /// Queues the reminders that are due (a batch); returns how many signers
 /// were handled.
 pub async fn schedule_due(mailer: &Mailer) -> Result<usize, anyhow::Error> {
-    let settings = &mailer.context.settings.mail;
     let now = now_ms();
     let mut tx = mailer.context.begin().await?;
     let due = db::due_reminders(&mut tx, mailer.context.db.backend(), now, BATCH).await?;
@@ -60,14 +59,35 @@ pub async fn schedule_due(mailer: &Mailer) -> Result<usize, anyhow::Error> {
         tx.rollback().await?;
         return Ok(0);
     }
+    let queued = queue(mailer, &mut tx, &due, now, false).await?;
+    tx.commit().await?;
+    if queued > 0 {
+        tracing::info!(queued, "recordatorios de firma encolados");
+    }
+    // Rows handled, queued or not: none of them is due any more.
+    Ok(due.len())
+}
+
+/// Writes the reminders of `due` in `tx`: the next number for each signer,
+/// their next automatic one scheduled (up to `mail.max_reminders`). The
+/// automatic schedule stops at the maximum; a reminder asked for
+/// `on_demand` (the console's button) always goes.
+pub async fn queue(
+    mailer: &Mailer,
+    tx: &mut sqlx::AnyConnection,
+    due: &[db::DueReminder],
+    now: i64,
+    on_demand: bool,
+) -> Result<usize, anyhow::Error> {
+    let settings = &mailer.context.settings.mail;
     let caller = Caller::service(ServiceName::Mail);
     let mut queued = 0;
-    for reminder in &due {
+    for reminder in due {
         let number = reminder.reminders_sent + 1;
         let next = (number < settings.max_reminders)
             .then(|| now + (settings.reminder_interval_seconds as i64).saturating_mul(1000));
         db::reminded(
-            &mut tx,
+            tx,
             &reminder.route_id,
             &reminder.member_id,
             number,
@@ -75,7 +95,7 @@ pub async fn schedule_due(mailer: &Mailer) -> Result<usize, anyhow::Error> {
             next,
         )
         .await?;
-        if number > settings.max_reminders {
+        if number > settings.max_reminders && !on_demand {
             continue;
         }
         let stored: StoredRoute = match serde_json::from_str(&reminder.details) {
@@ -133,14 +153,9 @@ pub async fn schedule_due(mailer: &Mailer) -> Result<usize, anyhow::Error> {
             attachments: Vec::new(),
             sensitive: false,
         };
-        if let Enqueued::Queued(_) = mailer.enqueue(&mut tx, &caller, &message).await? {
+        if let Enqueued::Queued(_) = mailer.enqueue(tx, &caller, &message).await? {
             queued += 1;
         }
     }
-    tx.commit().await?;
-    if queued > 0 {
-        tracing::info!(queued, "recordatorios de firma encolados");
-    }
-    // Rows handled, queued or not: none of them is due any more.
-    Ok(due.len())
+    Ok(queued)
 }

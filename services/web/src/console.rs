@@ -295,7 +295,19 @@ const DONE: &[(&str, &str)] = &[
         "acta-aprobada",
         "Versión aprobada: el acta queda congelada y lista para firma.",
     ),
+    (
+        "acta-corregida",
+        "Nueva versión del borrador generada con las correcciones; revísela antes de aprobarla.",
+    ),
     ("ruta", "Ruta de firma abierta: se invitó a cada firmante."),
+    (
+        "recordatorio",
+        "Recordatorio enviado a quienes faltan de firmar.",
+    ),
+    (
+        "ruta-cancelada",
+        "Ruta de firma cancelada; se avisó a los firmantes. Puede corregir el acta y abrir otra.",
+    ),
 ];
 
 fn done_message(key: Option<&str>) -> Option<String> {
@@ -388,6 +400,9 @@ async fn session_view(
     }
     if status == "cerrada" {
         view["record"] = record_state(inner, member, id).await;
+    }
+    if status != "programada" {
+        view["deliveries"] = deliveries(inner, member, id).await;
     }
     Ok(view)
 }
@@ -527,6 +542,46 @@ fn present_seats(detail: &Value) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The mail the session caused (convocatoria, changes, cancellation): each
+/// member's delivery status, newest first.
+async fn deliveries(inner: &Inner, member: &Member, session_id: &str) -> Value {
+    let Some(base) = inner.config.mail.as_deref() else {
+        return Value::Null;
+    };
+    let url = format!(
+        "{}/messages?asunto={session_id}&limite=500",
+        base.trim_end_matches('/')
+    );
+    match inner
+        .call(Method::GET, url, Some(&member.token), None)
+        .await
+    {
+        Ok(a) if a.status.is_success() => {
+            let rows: Vec<Value> = a
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| m["kind"] != "aviso_sin_correo")
+                .map(|m| {
+                    json!({
+                        "id": m["id"],
+                        "kind": m["kind"].as_str().unwrap_or_default().replace('_', " "),
+                        "name": m["recipient"]["name"],
+                        "has_address": m["recipient"]["email"].is_string(),
+                        "status": m["status"],
+                        "last_error": m["last_error"],
+                        "calendar": m["kind"] == "convocatoria" || m["kind"] == "sesion_actualizada" || m["kind"] == "sesion_cancelada",
+                    })
+                })
+                .collect();
+            json!(rows)
+        }
+        Ok(a) => json!({ "said": a.detail() }),
+        Err(message) => json!({ "said": message }),
+    }
 }
 
 /// After the close: the drafted record and its signing route.
@@ -752,6 +807,8 @@ async fn session_action(
         return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
     }
     let call = match action.as_str() {
+        "recordatorio" | "cancelar-ruta" => route_call(inner, &action, &form),
+        "corregir-acta" => correct_record(inner, &current, &member, &id, &form).await,
         "aprobar-acta" => approve_record(inner, &member, &form),
         "abrir-ruta" => open_route(inner, &current, &member, &id).await,
         _ => action_call(inner, &id, &action, &form).ok_or_else(|| {
@@ -781,7 +838,8 @@ async fn session_action(
             let anchor = match done {
                 "asistencia" | "abierta" => "#asistencia",
                 "orden-aprobado" | "deliberacion" | "votacion" | "acuerdo" => "#votaciones",
-                "acta-aprobada" | "ruta" | "cerrada" => "#acta",
+                "acta-aprobada" | "acta-corregida" | "ruta" | "cerrada" | "recordatorio"
+                | "ruta-cancelada" => "#acta",
                 _ => "",
             };
             redirect(
@@ -850,6 +908,91 @@ async fn refused(
 }
 
 type Call = (Method, String, Value, &'static str);
+
+/// A reminder to the signers still pending (sent now by the mail service),
+/// or cancelling the route (its signers are told).
+fn route_call(inner: &Inner, action: &str, form: &HashMap<String, String>) -> Result<Call, String> {
+    let route = form.get("route_id").cloned().unwrap_or_default();
+    if !valid_id(&route) {
+        return Err("Esa ruta de firma no existe. Recargue la página.".into());
+    }
+    if action == "recordatorio" {
+        let mail = inner.config.mail.as_deref().ok_or_else(|| {
+            "El servicio de correo no está configurado en esta instalación.".to_string()
+        })?;
+        return Ok((
+            Method::POST,
+            format!("{}/routes/{route}/reminders", mail.trim_end_matches('/')),
+            json!({}),
+            "recordatorio",
+        ));
+    }
+    let reason = form.get("reason").map(|r| r.trim()).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(
+            "Escriba por qué se cancela la ruta: se avisa a cada firmante con ese motivo.".into(),
+        );
+    }
+    Ok((
+        Method::POST,
+        inner.signing(&format!("/routes/{route}/cancel")),
+        json!({ "reason": reason }),
+        "ruta-cancelada",
+    ))
+}
+
+/// A new version of the drafted record with the deliberations corrected
+/// (`deliberacion_<position>`): the data is the session's record as it
+/// closed, so attendance, votes, decisions and signers cannot change here.
+async fn correct_record(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    session_id: &str,
+    form: &HashMap<String, String>,
+) -> Result<Call, String> {
+    let documents = inner.config.documents.as_deref().ok_or_else(|| {
+        "El servicio de documentos no está configurado en esta instalación.".to_string()
+    })?;
+    let document_id = form.get("document_id").cloned().unwrap_or_default();
+    if !valid_id(&document_id) {
+        return Err("Ese documento no existe. Recargue la página.".into());
+    }
+    let mut data = fetch(
+        inner,
+        current,
+        member,
+        inner.secretariat(&format!("/sessions/{session_id}")),
+    )
+    .await
+    .map_err(|_| "No se pudo leer la sesión. Recargue la página e intente de nuevo.".to_string())?;
+    if let Some(record) = data.as_object_mut() {
+        record.remove("status");
+        record.remove("quorum_now");
+    }
+    if let Some(items) = data["agenda"]["items"].as_array_mut() {
+        for item in items {
+            let position = item["position"].as_i64().unwrap_or_default();
+            if let Some(text) = form.get(&format!("deliberacion_{position}")) {
+                let text = text.trim();
+                item["deliberation"] = if text.is_empty() {
+                    Value::Null
+                } else {
+                    json!(text)
+                };
+            }
+        }
+    }
+    Ok((
+        Method::POST,
+        format!(
+            "{}/documents/{document_id}/versions",
+            documents.trim_end_matches('/')
+        ),
+        json!({ "data": data }),
+        "acta-corregida",
+    ))
+}
 
 /// Approving the drafted record freezes that version.
 fn approve_record(
@@ -1355,7 +1498,7 @@ mod tests {
                 );
                 if matches!(status, "convocada" | "abierta") {
                     assert!(
-                        html.contains("quórum: 2 de 3 asientos"),
+                        html.contains("uórum: 2 de 3 asientos"),
                         "{template} ({status})"
                     );
                 }

@@ -33,10 +33,12 @@ mod api;
 mod console;
 mod dates;
 mod member;
+mod operator;
 mod oversight;
 mod public;
 mod respond;
 mod session;
+mod setup;
 
 use api::*;
 use dates::*;
@@ -135,6 +137,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/cuenta.html"),
     ),
     (
+        "documentos.html",
+        include_str!("../../../templates/web/documentos.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../templates/web/error.html"),
     ),
@@ -145,6 +151,8 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     TEMPLATES,
     console::TEMPLATES,
     oversight::TEMPLATES,
+    setup::TEMPLATES,
+    operator::TEMPLATES,
     public::TEMPLATES,
 ];
 
@@ -249,6 +257,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(member::routes)
         .configure(console::routes)
         .configure(oversight::routes)
+        .configure(setup::routes)
+        .configure(operator::routes)
         .configure(public::routes)
         .route("/static/{name}", web::get().to(static_file));
 }

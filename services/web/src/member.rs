@@ -16,6 +16,11 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/salir", web::post().to(logout))
         .route("/pendientes", web::get().to(pending))
         .route("/cuenta", web::get().to(account))
+        .route("/documentos", web::get().to(my_documents))
+        .route(
+            "/sesiones/{id}/invitacion.ics",
+            web::get().to(my_invitation),
+        )
         .route("/firmar/{id}", web::get().to(sign_page))
         .route("/firmar/{id}/acta.pdf", web::get().to(route_pdf))
         .route("/firmar/{id}/firmada.pdf", web::get().to(signed_pdf))
@@ -385,11 +390,128 @@ pub(crate) async fn pending(state: web::Data<WebState>, request: HttpRequest) ->
             others.push(view);
         }
     }
+    let upcoming = upcoming_sessions(inner, &member).await;
+    let outgoing = member.roles.iter().any(|r| r == "saliente");
     inner.render(
         "pendientes.html",
         &current,
-        context! { to_sign => v(&to_sign), others => v(&others), page => "pendientes" },
+        context! {
+            to_sign => v(&to_sign),
+            others => v(&others),
+            upcoming => v(&upcoming),
+            outgoing => outgoing,
+            page => "pendientes",
+        },
     )
+}
+
+/// The member's secretariat's convened sessions from today on, soonest
+/// first, each with its agenda (the convocatoria goes with it, 000 V.6).
+async fn upcoming_sessions(inner: &Inner, member: &Member) -> Vec<Value> {
+    let Some(stl) = member.secretariat_id.as_deref().filter(|s| valid_id(s)) else {
+        return Vec::new();
+    };
+    let Ok(list) = inner
+        .call(
+            Method::GET,
+            inner.secretariat(&format!("/secretariats/{stl}/sessions")),
+            Some(&member.token),
+            None,
+        )
+        .await
+    else {
+        return Vec::new();
+    };
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(-12, 0, 0).unwrap_or(time::UtcOffset::UTC))
+        .date()
+        .to_string();
+    let mut sessions: Vec<Value> = list
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            matches!(s["status"].as_str(), Some("convocada" | "abierta"))
+                && s["date"].as_str().is_some_and(|d| d >= today.as_str())
+        })
+        .cloned()
+        .collect();
+    sessions.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
+    sessions.truncate(5);
+    for session in &mut sessions {
+        let id = session["id"].as_str().unwrap_or_default().to_string();
+        if !valid_id(&id) {
+            continue;
+        }
+        if let Ok(detail) = inner
+            .call(
+                Method::GET,
+                inner.secretariat(&format!("/sessions/{id}")),
+                Some(&member.token),
+                None,
+            )
+            .await
+            && detail.status.is_success()
+        {
+            session["agenda"] = detail.body["agenda"]["items"].clone();
+            session["convocatoria"] = detail.body["convocatoria"].clone();
+            session["title"] = detail.body["session"]["title"].clone();
+        }
+    }
+    sessions
+}
+
+/// `GET /sesiones/{id}/invitacion.ics`: the calendar invitation the member
+/// was mailed with the convocatoria (the latest, if the session changed).
+pub(crate) async fn my_invitation(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(mail) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
+    };
+    let response = inner
+        .http
+        .get(format!(
+            "{}/sessions/{id}/invitation.ics",
+            mail.trim_end_matches('/')
+        ))
+        .bearer_auth(&member.token)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !status.is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return inner.error_page(&current, status, &Answer { status, body }.detail());
+    }
+    match response.text().await {
+        Ok(ics) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sesion.ics\"",
+            ))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(ics),
+        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    }
 }
 
 pub(crate) const STATUS_NAMES: &[(&str, &str)] = &[
@@ -903,4 +1025,61 @@ pub(crate) fn seat_of(record: &Value) -> Value {
     } else {
         Value::String(seats.join(", "))
     }
+}
+
+/// `GET /documentos`: the member's signed copies (routes they signed that
+/// completed) and the archived records of their secretariat, each with the
+/// verdict of every signature as the archive verified it.
+pub(crate) async fn my_documents(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let routes = match inner
+        .call(
+            Method::GET,
+            inner.signing("/routes?limit=100"),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => return session_ended(inner, &current),
+        Ok(a) if a.status.is_success() => a.body,
+        Ok(a) => return inner.error_page(&current, a.status, &a.detail()),
+        Err(message) => return inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    };
+    let signed: Vec<Value> = routes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| route_summary(r, &member))
+        .filter(|r| r["status"] == "completada" && r["is_signer"] == true)
+        .collect();
+    let mut records = Value::Null;
+    if let (Some(archive), Some(stl)) = (
+        inner.config.archive.as_deref(),
+        member.secretariat_id.as_deref().filter(|s| valid_id(s)),
+    ) && let Ok(a) = inner
+        .call(
+            Method::GET,
+            format!(
+                "{}/records?secretariat_id={stl}&limit=100",
+                archive.trim_end_matches('/')
+            ),
+            None,
+            None,
+        )
+        .await
+        && a.status.is_success()
+    {
+        records = a.body["records"].clone();
+    }
+    inner.render(
+        "documentos.html",
+        &current,
+        context! { signed => v(&signed), records => v(&records), page => "documentos" },
+    )
 }

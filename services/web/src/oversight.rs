@@ -18,6 +18,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/consola/correo.html"),
     ),
     (
+        "consola/entregas.html",
+        include_str!("../../../templates/web/consola/entregas.html"),
+    ),
+    (
         "consola/bitacora.html",
         include_str!("../../../templates/web/consola/bitacora.html"),
     ),
@@ -31,7 +35,20 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/consola/correo", web::get().to(mail))
         .route("/consola/correo/{id}/reintentar", web::post().to(retry))
-        .route("/consola/bitacora", web::get().to(audit));
+        .route(
+            "/consola/correo/{id}/invitacion.ics",
+            web::get().to(invitation),
+        )
+        .route("/consola/bitacora", web::get().to(audit))
+        .route("/consola/entregas", web::get().to(handovers))
+        .route(
+            "/consola/entregas/{id}/acta",
+            web::post().to(route_inventory),
+        )
+        .route(
+            "/consola/entregas/{id}/paquete.zip",
+            web::get().to(handover_package),
+        );
 }
 
 /// The console's member, or the page to answer instead.
@@ -221,7 +238,7 @@ async fn mail(
             "El servicio de correo no está configurado en esta instalación.",
         );
     };
-    let url = format!("{}/messages?limit=200", base.trim_end_matches('/'));
+    let url = format!("{}/messages?limite=200", base.trim_end_matches('/'));
     let (messages, said) = match read(inner, &member, url).await {
         Read::Ended => return session_ended(inner, &current),
         Read::Said(message) => (Value::Null, Some(message)),
@@ -291,6 +308,275 @@ async fn retry(
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
         Ok(a) => inner.error_page(&current, a.status, &a.detail()),
         Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+/// `GET /consola/correo/{id}/invitacion.ics`: the calendar invitation a
+/// message carried, as the mail service sent it.
+async fn invitation(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(base) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese mensaje no existe.");
+    };
+    let response = inner
+        .http
+        .get(format!(
+            "{}/messages/{id}/calendar.ics",
+            base.trim_end_matches('/')
+        ))
+        .bearer_auth(&member.token)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !status.is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return inner.error_page(&current, status, &Answer { status, body }.detail());
+    }
+    match response.text().await {
+        Ok(ics) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sesion.ics\"",
+            ))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(ics),
+        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    }
+}
+
+/// The handovers page: terms ended or ending without a handover (000 III.7),
+/// and every handover of the secretariat with its next step.
+async fn handovers_view(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> HttpResponse {
+    let Some(base) = inner.config.archive.as_deref() else {
+        return inner.error_page(
+            current,
+            StatusCode::NOT_FOUND,
+            "El servicio de archivo no está configurado en esta instalación.",
+        );
+    };
+    let base = base.trim_end_matches('/');
+    let stl = member.secretariat_id.clone().unwrap_or_default();
+    let pending = match read(
+        inner,
+        member,
+        format!("{base}/secretariats/{stl}/handovers/pending"),
+    )
+    .await
+    {
+        Read::Ended => return session_ended(inner, current),
+        Read::Got(list) => json!({ "list": list }),
+        Read::Said(message) => json!({ "said": message }),
+    };
+    let list = match read(inner, member, format!("{base}/handovers")).await {
+        Read::Ended => return session_ended(inner, current),
+        Read::Got(list) => json!({ "list": list }),
+        Read::Said(message) => json!({ "said": message }),
+    };
+    let members = match read(
+        inner,
+        member,
+        inner.secretariat(&format!("/secretariats/{stl}/members")),
+    )
+    .await
+    {
+        Read::Got(list) => list,
+        _ => json!([]),
+    };
+    inner.render_status(
+        status,
+        "consola/entregas.html",
+        current,
+        context! {
+            page => "consola",
+            pending => v(&pending),
+            handovers => v(&list),
+            members => v(&members),
+            ..extra
+        },
+    )
+}
+
+async fn handovers(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<Done>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let notice = query.hecho.is_some().then_some(
+        "Acta de entrega-recepción generada y enviada a firma de quien entrega y quienes reciben.",
+    );
+    handovers_view(
+        inner,
+        &current,
+        &member,
+        StatusCode::OK,
+        context! { notice => notice },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct InventoryForm {
+    csrf: String,
+    #[serde(default)]
+    successor_member_id: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    observations: String,
+}
+
+/// `POST /consola/entregas/{id}/acta`: the inventory routed for signature.
+async fn route_inventory(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<InventoryForm>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(base) = inner.config.archive.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "Esa entrega-recepción no existe.",
+        );
+    };
+    let text = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_string())
+    };
+    let body = json!({
+        "successor_member_id": text(&form.successor_member_id),
+        "place": text(&form.place),
+        "observations": text(&form.observations),
+    });
+    match inner
+        .call(
+            Method::POST,
+            format!("{}/handovers/{id}/inventory", base.trim_end_matches('/')),
+            Some(&member.token),
+            Some(body),
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/consola/entregas?hecho=1", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            handovers_view(
+                inner,
+                &current,
+                &member,
+                if a.status.is_server_error() {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    a.status
+                },
+                context! {
+                    error => a.detail(),
+                    error_for => id,
+                    typed => v(&json!({ "successor_member_id": form.successor_member_id, "place": form.place, "observations": form.observations })),
+                },
+            )
+            .await
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+/// `GET /consola/entregas/{id}/paquete.zip`: the archived BagIt package.
+async fn handover_package(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    let Some(base) = inner.config.archive.as_deref().filter(|_| valid_id(&id)) else {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "Esa entrega-recepción no existe.",
+        );
+    };
+    let response = inner
+        .http
+        .get(format!(
+            "{}/handovers/{id}/package.zip",
+            base.trim_end_matches('/')
+        ))
+        .bearer_auth(&member.token)
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !status.is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return inner.error_page(&current, status, &Answer { status, body }.detail());
+    }
+    let disposition = response
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("attachment; filename=\"entrega.zip\"")
+        .to_string();
+    match response.bytes().await {
+        Ok(bytes) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "application/zip"))
+            .insert_header((header::CONTENT_DISPOSITION, disposition))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(bytes),
+        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
     }
 }
 
@@ -412,5 +698,22 @@ mod tests {
             html.contains("Cadena íntegra") && html.contains("Solo la Presidencia o el operador.")
         );
         assert!(html.contains("firma no válida"));
+        let handovers = json!({ "list": [
+            { "id": "h1", "folio": "ER-2026-001", "member_name": "ANA", "status": "entregada", "files": [{}, {}], "report_sha256": "ab", "successor_member_id": null },
+            { "id": "h2", "folio": "ER-2026-002", "member_name": "LUIS", "status": "archivada", "files": [], "route_id": "r9", "package_sha256": "cd" }
+        ] });
+        let html = render(
+            "consola/entregas.html",
+            context! { csrf => "c", member => v(&member), pending => v(&json!({ "list": [{ "name": "ANA", "role": "titular", "seat": "academia", "ends_on": "2026-12-31", "ended": false, "explanation": "sin entrega" }] })),
+            handovers => v(&handovers), members => v(&json!([{ "id": "m2", "name": "LUIS" }])),
+            error => "Persona sucesora no válida", error_for => "h1", typed => v(&json!({ "place": "Sala 2", "observations": "", "successor_member_id": "m2" })) },
+        );
+        assert!(
+            html.contains("/consola/entregas/h1/acta")
+                && !html.contains("/consola/entregas/h2/acta")
+        );
+        assert!(html.contains("/consola/entregas/h2/paquete.zip") && html.contains("/firmar/r9"));
+        assert!(html.contains("Persona sucesora no válida") && html.contains("value=\"Sala 2\""));
+        assert!(html.contains("concluye el 2026-12-31"));
     }
 }

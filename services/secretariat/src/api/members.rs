@@ -877,6 +877,11 @@ pub struct CreateResignation {
     /// Notes for the record.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Only explain what it would do (ended and started designations, calls
+    /// opened), storing nothing: the console shows the cascade before it is
+    /// applied (000 II.4.V).
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Path of a seat.
@@ -911,6 +916,9 @@ pub struct CallView {
 pub struct ResignationView {
     /// The rules' explanation (000 II.4.V).
     pub explanation: String,
+    /// Whether it was only explained (`dry_run`): nothing was stored.
+    #[serde(default)]
+    pub dry_run: bool,
     /// Designations that ended.
     pub ended: Vec<DesignationView>,
     /// Designations that began (the suplente who rose to titular).
@@ -930,6 +938,7 @@ pub struct ResignationView {
     security(("sesion" = [])),
     responses(
         (status = 201, description = "Renuncia aplicada", body = ResignationView),
+        (status = 200, description = "Lo que haría la renuncia (`dry_run`); no se guardó nada", body = ResignationView),
         (status = 401, description = "Falta iniciar sesión", body = Problem),
         (status = 403, description = "Solo la Presidencia de ese secretariado o el operador", body = Problem),
         (status = 404, description = "No existe el secretariado o el asiento", body = Problem),
@@ -1099,17 +1108,27 @@ pub async fn create_resignation(
     )
     .await
     .map_err(unexpected("registrando en la bitácora"))?;
-    tx.commit()
-        .await
-        .map_err(unexpected("confirmando la transacción"))?;
+    let status = if body.dry_run {
+        // Everything above ran as it would; nothing of it stays.
+        tx.rollback()
+            .await
+            .map_err(unexpected("descartando la transacción"))?;
+        StatusCode::OK
+    } else {
+        tx.commit()
+            .await
+            .map_err(unexpected("confirmando la transacción"))?;
+        StatusCode::CREATED
+    };
     Ok((
         Json(ResignationView {
             explanation: outcome.explanation,
+            dry_run: body.dry_run,
             ended: ended.iter().map(|d| designation_view(d, today)).collect(),
             started: started.iter().map(|d| designation_view(d, today)).collect(),
             calls,
         }),
-        StatusCode::CREATED,
+        status,
     ))
 }
 
