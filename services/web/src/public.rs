@@ -311,9 +311,21 @@ async fn records_of(
     secretariat_id: &str,
     limit: usize,
 ) -> Result<Vec<Value>, Failure> {
+    records_page(state, secretariat_id, limit)
+        .await
+        .map(|(records, _)| records)
+}
+
+/// [`records_of`], and whether that is all of them.
+async fn records_page(
+    state: &WebState,
+    secretariat_id: &str,
+    limit: usize,
+) -> Result<(Vec<Value>, bool), Failure> {
     let base = archive_base(state)?;
     let mut out = Vec::new();
     let mut offset = 0;
+    let mut complete = false;
     while out.len() < limit {
         let page = get_ok(
             state,
@@ -328,12 +340,16 @@ async fn records_of(
         out.extend(records);
         match page["next_offset"].as_i64() {
             Some(next) if n > 0 => offset = next,
-            _ => break,
+            _ => {
+                complete = true;
+                break;
+            }
         }
     }
+    complete = complete && out.len() <= limit;
     out.truncate(limit);
     out.sort_by(|a, b| b["archived_at"].as_i64().cmp(&a["archived_at"].as_i64()));
-    Ok(out)
+    Ok((out, complete))
 }
 
 pub(crate) fn urlencode(text: &str) -> String {
@@ -577,10 +593,11 @@ async fn sessions(
         Ok(c) => c,
         Err(f) => return failure_page(&state, Some(&stl), f),
     };
-    let records = match records_of(&state, s["id"].as_str().unwrap_or_default(), 100).await {
-        Ok(r) => r,
-        Err(f) => return failure_page(&state, Some(&stl), f),
-    };
+    let (records, all_records) =
+        match records_page(&state, s["id"].as_str().unwrap_or_default(), 100).await {
+            Ok(r) => r,
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
     let mut upcoming = Vec::new();
     let mut held = Vec::new();
     let mut cancelled = Vec::new();
@@ -592,6 +609,8 @@ async fn sessions(
                 if let Some(r) = records.iter().find(|r| r["folio"].as_str() == folio) {
                     words["record_sha256"] = r["sha256"].clone();
                 }
+                // Older records than the newest 100 are found on the session's page.
+                words["record_known"] = json!(all_records || !words["record_sha256"].is_null());
                 held.push(words);
             }
             Some("cancelada") => cancelled.push(words),

@@ -363,11 +363,28 @@ pub async fn list_sessions(
     let sessions = db::sessions(&mut conn, &id)
         .await
         .map_err(unexpected("leyendo las sesiones"))?;
+    // Every agenda title of the secretariat in one query, not one per session.
+    let mut titles: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let rows = sqlx::query(
+        "SELECT a.session_id, a.title FROM agenda_items a JOIN sessions s ON s.id = a.session_id
+         WHERE s.secretariat_id = $1 ORDER BY a.session_id, a.position",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unexpected("leyendo el orden del día"))?;
+    for row in rows {
+        let session: String = row
+            .try_get("session_id")
+            .map_err(unexpected("leyendo el orden del día"))?;
+        let title: String = row
+            .try_get("title")
+            .map_err(unexpected("leyendo el orden del día"))?;
+        titles.entry(session).or_default().push(title);
+    }
     let mut out = Vec::with_capacity(sessions.len());
     for s in sessions {
-        let agenda = db::agenda(&mut conn, &s.id)
-            .await
-            .map_err(unexpected("leyendo el orden del día"))?;
+        let agenda = titles.remove(&s.id).unwrap_or_default();
         out.push(PublicSessionSummary {
             folio: s.folio,
             kind: kind_str(s.kind).to_string(),
@@ -378,7 +395,7 @@ pub async fn list_sessions(
             place: s.place,
             status: s.status,
             convocatoria_issued_on: s.convocatoria_issued_on.map(edge::iso),
-            agenda: agenda.into_iter().map(|a| a.title).collect(),
+            agenda,
         });
     }
     Ok(Json(out))
