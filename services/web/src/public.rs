@@ -498,6 +498,9 @@ fn failure_page(state: &WebState, stl: Option<&Value>, failure: Failure) -> Http
 }
 
 async fn list(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     match get_ok(&state, &secretariat_url(&state, "/public/secretariats")).await {
         Ok(list) => render::page(
             &state,
@@ -514,6 +517,9 @@ async fn home(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     match secretariat(&state, &path).await {
         Ok(s) => render::page(
             &state,
@@ -531,6 +537,9 @@ async fn in_preparation(
     request: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let (slug, section) = path.into_inner();
     let (heading, description) = match section.as_str() {
         "compromisos" => (
@@ -576,6 +585,9 @@ async fn sessions(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let s = match secretariat(&state, &path).await {
         Ok(s) => s,
         Err(f) => return failure_page(&state, None, f),
@@ -642,6 +654,9 @@ async fn session(
     request: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let (slug, folio) = path.into_inner();
     let s = match secretariat(&state, &slug).await {
         Ok(s) => s,
@@ -719,6 +734,9 @@ async fn record(
     request: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let (slug, file) = path.into_inner();
     let (sha256, as_json) = match file.strip_suffix(".json") {
         Some(sha) => (sha.to_ascii_lowercase(), true),
@@ -802,7 +820,7 @@ async fn record(
         last_modified_ms: archived_at,
     };
     if as_json {
-        return render::json(&public, freshness, Some(&request));
+        return render::json(&state, &public, freshness, Some(&request));
     }
     let mut words = public.clone();
     words["archived_text"] = json!(long_instant(archived_at));
@@ -828,6 +846,9 @@ async fn open_data(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let s = match secretariat(&state, &path).await {
         Ok(s) => s,
         Err(f) => return failure_page(&state, None, f),
@@ -908,6 +929,9 @@ async fn feed(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let s = match secretariat(&state, &path).await {
         Ok(s) => s,
         Err(f) => return failure_page(&state, None, f),
@@ -952,6 +976,7 @@ async fn feed(
     }
     xml.push_str("</feed>\n");
     render::bytes(
+        &state,
         xml.into_bytes(),
         "application/atom+xml; charset=utf-8",
         Freshness::Short,
@@ -984,6 +1009,9 @@ const SITE_PAGES: &[&str] = &[
 /// `/sitemap.xml`: every secretariat's pages, sessions and (newest 500)
 /// records.
 async fn sitemap(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     let list = match get_ok(&state, &secretariat_url(&state, "/public/secretariats")).await {
         Ok(l) => l,
         Err(f) => return failure_page(&state, None, f),
@@ -1032,6 +1060,7 @@ async fn sitemap(state: web::Data<WebState>, request: HttpRequest) -> HttpRespon
     }
     xml.push_str("</urlset>\n");
     render::bytes(
+        &state,
         xml.into_bytes(),
         "application/xml; charset=utf-8",
         Freshness::Short,

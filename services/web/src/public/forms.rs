@@ -156,6 +156,9 @@ pub(crate) async fn verify_page(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     match secretariat(&state, &path).await {
         Ok(s) => render::page(
             &state,
@@ -468,6 +471,9 @@ pub(crate) async fn inquiry_page(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     match secretariat(&state, &path).await {
         Ok(s) => render::page(
             &state,
@@ -651,6 +657,9 @@ pub(crate) async fn join_page(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
     match secretariat(&state, &path).await {
         Ok(s) => render::page(
             &state,

@@ -73,6 +73,7 @@ fn record(tamper: bool) -> (String, Value) {
 #[derive(Default)]
 struct Seen {
     uploads: Vec<Vec<u8>>,
+    record_reads: usize,
 }
 
 async fn fake_upstream(record: Value) -> (String, Arc<Mutex<Seen>>) {
@@ -93,7 +94,8 @@ async fn fake_upstream(record: Value) -> (String, Arc<Mutex<Seen>>) {
             )
             .route(
                 "/archive/records/{sha}",
-                aweb::get().to(move || {
+                aweb::get().to(move |seen: aweb::Data<Arc<Mutex<Seen>>>| {
+                    seen.lock().unwrap().record_reads += 1;
                     let record = record.clone();
                     async move { HttpResponse::Ok().json(record) }
                 }),
@@ -144,7 +146,7 @@ fn state(base: &str) -> WebState {
 async fn a_record_page_checks_the_proof_itself_is_immutable_has_a_json_twin_and_no_rfc() {
     // Arrange
     let (sha, body) = record(false);
-    let (base, _) = fake_upstream(body).await;
+    let (base, seen) = fake_upstream(body).await;
     let app = test::init_service(App::new().configure(|cfg| configure(cfg, state(&base)))).await;
 
     // Act
@@ -208,6 +210,9 @@ async fn a_record_page_checks_the_proof_itself_is_immutable_has_a_json_twin_and_
     assert_eq!(json["signers"][0]["name"], "LAURA MÉNDEZ");
     assert!(!json.to_string().contains(RFC));
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    // The page and its twin asked the archive once each: the repeat came
+    // from the web service's short-lived cache.
+    assert_eq!(seen.lock().unwrap().record_reads, 2);
 }
 
 #[actix_web::test]

@@ -3,8 +3,8 @@
 //! browser or proxy that already holds the same bytes. Never a cookie.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HttpDate};
@@ -49,6 +49,86 @@ impl Page {
     }
 }
 
+/// How long a page built from the services' data is served again without
+/// asking them (browsers and proxies may keep it a minute anyway).
+const CACHE_TTL: Duration = Duration::from_secs(5);
+/// Pages kept at most; the cache empties when full.
+const CACHE_ENTRIES: usize = 10_000;
+
+/// A page as it was answered.
+#[derive(Clone)]
+struct Kept {
+    at: Instant,
+    body: Arc<Vec<u8>>,
+    media: &'static str,
+    freshness: Freshness,
+    last_modified_ms: Option<i64>,
+}
+
+type Cache = Mutex<HashMap<(usize, String), Kept>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The cache key: this web service's state (tests run several in one
+/// process), the host (feeds and the sitemap name it) and the URI.
+fn key(state: &WebState, request: &HttpRequest) -> (usize, String) {
+    (
+        Arc::as_ptr(&state.0) as usize,
+        format!("{}{}", request.connection_info().host(), request.uri()),
+    )
+}
+
+/// The same page answered less than [`CACHE_TTL`] ago, if any: public pages
+/// at hundreds of requests a second do not each ask the services again.
+pub(crate) fn cached(state: &WebState, request: &HttpRequest) -> Option<HttpResponse> {
+    let kept = {
+        let cache = cache().lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&key(state, request))
+            .filter(|k| k.at.elapsed() < CACHE_TTL)
+            .cloned()
+    }?;
+    Some(respond(
+        StatusCode::OK,
+        kept.body.as_ref().clone(),
+        kept.media,
+        kept.freshness,
+        kept.last_modified_ms,
+        Some(request),
+    ))
+}
+
+/// Keeps a page answered with 200 for [`cached`].
+fn keep(
+    state: &WebState,
+    request: &HttpRequest,
+    body: &[u8],
+    media: &'static str,
+    freshness: Freshness,
+    last_modified_ms: Option<i64>,
+) {
+    if !matches!(freshness, Freshness::Short | Freshness::Immutable { .. }) {
+        return;
+    }
+    let mut cache = cache().lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(
+        key(state, request),
+        Kept {
+            at: Instant::now(),
+            body: Arc::new(body.to_vec()),
+            media,
+            freshness,
+            last_modified_ms,
+        },
+    );
+}
+
 /// Renders `page` with `ctx`.
 pub(crate) fn page(
     state: &WebState,
@@ -62,14 +142,28 @@ pub(crate) fn page(
         .get_template(page.template)
         .and_then(|t| t.render(ctx));
     match body {
-        Ok(body) => respond(
-            page.status,
-            body.into_bytes(),
-            "text/html; charset=utf-8",
-            page.freshness,
-            None,
-            request,
-        ),
+        Ok(body) => {
+            if let Some(request) = request
+                && page.status == StatusCode::OK
+            {
+                keep(
+                    state,
+                    request,
+                    body.as_bytes(),
+                    "text/html; charset=utf-8",
+                    page.freshness,
+                    None,
+                );
+            }
+            respond(
+                page.status,
+                body.into_bytes(),
+                "text/html; charset=utf-8",
+                page.freshness,
+                None,
+                request,
+            )
+        }
         Err(e) => {
             tracing::error!("no se pudo mostrar {}: {e:#}", page.template);
             respond(
@@ -86,12 +180,16 @@ pub(crate) fn page(
 
 /// A JSON document.
 pub(crate) fn json(
+    state: &WebState,
     value: &serde_json::Value,
     freshness: Freshness,
     request: Option<&HttpRequest>,
 ) -> HttpResponse {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     bytes.push(b'\n');
+    if let Some(request) = request {
+        keep(state, request, &bytes, "application/json", freshness, None);
+    }
     respond(
         StatusCode::OK,
         bytes,
@@ -104,12 +202,16 @@ pub(crate) fn json(
 
 /// Any other body (XML feeds and sitemaps).
 pub(crate) fn bytes(
+    state: &WebState,
     body: Vec<u8>,
     media: &'static str,
     freshness: Freshness,
     last_modified_ms: Option<i64>,
     request: Option<&HttpRequest>,
 ) -> HttpResponse {
+    if let Some(request) = request {
+        keep(state, request, &body, media, freshness, last_modified_ms);
+    }
     respond(
         StatusCode::OK,
         body,
