@@ -479,6 +479,41 @@ async fn a_question_gets_a_folio_whose_public_status_has_no_personal_data_and_sh
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(problem["detail"].as_str().unwrap().contains("email"));
+
+        // Their figures are open data: counts only.
+        let (status, figures) = anonymous(
+            &stl.app,
+            "GET",
+            &format!("{}/public/secretariats/{slug}/figures", stl.base),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{figures}");
+        let complaints = figures["inquiries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["category"] == "queja")
+            .unwrap();
+        assert_eq!(
+            (
+                complaints["received"].clone(),
+                complaints["answered"].clone(),
+                complaints["answered_on_time"].clone(),
+                complaints["overdue"].clone()
+            ),
+            (json!(1), json!(1), json!(1), json!(0))
+        );
+        assert_eq!(figures["inquiries"].as_array().unwrap().len(), 3);
+        let civil = figures["join_requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["sector"] == "sociedad_civil")
+            .unwrap();
+        assert_eq!(civil["requests"], 1);
+        let text = figures.to_string();
+        assert!(!text.contains('@') && !text.contains("María") && !text.contains("Colectivo"));
         stl.finish().await;
     }
 }

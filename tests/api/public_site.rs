@@ -246,6 +246,47 @@ async fn the_public_site_shows_a_closed_session_takes_a_complaint_and_never_sets
     assert!(body.contains("SUM-"));
     assert!(!body.contains("colectivo@correo.example"));
 
+    // The forms' figures: on the open-data page and as CSV, counts only.
+    let (status, headers, csv) = page(
+        app,
+        "GET",
+        &format!("/stl/{slug}/datos/dudas.csv"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.starts_with("fecha_de_corte,categoria,recibidas"),
+        "{csv}"
+    );
+    assert!(csv.contains(",queja,1,0,0,0\r\n"), "{csv}");
+    let (_, _, csv) = page(
+        app,
+        "GET",
+        &format!("/stl/{slug}/datos/sumate.csv"),
+        None,
+        &[],
+    )
+    .await;
+    assert!(csv.contains(",academia,1\r\n"), "{csv}");
+    assert!(!csv.contains("Colectivo"));
+    let (status, _, _) = page(
+        app,
+        "GET",
+        &format!("/stl/{slug}/datos/otro.csv"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Verificar: a hash nobody archived, and a mistyped one.
     let (status, _, body) = page(
         app,

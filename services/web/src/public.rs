@@ -112,6 +112,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/stl/{slug}/registros.atom", web::get().to(feed))
         .route("/stl/{slug}/registros/{file}", web::get().to(record))
         .route("/stl/{slug}/datos", web::get().to(open_data))
+        .route("/stl/{slug}/datos/{file}", web::get().to(figures_csv))
         .route("/stl/{slug}/verificar", web::get().to(forms::verify_page))
         .route(
             "/stl/{slug}/verificar",
@@ -879,6 +880,18 @@ async fn open_data(
             })
         })
         .collect();
+    let figures = match get_ok(
+        &state,
+        &secretariat_url(
+            &state,
+            &format!("/public/secretariats/{}/figures", path.as_str()),
+        ),
+    )
+    .await
+    {
+        Ok(f) => figure_words(&f),
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
     let license = package["licenses"][0]["title"]
         .as_str()
         .or_else(|| package["licenses"][0]["name"].as_str())
@@ -887,7 +900,7 @@ async fn open_data(
         &state,
         &Page::new("stl/datos.html", Freshness::Short),
         context! {
-            stl => v(&stl), section => "d",
+            stl => v(&stl), section => "d", figures => v(&figures),
             package => v(&json!({
                 "description": package["description"],
                 "license": license,
@@ -895,6 +908,120 @@ async fn open_data(
                 "resources": resources,
             })),
         },
+        Some(&request),
+    )
+}
+
+const CATEGORY_NAMES: &[(&str, &str)] = &[
+    ("duda", "Dudas"),
+    ("queja", "Quejas"),
+    ("sugerencia", "Sugerencias"),
+];
+
+const SECTOR_NAMES: &[(&str, &str)] = &[
+    ("ciudadania", "Ciudadanía"),
+    ("sociedad_civil", "Sociedad civil organizada"),
+    ("academia", "Academia"),
+    ("empresarial", "Sector empresarial"),
+    ("comunidad_tecnologica", "Comunidad tecnológica"),
+    ("gobierno", "Gobierno"),
+    ("otro", "Otro"),
+];
+
+fn label(table: &[(&str, &str)], key: &str) -> String {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| key.replace('_', " "))
+}
+
+/// The secretariat's figures with the names the page shows.
+fn figure_words(figures: &Value) -> Value {
+    let mut out = figures.clone();
+    for (list, key, table) in [
+        ("inquiries", "category", CATEGORY_NAMES),
+        ("join_requests", "sector", SECTOR_NAMES),
+    ] {
+        if let Some(rows) = out[list].as_array_mut() {
+            for row in rows {
+                row["label"] = json!(label(table, row[key].as_str().unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+/// `/stl/{slug}/datos/dudas.csv` and `/stl/{slug}/datos/sumate.csv`: the
+/// public forms' figures (counts only) as CSV.
+async fn figures_csv(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
+    let (slug, file) = path.into_inner();
+    let s = match secretariat(&state, &slug).await {
+        Ok(s) => s,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let stl = stl_of(&s);
+    if file != "dudas.csv" && file != "sumate.csv" {
+        return failure_page(
+            &state,
+            Some(&stl),
+            Failure {
+                status: StatusCode::NOT_FOUND,
+                message: format!(
+                    "No existe el archivo «{}». Los archivos de cifras son dudas.csv y sumate.csv; los demás datos abiertos están en Datos abiertos.",
+                    shorten(&file)
+                ),
+            },
+        );
+    }
+    let figures = match get_ok(
+        &state,
+        &secretariat_url(&state, &format!("/public/secretariats/{slug}/figures")),
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
+    let as_of = figures["as_of"].as_str().unwrap_or_default();
+    let mut csv = String::new();
+    if file == "dudas.csv" {
+        csv.push_str(
+            "fecha_de_corte,categoria,recibidas,respondidas,respondidas_a_tiempo,vencidas\r\n",
+        );
+        for f in figures["inquiries"].as_array().into_iter().flatten() {
+            csv.push_str(&format!(
+                "{as_of},{},{},{},{},{}\r\n",
+                f["category"].as_str().unwrap_or_default(),
+                f["received"],
+                f["answered"],
+                f["answered_on_time"],
+                f["overdue"]
+            ));
+        }
+    } else {
+        csv.push_str("fecha_de_corte,sector,solicitudes\r\n");
+        for f in figures["join_requests"].as_array().into_iter().flatten() {
+            csv.push_str(&format!(
+                "{as_of},{},{}\r\n",
+                f["sector"].as_str().unwrap_or_default(),
+                f["requests"]
+            ));
+        }
+    }
+    render::bytes(
+        &state,
+        csv.into_bytes(),
+        "text/csv; charset=utf-8",
+        Freshness::Short,
+        None,
         Some(&request),
     )
 }

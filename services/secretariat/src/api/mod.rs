@@ -284,6 +284,11 @@ pub const ACCESS: &[Access] = &[
         "/public/secretariats/{slug}/join-requests",
         "pedir sumarse a los ejercicios de gobierno abierto",
     ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/figures",
+        "consultar las cifras abiertas de los formularios públicos",
+    ),
     Access::roles(
         "GET",
         "/secretariats/{id}/inquiries",
@@ -343,6 +348,7 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(public::create_inquiry))
         .routes(routes!(public::get_inquiry))
         .routes(routes!(public::create_join_request))
+        .routes(routes!(public::figures))
         .routes(routes!(public::list_inquiries))
         .routes(routes!(public::answer_inquiry))
         .routes(routes!(public::list_join_requests))

@@ -1440,6 +1440,138 @@ pub async fn list_join_requests(
         .map_err(unexpected("leyendo las solicitudes"))
 }
 
+// --- open data: aggregate figures -------------------------------------------
+
+/// Questions, complaints or suggestions of one category, counted.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InquiryFigures {
+    /// `duda`, `queja` or `sugerencia`.
+    pub category: String,
+    pub received: i64,
+    pub answered: i64,
+    /// Answered on or before their due date.
+    pub answered_on_time: i64,
+    /// Not answered and past their due date.
+    pub overdue: i64,
+}
+
+/// Requests to join from one sector, counted.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SectorFigures {
+    pub sector: String,
+    pub requests: i64,
+}
+
+/// The public forms' figures: counts only, never who wrote or what.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicFigures {
+    /// `AAAA-MM-DD`, the secretariat's today.
+    pub as_of: String,
+    /// One row per category, all three always present.
+    pub inquiries: Vec<InquiryFigures>,
+    /// One row per sector, all of them always present.
+    pub join_requests: Vec<SectorFigures>,
+}
+
+/// The aggregate figures of a secretariat's public forms.
+#[utoipa::path(
+    get,
+    path = "/public/secretariats/{slug}/figures",
+    tag = "publico",
+    summary = "Cifras abiertas de las dudas, quejas y sugerencias (recibidas, respondidas, a tiempo, vencidas) y de las solicitudes para sumarse por sector, sin datos personales (sin iniciar sesión)",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "Las cifras", body = PublicFigures),
+        (status = 404, description = "No hay un secretariado con ese nombre público", body = Problem),
+    )
+)]
+pub async fn figures(
+    State(ctx): State<ServiceContext>,
+    Path(path): Path<SlugPath>,
+) -> ApiResult<Json<PublicFigures>> {
+    ensure_slugs(&ctx).await?;
+    let mut conn = connection(&ctx).await?;
+    let id = secretariat_by_slug(&mut conn, &path.slug).await?;
+    let secretariat = db::secretariat(&mut conn, &id)
+        .await
+        .map_err(unexpected("leyendo el secretariado"))?
+        .ok_or_else(|| super::roster::secretariat_not_found(&id))?;
+    let today = edge::iso(edge::today(secretariat.utc_offset_minutes));
+    let rows = sqlx::query(
+        "SELECT category, status, due_on, answered_at FROM inquiries WHERE secretariat_id = $1",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unexpected("contando las dudas, quejas y sugerencias"))?;
+    let mut inquiries: Vec<InquiryFigures> = CATEGORIES
+        .iter()
+        .map(|(c, _)| InquiryFigures {
+            category: (*c).to_string(),
+            received: 0,
+            answered: 0,
+            answered_on_time: 0,
+            overdue: 0,
+        })
+        .collect();
+    for row in rows {
+        let read = || -> Result<(String, String, String, Option<i64>), sqlx::Error> {
+            Ok((
+                row.try_get("category")?,
+                row.try_get("status")?,
+                row.try_get("due_on")?,
+                row.try_get("answered_at")?,
+            ))
+        };
+        let (category, status, due_on, answered_at) =
+            read().map_err(unexpected("contando las dudas, quejas y sugerencias"))?;
+        let Some(f) = inquiries.iter_mut().find(|f| f.category == category) else {
+            continue;
+        };
+        f.received += 1;
+        if status == "respondida" {
+            f.answered += 1;
+            let answered_on = answered_at
+                .map(|at| edge::iso(edge::local_date(at, secretariat.utc_offset_minutes)));
+            if answered_on.is_some_and(|on| on <= due_on) {
+                f.answered_on_time += 1;
+            }
+        } else if due_on < today {
+            f.overdue += 1;
+        }
+    }
+    let sectors = sqlx::query(
+        "SELECT sector, COUNT(*) AS n FROM join_requests WHERE secretariat_id = $1 GROUP BY sector",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unexpected("contando las solicitudes"))?;
+    let mut join_requests: Vec<SectorFigures> = SECTORS
+        .iter()
+        .map(|(sector, _)| SectorFigures {
+            sector: (*sector).to_string(),
+            requests: 0,
+        })
+        .collect();
+    for row in sectors {
+        let sector: String = row
+            .try_get("sector")
+            .map_err(unexpected("contando las solicitudes"))?;
+        let n: i64 = row
+            .try_get("n")
+            .map_err(unexpected("contando las solicitudes"))?;
+        if let Some(f) = join_requests.iter_mut().find(|f| f.sector == sector) {
+            f.requests = n;
+        }
+    }
+    Ok(Json(PublicFigures {
+        as_of: today,
+        inquiries,
+        join_requests,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
