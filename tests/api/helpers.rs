@@ -121,6 +121,33 @@ pub async fn spawn_with(
     }
 }
 
+/// The whole suite with the web front at `/`, as `rubrica serve` runs it.
+pub async fn spawn_suite_with_web(data: &TestData) -> TestApp {
+    let mut settings = data.settings(data.dir.path());
+    rubrica::trust_local_front(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let local = listener.local_addr().unwrap();
+    let suite = Suite::assemble(&rubrica::all_specs(), &ServiceName::ALL, settings, local)
+        .await
+        .unwrap();
+    let suite = rubrica::with_web(suite).unwrap();
+    let settings = suite.settings().clone();
+    let contexts = ServiceName::ALL
+        .iter()
+        .map(|s| suite.context(*s).unwrap().clone())
+        .collect();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(suite.serve(listener, shutdown.clone()));
+    TestApp {
+        address: local,
+        client: reqwest::Client::new(),
+        settings,
+        contexts,
+        shutdown,
+        task: Some(task),
+    }
+}
+
 /// The whole suite in one process, as `rubrica serve` runs it.
 pub async fn spawn_suite(data: &TestData) -> TestApp {
     let settings = data.settings(data.dir.path());

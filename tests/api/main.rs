@@ -9,6 +9,8 @@ mod events;
 mod helpers;
 mod mail;
 mod platform;
+mod public;
+mod public_site;
 mod records;
 mod secretariat;
 mod signing;

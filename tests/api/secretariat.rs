@@ -18,7 +18,7 @@ use sqlx::Row;
 use crate::helpers::{TestApp, TestData, spawn_suite};
 
 /// A member of the arranged secretariat: key, name, RFC, post, seat.
-const PEOPLE: &[(&str, &str, &str, &str, Option<&str>)] = &[
+pub(crate) const PEOPLE: &[(&str, &str, &str, &str, Option<&str>)] = &[
     (
         "og",
         "Cynthia Cantero Pacheco",
@@ -128,22 +128,27 @@ const PEOPLE: &[(&str, &str, &str, &str, Option<&str>)] = &[
 
 /// A running suite with a Jalisco secretariat, its members, and API tokens
 /// for the President, the facilitator and a titular.
-struct Stl {
-    app: TestApp,
-    data: TestData,
-    base: String,
-    operator: String,
-    id: String,
-    president: String,
-    facilitator: String,
-    titular: String,
-    members: BTreeMap<&'static str, String>,
+pub(crate) struct Stl {
+    pub(crate) app: TestApp,
+    pub(crate) data: TestData,
+    pub(crate) base: String,
+    pub(crate) operator: String,
+    pub(crate) id: String,
+    pub(crate) president: String,
+    pub(crate) facilitator: String,
+    pub(crate) titular: String,
+    pub(crate) members: BTreeMap<&'static str, String>,
 }
 
 impl Stl {
-    async fn arrange(backend: &TestBackend) -> Stl {
+    pub(crate) async fn arrange(backend: &TestBackend) -> Stl {
         let data = TestData::new(backend).await;
         let app = spawn_suite(&data).await;
+        Stl::arrange_on(data, app).await
+    }
+
+    /// The secretariat arranged on an app already running.
+    pub(crate) async fn arrange_on(data: TestData, app: TestApp) -> Stl {
         let base = app.url(ServiceName::Secretariat);
         let operator = operator_token(&app.settings);
         let (status, created) = call(
@@ -203,7 +208,7 @@ impl Stl {
         stl
     }
 
-    async fn api_token(&self, role: &str) -> String {
+    pub(crate) async fn api_token(&self, role: &str) -> String {
         let (status, body) = call(
             &self.app,
             "POST",
@@ -216,12 +221,12 @@ impl Stl {
         body["token"].as_str().unwrap().to_string()
     }
 
-    fn member(&self, key: &str) -> &str {
+    pub(crate) fn member(&self, key: &str) -> &str {
         &self.members[key]
     }
 
     /// A request to the secretariat service (`path` relative to it).
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -239,7 +244,7 @@ impl Stl {
     }
 
     /// A request that must succeed (2xx).
-    async fn ok(&self, method: &str, path: &str, token: &str, body: Value) -> Value {
+    pub(crate) async fn ok(&self, method: &str, path: &str, token: &str, body: Value) -> Value {
         let (status, value) = self.call(method, path, token, body).await;
         assert!(status.is_success(), "{method} {path}: {status} {value}");
         value
@@ -247,7 +252,7 @@ impl Stl {
 
     /// A Monday 7 December 2026 ordinary session with a two-item agenda,
     /// convened on Friday 27 November.
-    async fn convened_session(&self) -> String {
+    pub(crate) async fn convened_session(&self) -> String {
         let session = self.scheduled_session("ordinaria", "2026-12-07").await;
         self.ok(
             "POST",
@@ -259,7 +264,7 @@ impl Stl {
         session
     }
 
-    async fn scheduled_session(&self, kind: &str, date: &str) -> String {
+    pub(crate) async fn scheduled_session(&self, kind: &str, date: &str) -> String {
         let created = self
             .ok(
                 "POST",
@@ -280,7 +285,7 @@ impl Stl {
         created["session"]["id"].as_str().unwrap().to_string()
     }
 
-    async fn arrive(&self, session: &str, keys: &[&str]) {
+    pub(crate) async fn arrive(&self, session: &str, keys: &[&str]) {
         for key in keys {
             self.ok(
                 "POST",
@@ -293,7 +298,7 @@ impl Stl {
     }
 
     /// Opens a convened session with these members present and approves its agenda.
-    async fn session_under_way(&self, keys: &[&str]) -> String {
+    pub(crate) async fn session_under_way(&self, keys: &[&str]) -> String {
         let session = self.convened_session().await;
         self.arrive(&session, keys).await;
         self.ok(
@@ -321,7 +326,7 @@ impl Stl {
     }
 
     /// The seats represented by these members (titulars and suplentes).
-    fn represented_seats(&self, keys: &[&str]) -> Vec<&'static str> {
+    pub(crate) fn represented_seats(&self, keys: &[&str]) -> Vec<&'static str> {
         let mut seats: Vec<&'static str> = PEOPLE
             .iter()
             .filter(|(key, _, _, post, _)| {
@@ -334,7 +339,11 @@ impl Stl {
         seats
     }
 
-    async fn motion(&self, session: &str, votes: &[(&str, &str)]) -> (StatusCode, Value) {
+    pub(crate) async fn motion(
+        &self,
+        session: &str,
+        votes: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let votes: Vec<Value> = votes
             .iter()
             .map(|(seat, vote)| json!({ "seat": seat, "vote": vote }))
@@ -348,7 +357,7 @@ impl Stl {
         .await
     }
 
-    async fn session(&self, session: &str) -> Value {
+    pub(crate) async fn session(&self, session: &str) -> Value {
         self.ok(
             "GET",
             &format!("/sessions/{session}"),
@@ -358,7 +367,7 @@ impl Stl {
         .await
     }
 
-    async fn audit_actions(&self) -> Vec<String> {
+    pub(crate) async fn audit_actions(&self) -> Vec<String> {
         let db = self.app.context(ServiceName::Secretariat).db.pool();
         sqlx::query("SELECT action FROM audit_log ORDER BY seq")
             .fetch_all(db)
@@ -369,7 +378,7 @@ impl Stl {
             .collect()
     }
 
-    async fn finish(self) {
+    pub(crate) async fn finish(self) {
         self.app.stop().await;
         self.data.cleanup().await;
     }
@@ -1515,15 +1524,15 @@ async fn terms_ending_within_n_days_are_listed_with_the_rule_that_ends_them() {
 
 /// A message the mail service wrote to its outbox folder.
 #[derive(Debug, Clone)]
-struct Written {
-    to: String,
-    subject: String,
-    text: String,
+pub(crate) struct Written {
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) text: String,
     /// The `text/calendar` part's METHOD, UID and SEQUENCE.
     calendar: Option<(String, String, u32)>,
 }
 
-fn written(data: &TestData) -> Vec<Written> {
+pub(crate) fn written(data: &TestData) -> Vec<Written> {
     let dir = data.dir.path().join("mail").join("outbox");
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -1583,7 +1592,7 @@ fn written(data: &TestData) -> Vec<Written> {
 }
 
 /// Waits until `wanted` holds for the written messages.
-async fn wait_written(
+pub(crate) async fn wait_written(
     data: &TestData,
     what: &str,
     wanted: impl Fn(&[Written]) -> bool,

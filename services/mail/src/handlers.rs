@@ -36,10 +36,11 @@ pub enum Subscribed {
     RouteCompleted,
     TermEnding,
     LinkRequested,
+    PublicAcknowledgement,
 }
 
 impl Subscribed {
-    pub const ALL: [(&'static str, Subscribed); 10] = [
+    pub const ALL: [(&'static str, Subscribed); 11] = [
         (CONVOCATORIA_ISSUED, Subscribed::ConvocatoriaIssued),
         (SESSION_UPDATED, Subscribed::SessionUpdated),
         (SESSION_CANCELLED, Subscribed::SessionCancelled),
@@ -50,6 +51,7 @@ impl Subscribed {
         (ROUTE_COMPLETED, Subscribed::RouteCompleted),
         (TERM_ENDING, Subscribed::TermEnding),
         (AUTH_LINK_REQUESTED, Subscribed::LinkRequested),
+        (PUBLIC_ACKNOWLEDGEMENT, Subscribed::PublicAcknowledgement),
     ];
 }
 
@@ -99,6 +101,7 @@ impl EventHandler for On {
                 Subscribed::RouteCompleted => apply.route_completed(tx).await?,
                 Subscribed::TermEnding => apply.term_ending(tx).await?,
                 Subscribed::LinkRequested => apply.link_requested(tx).await?,
+                Subscribed::PublicAcknowledgement => apply.public_acknowledgement(tx).await?,
             };
             if queued > 0 {
                 self.mailer.wake_after_commit(&event.id);
@@ -742,6 +745,65 @@ impl Apply<'_> {
             };
         }
         Ok(queued)
+    }
+
+    /// `public.acknowledgement`: the folio of a public form, or its answer,
+    /// once per folio and stage.
+    async fn public_acknowledgement(&self, tx: &mut AnyConnection) -> Result<usize, HandlerError> {
+        let ack: PublicAcknowledgement = self.payload()?;
+        if crate::compose::address(ack.to.email.as_deref()).is_err() {
+            return Err(self.refuse("la dirección del destinatario no es válida"));
+        }
+        if !matches!(ack.stage.as_str(), "recibida" | "respondida") {
+            return Err(self.refuse("la etapa debe ser recibida o respondida"));
+        }
+        if ack.stage == "respondida" && ack.answer.as_deref().is_none_or(str::is_empty) {
+            return Err(self.refuse("una respuesta sin texto"));
+        }
+        let filed = calendar::parse_date(&ack.filed_on, "la fecha de recepción")
+            .map_err(|e| self.refuse(e))?;
+        let due = ack
+            .due_on
+            .as_deref()
+            .map(|d| calendar::parse_date(d, "el plazo de respuesta"))
+            .transpose()
+            .map_err(|e| self.refuse(e))?;
+        let draft = Draft {
+            kind: MessageKind::PublicAcknowledgement,
+            secretariat_id: Some(&ack.secretariat.id),
+            subject_ref: &ack.folio,
+            recipient: &ack.to,
+            context: json!({
+                "secretariat": ack.secretariat,
+                "recipient": ack.to,
+                "form": ack.form,
+                "what": match ack.form.as_str() {
+                    "duda" => "duda",
+                    "queja" => "queja",
+                    "sugerencia" => "sugerencia",
+                    _ => "solicitud para sumarse",
+                },
+                "stage": ack.stage,
+                "folio": ack.folio,
+                "filed_on_long": long_date(filed),
+                "due_on_long": due.map(long_date),
+                "answer": ack.answer,
+                "follow_path": ack.follow_path,
+                "server": self.mailer.context.settings.http.public_url,
+            }),
+            calendar: None,
+            attachments: Vec::new(),
+        };
+        let key = format!(
+            "{}/{}/{}",
+            MessageKind::PublicAcknowledgement.as_str(),
+            ack.folio,
+            ack.stage
+        );
+        Ok(match self.queue(tx, draft, Some(key)).await? {
+            Enqueued::Queued(_) => 1,
+            _ => 0,
+        })
     }
 
     /// `auth.link_requested`: the one-time link (its body is erased once sent).

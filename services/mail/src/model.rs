@@ -39,10 +39,13 @@ pub enum MessageKind {
     /// To the facilitators: members a message could not reach (no address).
     #[serde(rename = "aviso_sin_correo")]
     MissingAddress,
+    /// To whoever sent a public form: its folio, then the answer (issue 18).
+    #[serde(rename = "acuse_publico")]
+    PublicAcknowledgement,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 11] = [
         MessageKind::Convocatoria,
         MessageKind::SessionUpdated,
         MessageKind::SessionCancelled,
@@ -53,6 +56,7 @@ impl MessageKind {
         MessageKind::TermEnding,
         MessageKind::AccessLink,
         MessageKind::MissingAddress,
+        MessageKind::PublicAcknowledgement,
     ];
 
     /// The value stored and shown by the API; also the template's name.
@@ -68,6 +72,7 @@ impl MessageKind {
             MessageKind::TermEnding => "fin_de_periodo",
             MessageKind::AccessLink => "enlace_acceso",
             MessageKind::MissingAddress => "aviso_sin_correo",
+            MessageKind::PublicAcknowledgement => "acuse_publico",
         }
     }
 

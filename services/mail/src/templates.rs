@@ -98,6 +98,14 @@ const SOURCES: &[(&str, &str)] = &[
         "aviso_sin_correo.html",
         include_str!("../../../templates/mail/aviso_sin_correo.html"),
     ),
+    (
+        "acuse_publico.txt",
+        include_str!("../../../templates/mail/acuse_publico.txt"),
+    ),
+    (
+        "acuse_publico.html",
+        include_str!("../../../templates/mail/acuse_publico.html"),
+    ),
 ];
 
 /// The compiled templates.

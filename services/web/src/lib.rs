@@ -36,6 +36,7 @@ mod handover;
 mod member;
 mod operator;
 mod oversight;
+mod public;
 mod respond;
 mod session;
 mod setup;
@@ -154,6 +155,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     setup::TEMPLATES,
     operator::TEMPLATES,
     handover::TEMPLATES,
+    public::TEMPLATES,
 ];
 
 /// Who is logged in on a browser session.
@@ -260,6 +262,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(setup::routes)
         .configure(operator::routes)
         .configure(handover::routes)
+        .configure(public::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 

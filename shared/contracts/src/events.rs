@@ -21,6 +21,7 @@
 //! | `route.completed` | signing | [`RouteCompleted`] → signed copy, final PDF attached, to **every member** (000 V.8) |
 //! | `term.ending` | secretariat | [`TermEnding`] → activity report and handover reminder (000 III.7) |
 //! | `auth.link_requested` | secretariat | [`LinkRequested`] → one-time access link |
+//! | `public.acknowledgement` | secretariat | [`PublicAcknowledgement`] → to whoever sent a public form with an email: its folio, then the answer |
 //!
 //! A recipient without an address still gets a message row (status
 //! `failed`, saying why), and the event's facilitators get one notice
@@ -63,6 +64,8 @@ pub const ROUTE_CANCELLED: &str = "route.cancelled";
 pub const ROUTE_COMPLETED: &str = "route.completed";
 /// A member's term ends within the configured window (secretariat → mail): [`TermEnding`].
 pub const TERM_ENDING: &str = "term.ending";
+/// Someone sent a public form with an email, or it was answered (secretariat → mail): [`PublicAcknowledgement`].
+pub const PUBLIC_ACKNOWLEDGEMENT: &str = "public.acknowledgement";
 /// The documents service drafted a record (no subscriber; see [`UNSUBSCRIBED`]).
 pub const DOCUMENT_DRAFTED: &str = "document.drafted";
 /// A record was approved for signing (no subscriber; see [`UNSUBSCRIBED`]).
@@ -84,6 +87,7 @@ pub const EMITTERS: &[(&str, ServiceName)] = &[
     (SESSION_UPDATED, ServiceName::Secretariat),
     (SESSION_CANCELLED, ServiceName::Secretariat),
     (TERM_ENDING, ServiceName::Secretariat),
+    (PUBLIC_ACKNOWLEDGEMENT, ServiceName::Secretariat),
     (ROUTE_OPENED, ServiceName::Signing),
     (ROUTE_SIGNED, ServiceName::Signing),
     (ROUTE_REFUSED, ServiceName::Signing),
@@ -385,6 +389,34 @@ pub struct TermEnding {
     pub president: Option<Recipient>,
     #[serde(default)]
     pub facilitators: Vec<Recipient>,
+}
+
+/// Payload of `public.acknowledgement`: the folio of a question, complaint,
+/// suggestion or request to join sent on the public site (issue 18, 000
+/// V.10 f–g), and later the answer. Only for people who gave an email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct PublicAcknowledgement {
+    pub secretariat: SecretariatRef,
+    /// Whoever sent it; the name may be empty (it is optional).
+    pub to: Recipient,
+    /// `duda`, `queja`, `sugerencia` or `sumate`.
+    pub form: String,
+    /// `recibida` (the acknowledgement) or `respondida` (the answer).
+    pub stage: String,
+    /// E.g. `DQS-2026-7K3M9X`.
+    pub folio: String,
+    /// `AAAA-MM-DD`.
+    pub filed_on: String,
+    /// Last business day to answer, `AAAA-MM-DD` (questions and complaints).
+    #[serde(default)]
+    pub due_on: Option<String>,
+    /// The answer, when `stage` is `respondida`.
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// Where the status can be followed, e.g. `/stl/<slug>/dudas/folio?folio=…`
+    /// (on the public site, relative to its address).
+    #[serde(default)]
+    pub follow_path: Option<String>,
 }
 
 /// Payload of `auth.link_requested` (the secretariat's, unchanged).

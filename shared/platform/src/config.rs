@@ -110,6 +110,9 @@ pub struct AuthSettings {
     pub max_failed_attempts_per_address: u64,
     /// Login challenges one client address may ask for in the window.
     pub max_challenges_per_address: u64,
+    /// Forms of the public site (questions, complaints, requests to join)
+    /// one client address may send in the window.
+    pub max_public_forms_per_address: u64,
     /// The rate-limit window.
     pub attempt_window_minutes: u64,
     /// Longest lifetime of an API token (its expiry is required).
@@ -479,6 +482,7 @@ impl Default for Settings {
                 max_link_requests: 5,
                 max_failed_attempts_per_address: 100,
                 max_challenges_per_address: 300,
+                max_public_forms_per_address: 20,
                 attempt_window_minutes: 15,
                 api_token_max_days: 365,
                 prune_after_days: 30,

@@ -70,6 +70,9 @@ pub const SUITE_SUBSCRIPTIONS: &[(&str, &[ServiceName])] = &[
     ),
     // A member's term is ending: activity report and handover (000 III.7).
     ("term.ending", &[ServiceName::Mail]),
+    // Someone sent a public form with an email, or it was answered: the
+    // mail service acknowledges it with its folio, then sends the answer.
+    ("public.acknowledgement", &[ServiceName::Mail]),
 ];
 
 /// An event as it travels between services.

@@ -12,13 +12,17 @@
 //!   agenda approval, deliberations, closing (the `session.closed` event).
 //! - [`votes`]: motions and their decision, agreements and their follow-up.
 //! - [`record`]: the session's record, the event's payload, and who signs it.
+//! - [`public`]: what anyone reads without an account (secretariats by slug,
+//!   the calendar, closed sessions without personal data) and sends
+//!   (questions, complaints, suggestions; requests to join), and the
+//!   managers' side of those forms.
 //! - `scene`, `roster`: a session / a secretariat with what the rules need.
 //! - `model`, `db`, `edge`: rows, SQL, and input parsed at the edge.
 //!
 //! Access: the installation operator creates secretariats; the President
 //! (and the operator) register members and designations; the President and
-//! the facilitator manage sessions; members read; the public reads nothing
-//! here. Whether the caller belongs to the secretariat at hand is checked in
+//! the facilitator manage sessions; members read; the public reads only the
+//! `/public/…` routes. Whether the caller belongs to the secretariat at hand is checked in
 //! each handler ([`roster::ensure_secretariat`]).
 
 use rubrica_platform::routes;
@@ -29,6 +33,7 @@ mod edge;
 pub mod internal;
 pub mod members;
 mod model;
+pub mod public;
 pub mod record;
 mod roster;
 mod scene;
@@ -244,6 +249,64 @@ pub const ACCESS: &[Access] = &[
         Role::MANAGERS,
         "cerrar una sesión",
     ),
+    Access::public(
+        "GET",
+        "/public/secretariats",
+        "consultar la lista pública de secretariados",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}",
+        "consultar un secretariado por su nombre público",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/sessions",
+        "consultar el calendario público de sesiones",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/sessions/{folio}",
+        "consultar una sesión pública",
+    ),
+    Access::public(
+        "POST",
+        "/public/secretariats/{slug}/inquiries",
+        "enviar una duda, queja o sugerencia",
+    ),
+    Access::public(
+        "GET",
+        "/public/inquiries/{folio}",
+        "consultar el estado de una duda, queja o sugerencia",
+    ),
+    Access::public(
+        "POST",
+        "/public/secretariats/{slug}/join-requests",
+        "pedir sumarse a los ejercicios de gobierno abierto",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/figures",
+        "consultar las cifras abiertas de los formularios públicos",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/inquiries",
+        Role::MANAGERS,
+        "consultar las dudas, quejas y sugerencias",
+    ),
+    Access::roles(
+        "POST",
+        "/inquiries/{id}/answer",
+        Role::MANAGERS,
+        "responder una duda, queja o sugerencia",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/join-requests",
+        Role::MANAGERS,
+        "consultar las solicitudes para sumarse",
+    ),
 ];
 
 /// The routes of the secretariat's own API.
@@ -278,5 +341,16 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(votes::create_follow_up))
         .routes(routes!(votes::list_agreements))
         .routes(routes!(sessions::close_session))
+        .routes(routes!(public::list_secretariats))
+        .routes(routes!(public::get_secretariat))
+        .routes(routes!(public::list_sessions))
+        .routes(routes!(public::get_session))
+        .routes(routes!(public::create_inquiry))
+        .routes(routes!(public::get_inquiry))
+        .routes(routes!(public::create_join_request))
+        .routes(routes!(public::figures))
+        .routes(routes!(public::list_inquiries))
+        .routes(routes!(public::answer_inquiry))
+        .routes(routes!(public::list_join_requests))
         .with_state(context)
 }

@@ -168,6 +168,9 @@ pub async fn create_secretariat(
     db::insert_secretariat(&mut tx, &secretariat)
         .await
         .map_err(unexpected("guardando el secretariado"))?;
+    super::public::assign_slug(&mut tx, &secretariat.id, &secretariat.name)
+        .await
+        .map_err(unexpected("dando al secretariado su nombre público"))?;
     db::replace_non_working_days(&mut tx, &secretariat.id, &days)
         .await
         .map_err(unexpected("guardando los días inhábiles"))?;

@@ -39,6 +39,7 @@ use time::OffsetDateTime;
 
 pub use db::Pruned;
 pub use routes::{ACCESS, internal_router, router};
+pub(crate) use routes::{Counter, address_of, check_rate, record_failure};
 
 /// The secretariat's authentication: shared by its routes and its
 /// [`Authenticator`].

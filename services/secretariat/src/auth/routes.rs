@@ -12,7 +12,7 @@ use rubrica_platform::error::{Json, Path, Query};
 use rubrica_platform::http::StatusCode;
 use rubrica_platform::routes;
 use rubrica_platform::{
-    Access, Allowed, ApiError, ApiResult, ApiRouter, Caller, Role, ServiceName,
+    Access, Allowed, ApiError, ApiResult, ApiRouter, Caller, Role, ServiceContext, ServiceName,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -227,7 +227,7 @@ fn generic_login_refusal() -> ApiError {
 /// not verify proves nothing about the member whose (public) certificate it
 /// carries, so it never counts against their account (issue 15, finding 4).
 #[derive(Clone, Copy)]
-enum Counter {
+pub(crate) enum Counter {
     /// Failed FIEL logins and failed link redemptions, per address.
     LoginFailures,
     /// Mailed-link requests, per address.
@@ -236,6 +236,9 @@ enum Counter {
     LinkRequestsForEmail,
     /// Login challenges issued, per address.
     Challenges,
+    /// Forms the public sends (questions, complaints and suggestions; requests
+    /// to join), per address.
+    PublicForms,
 }
 
 impl Counter {
@@ -246,6 +249,7 @@ impl Counter {
             Counter::LinkRequestsFromAddress => "enlace-ip",
             Counter::LinkRequestsForEmail => "enlace-cuenta",
             Counter::Challenges => "reto-ip",
+            Counter::PublicForms => "formulario-ip",
         };
         format!("{prefix}:{subject}")
     }
@@ -257,6 +261,7 @@ impl Counter {
             }
             Counter::LinkRequestsForEmail => settings.max_link_requests,
             Counter::Challenges => settings.max_challenges_per_address,
+            Counter::PublicForms => settings.max_public_forms_per_address,
         }
     }
 
@@ -271,16 +276,21 @@ impl Counter {
             Counter::Challenges => format!(
                 "Se pidieron demasiados retos de inicio de sesión desde su dirección. Espere {window} minutos e intente de nuevo."
             ),
+            Counter::PublicForms => format!(
+                "Se enviaron demasiados formularios desde su dirección. Espere {window} minutos e intente de nuevo; lo que escribió no se perdió si lo conserva en la página."
+            ),
         })
     }
 }
 
 /// Refuses with 429 when any of `counters` reached its limit in the window.
-async fn check_rate(auth: &Auth, counters: &[(Counter, String)]) -> ApiResult<()> {
-    let settings = &auth.context.settings.auth;
+pub(crate) async fn check_rate(
+    context: &ServiceContext,
+    counters: &[(Counter, String)],
+) -> ApiResult<()> {
+    let settings = &context.settings.auth;
     let since = now_ms() - (settings.attempt_window_minutes as i64) * 60_000;
-    let mut conn = auth
-        .context
+    let mut conn = context
         .db
         .pool()
         .acquire()
@@ -299,10 +309,10 @@ async fn check_rate(auth: &Auth, counters: &[(Counter, String)]) -> ApiResult<()
 
 /// Counts one event on each counter (in its own transaction: a failure must
 /// be remembered although the request fails).
-async fn record_failure(auth: &Auth, counters: &[(Counter, String)]) {
+pub(crate) async fn record_failure(context: &ServiceContext, counters: &[(Counter, String)]) {
     let now = now_ms();
     let result = async {
-        let mut tx = auth.context.begin().await?;
+        let mut tx = context.begin().await?;
         for (counter, subject) in counters {
             db::record_failure(&mut tx, &counter.key(subject), now).await?;
         }
@@ -315,7 +325,7 @@ async fn record_failure(auth: &Auth, counters: &[(Counter, String)]) {
 }
 
 /// The caller's address, as counters name it.
-fn address_of(caller: &Caller) -> String {
+pub(crate) fn address_of(caller: &Caller) -> String {
     caller
         .address
         .clone()
@@ -354,8 +364,8 @@ fn server_origin(auth: &Auth) -> ApiResult<String> {
 )]
 async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<Challenge>> {
     let counted = [(Counter::Challenges, address_of(&caller))];
-    check_rate(&auth, &counted).await?;
-    record_failure(&auth, &counted).await;
+    check_rate(&auth.context, &counted).await?;
+    record_failure(&auth.context, &counted).await;
     let now = now_ms();
     let origin = server_origin(&auth)?;
     let issued = LoginChallenge {
@@ -410,7 +420,7 @@ async fn login_fiel(
     Json(login): Json<FielLogin>,
 ) -> ApiResult<Json<SessionGranted>> {
     let keys = [(Counter::LoginFailures, address_of(&caller))];
-    check_rate(&auth, &keys).await?;
+    check_rate(&auth.context, &keys).await?;
 
     let der = BASE64.decode(login.certificate.trim()).map_err(|_| {
         ApiError::BadRequest(
@@ -440,7 +450,7 @@ async fn login_fiel(
             .await
             .map_err(unexpected("consumiendo el reto"))?;
         if !fresh {
-            record_failure(&auth, &keys).await;
+            record_failure(&auth.context, &keys).await;
             return Err(ApiError::Unauthorized(
                 "El reto no es válido: ya se usó, venció o no lo emitió este servidor. Pida uno nuevo en /auth/challenge.".into(),
             ));
@@ -458,14 +468,14 @@ async fn login_fiel(
     // CSD, expired, not yet valid, untrusted: each with its own Spanish reason.
     let report = validator.validate(&certificate, time::OffsetDateTime::now_utc());
     if let Err(e) = report.ensure_valid() {
-        record_failure(&auth, &keys).await;
+        record_failure(&auth.context, &keys).await;
         return Err(ApiError::Unauthorized(e.to_string()));
     }
     if certificate
         .verify_sha256(login.nonce.as_bytes(), &signature)
         .is_err()
     {
-        record_failure(&auth, &keys).await;
+        record_failure(&auth.context, &keys).await;
         return Err(generic_login_refusal());
     }
     let rfc = certificate.rfc();
@@ -504,7 +514,7 @@ async fn login_fiel(
     };
     let Some(member) = member else {
         drop(tx);
-        record_failure(&auth, &keys).await;
+        record_failure(&auth.context, &keys).await;
         return Err(generic_login_refusal());
     };
     let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
@@ -512,7 +522,7 @@ async fn login_fiel(
         .map_err(unexpected("calculando los roles"))?;
     if roles.is_empty() {
         drop(tx);
-        record_failure(&auth, &keys).await;
+        record_failure(&auth.context, &keys).await;
         return Err(generic_login_refusal());
     }
     let granted = grant_session(
@@ -623,10 +633,10 @@ async fn request_email_link(
         (Counter::LinkRequestsFromAddress, address_of(&caller)),
         (Counter::LinkRequestsForEmail, email.clone()),
     ];
-    check_rate(&auth, &keys).await?;
+    check_rate(&auth.context, &keys).await?;
     // Every request counts toward the limit: links are cheap to ask for and
     // each one sends mail.
-    record_failure(&auth, &keys).await;
+    record_failure(&auth.context, &keys).await;
 
     let ttl = auth.context.settings.auth.link_ttl_minutes;
     let mut tx = auth
@@ -745,7 +755,7 @@ async fn redeem_email_link(
     Json(request): Json<RedeemLink>,
 ) -> ApiResult<Json<SessionGranted>> {
     let keys = [(Counter::LoginFailures, address_of(&caller))];
-    check_rate(&auth, &keys).await?;
+    check_rate(&auth.context, &keys).await?;
     let refused = || {
         ApiError::Unauthorized(
             "El enlace de acceso no es válido: ya se usó, venció o no existe. Pida uno nuevo."
@@ -762,7 +772,7 @@ async fn redeem_email_link(
         .map_err(unexpected("consumiendo el enlace"))?;
     let Some((member_id, change)) = consumed else {
         drop(tx);
-        record_failure(&auth, &keys).await;
+        record_failure(&auth.context, &keys).await;
         return Err(refused());
     };
     let member = db::member(&mut tx, &member_id)

@@ -1,0 +1,781 @@
+//! The public site's forms: Verificar (a PDF, multipart, or a SHA-256),
+//! Dudas, quejas y sugerencias (section f) with its folio lookup, and Súmate
+//! (section g). They work without JavaScript; a form with a mistake comes
+//! back with what was typed and a Spanish message that says what to fix.
+//! Their answers are never cached (they echo what a person typed).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use minijinja::context;
+use serde_json::{Value, json};
+
+use super::render::{self, Freshness, Page};
+use super::{
+    Failure, WebState, archive_base, call, failure_page, get_ok, proof, secretariat,
+    secretariat_url, stl_of, v, valid_sha256, verdict_text,
+};
+
+/// The largest PDF the verification page takes (the archive takes 8 MiB
+/// from anonymous callers).
+pub(crate) const MAX_PDF_BYTES: usize = 8 * 1024 * 1024;
+/// The largest form body (text forms).
+const MAX_FORM_BYTES: usize = 32 * 1024;
+
+/// Reads a body up to `limit` bytes; `None` when it is larger.
+async fn read_body(payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>>, Failure> {
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => Ok(Some(bytes.to_vec())),
+        Ok(Err(_)) => Ok(None),
+        Err(_) => Err(Failure {
+            status: StatusCode::BAD_REQUEST,
+            message: "No se recibió completo lo que envió. Intente de nuevo.".into(),
+        }),
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs.
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(body);
+    reqwest::Url::parse(&format!("http://formulario.invalid/?{text}"))
+        .map(|url| {
+            url.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// One part of a `multipart/form-data` body.
+struct Part<'a> {
+    name: String,
+    filename: Option<String>,
+    data: &'a [u8],
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > haystack.len() {
+        return None;
+    }
+    haystack[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn boundary_of(request: &HttpRequest) -> Option<String> {
+    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let (media, params) = content_type.split_once(';')?;
+    if !media.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("boundary"))
+            .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 200)
+    })
+}
+
+/// The parts of a multipart body (RFC 7578); malformed parts end the list.
+fn multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
+    let delimiter = format!("--{boundary}");
+    let next_delimiter = format!("\r\n--{boundary}");
+    let mut parts = Vec::new();
+    let Some(mut at) = find(body, delimiter.as_bytes(), 0) else {
+        return parts;
+    };
+    at += delimiter.len();
+    loop {
+        if body[at..].starts_with(b"--") {
+            break;
+        }
+        let Some(headers_start) = find(body, b"\r\n", at).map(|p| p + 2) else {
+            break;
+        };
+        let Some(headers_end) = find(body, b"\r\n\r\n", headers_start) else {
+            break;
+        };
+        let headers = String::from_utf8_lossy(&body[headers_start..headers_end]);
+        let data_start = headers_end + 4;
+        let Some(data_end) = find(body, next_delimiter.as_bytes(), data_start) else {
+            break;
+        };
+        let mut name = String::new();
+        let mut filename = None;
+        for line in headers.lines() {
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            if !key.trim().eq_ignore_ascii_case("content-disposition") {
+                continue;
+            }
+            for param in value.split(';').skip(1) {
+                if let Some((k, v)) = param.trim().split_once('=') {
+                    let v = v.trim().trim_matches('"').to_string();
+                    match k.trim() {
+                        "name" => name = v,
+                        "filename" => filename = Some(v),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        parts.push(Part {
+            name,
+            filename,
+            data: &body[data_start..data_end],
+        });
+        at = data_end + next_delimiter.len();
+    }
+    parts
+}
+
+/// The secretariat's message with its API field names as the form labels them.
+fn for_people(detail: &str, labels: &[(&str, &str)]) -> String {
+    let mut text = detail.to_string();
+    for (field, label) in labels {
+        text = text.replace(&format!("`{field}`"), &format!("«{label}»"));
+    }
+    text
+}
+
+// ------------------------------------------------------------------ verify
+
+/// GET `/stl/{slug}/verificar`.
+pub(crate) async fn verify_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
+    match secretariat(&state, &path).await {
+        Ok(s) => render::page(
+            &state,
+            &Page::new("stl/verificar.html", Freshness::Short),
+            context! {
+                stl => v(&stl_of(&s)), section => "verificar",
+                max_mb => MAX_PDF_BYTES / (1024 * 1024), sha256 => "",
+            },
+            Some(&request),
+        ),
+        Err(f) => failure_page(&state, None, f),
+    }
+}
+
+/// POST `/stl/{slug}/verificar`: a PDF (multipart) or a SHA-256.
+pub(crate) async fn verify_submit(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let s = match secretariat(&state, &path).await {
+        Ok(s) => s,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let stl = stl_of(&s);
+    let base = match archive_base(&state) {
+        Ok(b) => b,
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
+    let again = |status: StatusCode, error: String, sha256: &str| {
+        render::page(
+            &state,
+            &Page::new("stl/verificar.html", Freshness::NoStore).status(status),
+            context! {
+                stl => v(&stl), section => "verificar", error => error,
+                max_mb => MAX_PDF_BYTES / (1024 * 1024), sha256 => sha256,
+            },
+            None,
+        )
+    };
+    let body = match read_body(payload, MAX_PDF_BYTES + 64 * 1024).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return again(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "El archivo es demasiado grande: se aceptan PDF de hasta {} MB. Si su acta es mayor, pegue su huella SHA-256 (sha256sum archivo.pdf).",
+                    MAX_PDF_BYTES / (1024 * 1024)
+                ),
+                "",
+            );
+        }
+        Err(f) => return again(f.status, f.message, ""),
+    };
+    let (pdf, sha256) = match boundary_of(&request) {
+        Some(boundary) => {
+            let parts = multipart(&body, &boundary);
+            let pdf = parts
+                .iter()
+                .find(|p| p.name == "pdf" && p.filename.is_some() && !p.data.is_empty())
+                .map(|p| p.data.to_vec());
+            let sha = parts
+                .iter()
+                .find(|p| p.name == "sha256")
+                .map(|p| String::from_utf8_lossy(p.data).trim().to_string())
+                .unwrap_or_default();
+            (pdf, sha)
+        }
+        None => {
+            let pairs = form_pairs(&body);
+            (None, field(&pairs, "sha256").trim().to_string())
+        }
+    };
+    let sha_shown: String = sha256.chars().take(100).collect();
+    let result = if let Some(pdf) = pdf {
+        if pdf.len() > MAX_PDF_BYTES {
+            return again(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "El archivo es demasiado grande: se aceptan PDF de hasta {} MB.",
+                    MAX_PDF_BYTES / (1024 * 1024)
+                ),
+                &sha_shown,
+            );
+        }
+        if !pdf.starts_with(b"%PDF-") {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "El archivo que subió no es un PDF (no empieza con «%PDF-»). Elija el PDF del acta o minuta.".into(),
+                &sha_shown,
+            );
+        }
+        match call(
+            &state,
+            Some(&request),
+            reqwest::Method::POST,
+            &format!("{base}/verify/pdf"),
+            Some(("application/pdf", pdf)),
+        )
+        .await
+        {
+            Ok(a) if a.status == StatusCode::OK => pdf_result(&a.body, &s),
+            Ok(a) if a.status.is_client_error() => {
+                return again(a.status, Failure::from_answer(&a).message, &sha_shown);
+            }
+            Ok(a) => return failure_page(&state, Some(&stl), Failure::from_answer(&a)),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        }
+    } else if !sha256.is_empty() {
+        let sha = sha256.to_ascii_lowercase();
+        if !valid_sha256(&sha) {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "La huella SHA-256 debe tener exactamente 64 caracteres hexadecimales (0–9, a–f). Cópiela completa de sha256sum o openssl dgst -sha256.".into(),
+                &sha_shown,
+            );
+        }
+        let answer = match call(
+            &state,
+            Some(&request),
+            reqwest::Method::POST,
+            &format!("{base}/verify/hash"),
+            Some((
+                "application/json",
+                serde_json::to_vec(&json!({ "sha256": sha })).unwrap_or_default(),
+            )),
+        )
+        .await
+        {
+            Ok(a) if a.status == StatusCode::OK => a.body,
+            Ok(a) if a.status.is_client_error() => {
+                return again(a.status, Failure::from_answer(&a).message, &sha_shown);
+            }
+            Ok(a) => return failure_page(&state, Some(&stl), Failure::from_answer(&a)),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
+        let record = if answer["archived"] == true {
+            get_ok(&state, &format!("{base}/records/{sha}")).await.ok()
+        } else {
+            None
+        };
+        hash_result(&answer, record.as_ref(), &s)
+    } else {
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Elija un archivo PDF o pegue una huella SHA-256 para verificar.".into(),
+            "",
+        );
+    };
+    render::page(
+        &state,
+        &Page::new("stl/verificar.html", Freshness::NoStore),
+        context! {
+            stl => v(&stl), section => "verificar", result => v(&result), log_url => base,
+            max_mb => MAX_PDF_BYTES / (1024 * 1024), sha256 => "",
+        },
+        None,
+    )
+}
+
+fn signer_line(x: &Value, text: String) -> Value {
+    json!({ "name": x["name"], "seat": x["seat"], "role": x["role"], "text": text })
+}
+
+fn record_link(record: &Value, secretariat: &Value) -> Option<String> {
+    let sha = record["sha256"].as_str().filter(|s| valid_sha256(s))?;
+    let slug = secretariat["slug"].as_str()?;
+    (record["secretariat_id"] == secretariat["id"]).then(|| format!("/stl/{slug}/registros/{sha}"))
+}
+
+/// The archive's PDF verification in plain Spanish.
+fn pdf_result(v: &Value, secretariat: &Value) -> Value {
+    let signatures: Vec<Value> = v["signatures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            let verdict = x["verdict"].as_str().unwrap_or_default();
+            let mut text = format!("firma {}", verdict_text(verdict));
+            if let Some(reason) = x["reason"].as_str().filter(|r| !r.is_empty()) {
+                text.push_str(&format!(": {reason}"));
+            }
+            if let Some(time) = x["signing_time"].as_str() {
+                text.push_str(&format!(
+                    " (firmó el {})",
+                    super::long_date(&time[..time.len().min(10)])
+                ));
+            }
+            signer_line(x, text)
+        })
+        .collect();
+    let archived = v["archived"] == true;
+    let title = v["record"]["title"].as_str().unwrap_or("registro");
+    let n = signatures.len();
+    let (class, mut headline) = match v["verdict"].as_str() {
+        Some("valida") if archived => (
+            "valido",
+            format!("Válido: sus {n} firmas son válidas y este archivo es exactamente el registro archivado «{title}»."),
+        ),
+        Some("valida") => (
+            "indeterminado",
+            format!("Sus {n} firmas son válidas, pero este archivo no es ningún registro del archivo público: puede ser otro documento o una versión distinta."),
+        ),
+        Some("invalida") => (
+            "invalido",
+            "No válido: al menos una firma no es válida. El archivo pudo modificarse después de firmarse, o la firma no corresponde a quien dice.".to_string(),
+        ),
+        _ => (
+            "indeterminado",
+            "No se pudo determinar si todas las firmas son válidas (por ejemplo, no se pudo comprobar un certificado).".to_string(),
+        ),
+    };
+    if n == 0 {
+        headline = "Este PDF no tiene firmas electrónicas.".into();
+    } else if v["record_complete"] == false {
+        headline.push_str(" Además, faltan firmas: no todos los campos de firma están firmados.");
+    }
+    let archived_text = if archived {
+        format!(
+            "Sí: es exactamente el registro «{title}», archivado el {}.",
+            super::long_instant(v["record"]["archived_at"].as_i64().unwrap_or_default())
+        )
+    } else {
+        "No: ningún registro del archivo público tiene esta huella. Si esperaba que lo fuera, el archivo cambió (aunque sea un byte).".into()
+    };
+    json!({
+        "class": class,
+        "headline": headline,
+        "sha256": v["sha256"],
+        "archived_text": archived_text,
+        "signatures": signatures,
+        "inclusion": (!v["inclusion"].is_null()).then(|| proof::explain(&v["inclusion"])),
+        "record_link": if archived { record_link(&v["record"], secretariat) } else { None },
+        "report": v["report"],
+    })
+}
+
+/// The archive's hash verification in plain Spanish.
+fn hash_result(v: &Value, record: Option<&Value>, secretariat: &Value) -> Value {
+    let archived = v["archived"] == true;
+    let title = v["object"]["title"]
+        .as_str()
+        .or_else(|| record.and_then(|r| r["record"]["title"].as_str()))
+        .unwrap_or("documento");
+    let signatures: Vec<Value> = record
+        .and_then(|r| r["record"]["signers"].as_array())
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            signer_line(
+                x,
+                format!(
+                    "firma {} cuando el archivo la verificó al archivarlo",
+                    verdict_text(x["verdict"].as_str().unwrap_or_default())
+                ),
+            )
+        })
+        .collect();
+    let (class, headline) = if archived {
+        (
+            "valido",
+            format!(
+                "Esta huella corresponde exactamente a un documento del archivo público: «{title}». Con la huella no se revisan las firmas del archivo que usted tiene; para eso súbalo como PDF."
+            ),
+        )
+    } else {
+        (
+            "invalido",
+            "Ningún documento del archivo público tiene esta huella. Si esperaba que lo tuviera, el archivo cambió (aunque sea un byte) o la huella se copió mal.".to_string(),
+        )
+    };
+    json!({
+        "class": class,
+        "headline": headline,
+        "sha256": v["sha256"],
+        "archived_text": if archived { format!("Sí: «{title}».") } else { "No.".to_string() },
+        "signatures": signatures,
+        "inclusion": (!v["inclusion"].is_null()).then(|| proof::explain(&v["inclusion"])),
+        "record_link": record.and_then(|r| record_link(&r["record"], secretariat)),
+        "report": v["report"],
+    })
+}
+
+// ------------------------------------------------------------------ f.
+
+const CATEGORIES: &[(&str, &str)] = &[
+    ("duda", "Duda"),
+    ("queja", "Queja"),
+    ("sugerencia", "Sugerencia"),
+];
+
+const INQUIRY_LABELS: &[(&str, &str)] = &[
+    ("category", "Tipo de mensaje"),
+    ("text", "Su mensaje"),
+    ("name", "Nombre"),
+    ("email", "Correo electrónico"),
+    ("website", "No escriba nada aquí"),
+];
+
+fn choices(list: &[(&str, &str)]) -> Vec<Value> {
+    list.iter()
+        .map(|(value, label)| json!({ "value": value, "label": label }))
+        .collect()
+}
+
+/// GET `/stl/{slug}/dudas`.
+pub(crate) async fn inquiry_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
+    match secretariat(&state, &path).await {
+        Ok(s) => render::page(
+            &state,
+            &Page::new("stl/dudas.html", Freshness::Short),
+            context! {
+                stl => v(&stl_of(&s)), section => "f", categories => v(&choices(CATEGORIES)),
+                answer_days => v(&s["inquiry_answer_days"]), form => v(&json!({})), folio => "",
+            },
+            Some(&request),
+        ),
+        Err(f) => failure_page(&state, None, f),
+    }
+}
+
+/// POST `/stl/{slug}/dudas`.
+pub(crate) async fn inquiry_submit(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let s = match secretariat(&state, &path).await {
+        Ok(s) => s,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let stl = stl_of(&s);
+    let (pairs, too_large) = match read_body(payload, MAX_FORM_BYTES).await {
+        Ok(Some(b)) => (form_pairs(&b), false),
+        Ok(None) => (Vec::new(), true),
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
+    let form = json!({
+        "category": field(&pairs, "category"),
+        "text": field(&pairs, "text"),
+        "name": field(&pairs, "name"),
+        "email": field(&pairs, "email"),
+    });
+    let again = |status: StatusCode, error: String| {
+        render::page(
+            &state,
+            &Page::new("stl/dudas.html", Freshness::NoStore).status(status),
+            context! {
+                stl => v(&stl), section => "f", categories => v(&choices(CATEGORIES)),
+                answer_days => v(&s["inquiry_answer_days"]), form => v(&form),
+                error => error, folio => "",
+            },
+            None,
+        )
+    };
+    if too_large {
+        return again(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Su mensaje es demasiado largo para enviarse (más de 32 KB). Resúmalo a 5,000 caracteres o menos.".into(),
+        );
+    }
+    let body = json!({
+        "category": field(&pairs, "category"),
+        "text": field(&pairs, "text"),
+        "name": field(&pairs, "name"),
+        "email": field(&pairs, "email"),
+        "website": field(&pairs, "website"),
+    });
+    let url = secretariat_url(
+        &state,
+        &format!("/public/secretariats/{}/inquiries", path.as_str()),
+    );
+    match call(
+        &state,
+        Some(&request),
+        reqwest::Method::POST,
+        &url,
+        Some((
+            "application/json",
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )),
+    )
+    .await
+    {
+        Ok(a) if a.status == StatusCode::CREATED => render::page(
+            &state,
+            &Page::new("stl/folio.html", Freshness::NoStore).status(StatusCode::CREATED),
+            context! { stl => v(&stl), section => "f", status => v(&a.body), received => true },
+            None,
+        ),
+        Ok(a) if a.status.is_client_error() => again(
+            a.status,
+            for_people(&Failure::from_answer(&a).message, INQUIRY_LABELS),
+        ),
+        Ok(a) => failure_page(&state, Some(&stl), Failure::from_answer(&a)),
+        Err(f) => failure_page(&state, Some(&stl), f),
+    }
+}
+
+/// GET `/stl/{slug}/dudas/folio?folio=…`.
+pub(crate) async fn inquiry_status(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let s = match secretariat(&state, &path).await {
+        Ok(s) => s,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let stl = stl_of(&s);
+    let pairs = form_pairs(request.query_string().as_bytes());
+    let folio = field(&pairs, "folio").trim().to_uppercase();
+    let again = |status: StatusCode, error: String| {
+        render::page(
+            &state,
+            &Page::new("stl/dudas.html", Freshness::NoStore).status(status),
+            context! {
+                stl => v(&stl), section => "f", categories => v(&choices(CATEGORIES)),
+                answer_days => v(&s["inquiry_answer_days"]), form => v(&json!({})),
+                error => error, folio => folio.chars().take(40).collect::<String>(),
+            },
+            None,
+        )
+    };
+    let well_formed = !folio.is_empty()
+        && folio.len() <= 40
+        && folio
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !well_formed {
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Escriba el folio completo, con la forma DQS-AAAA-XXXXXX (letras, números y guiones)."
+                .into(),
+        );
+    }
+    match call(
+        &state,
+        None,
+        reqwest::Method::GET,
+        &secretariat_url(&state, &format!("/public/inquiries/{folio}")),
+        None,
+    )
+    .await
+    {
+        Ok(a) if a.status == StatusCode::OK && a.body["secretariat"] == s["slug"] => render::page(
+            &state,
+            &Page::new("stl/folio.html", Freshness::Revalidate),
+            context! { stl => v(&stl), section => "f", status => v(&a.body), received => false },
+            Some(&request),
+        ),
+        Ok(a) if a.status == StatusCode::OK || a.status == StatusCode::NOT_FOUND => again(
+            StatusCode::NOT_FOUND,
+            format!(
+                "No hay una duda, queja o sugerencia con el folio {folio} en este secretariado. Revise que lo copió completo."
+            ),
+        ),
+        Ok(a) => failure_page(&state, Some(&stl), Failure::from_answer(&a)),
+        Err(f) => failure_page(&state, Some(&stl), f),
+    }
+}
+
+// ------------------------------------------------------------------ g.
+
+const SECTORS: &[(&str, &str)] = &[
+    ("ciudadania", "Ciudadanía"),
+    ("sociedad_civil", "Sociedad civil organizada"),
+    ("academia", "Academia"),
+    ("empresarial", "Sector empresarial"),
+    ("comunidad_tecnologica", "Comunidad tecnológica"),
+    ("gobierno", "Gobierno"),
+    ("otro", "Otro"),
+];
+
+const JOIN_LABELS: &[(&str, &str)] = &[
+    ("name", "Nombre"),
+    ("organisation", "Organización"),
+    ("sector", "Sector"),
+    ("email", "Correo electrónico"),
+    ("reason", "¿Por qué quiere participar?"),
+    ("website", "No escriba nada aquí"),
+];
+
+/// GET `/stl/{slug}/sumate`.
+pub(crate) async fn join_page(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    if let Some(hit) = render::cached(&state, &request) {
+        return hit;
+    }
+    match secretariat(&state, &path).await {
+        Ok(s) => render::page(
+            &state,
+            &Page::new("stl/sumate.html", Freshness::Short),
+            context! { stl => v(&stl_of(&s)), section => "g", sectors => v(&choices(SECTORS)), form => v(&json!({})) },
+            Some(&request),
+        ),
+        Err(f) => failure_page(&state, None, f),
+    }
+}
+
+/// POST `/stl/{slug}/sumate`.
+pub(crate) async fn join_submit(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let s = match secretariat(&state, &path).await {
+        Ok(s) => s,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let stl = stl_of(&s);
+    let (pairs, too_large) = match read_body(payload, MAX_FORM_BYTES).await {
+        Ok(Some(b)) => (form_pairs(&b), false),
+        Ok(None) => (Vec::new(), true),
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
+    let form = json!({
+        "name": field(&pairs, "name"),
+        "organisation": field(&pairs, "organisation"),
+        "sector": field(&pairs, "sector"),
+        "email": field(&pairs, "email"),
+        "reason": field(&pairs, "reason"),
+    });
+    let again = |status: StatusCode, error: String| {
+        render::page(
+            &state,
+            &Page::new("stl/sumate.html", Freshness::NoStore).status(status),
+            context! {
+                stl => v(&stl), section => "g", sectors => v(&choices(SECTORS)),
+                form => v(&form), error => error,
+            },
+            None,
+        )
+    };
+    if too_large {
+        return again(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Su solicitud es demasiado larga para enviarse (más de 32 KB). Resúmala a 3,000 caracteres o menos.".into(),
+        );
+    }
+    let mut body = form.clone();
+    body["website"] = json!(field(&pairs, "website"));
+    let url = secretariat_url(
+        &state,
+        &format!("/public/secretariats/{}/join-requests", path.as_str()),
+    );
+    match call(
+        &state,
+        Some(&request),
+        reqwest::Method::POST,
+        &url,
+        Some((
+            "application/json",
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )),
+    )
+    .await
+    {
+        Ok(a) if a.status == StatusCode::CREATED => render::page(
+            &state,
+            &Page::new("stl/sumate.html", Freshness::NoStore).status(StatusCode::CREATED),
+            context! { stl => v(&stl), section => "g", receipt => v(&a.body) },
+            None,
+        ),
+        Ok(a) if a.status.is_client_error() => again(
+            a.status,
+            for_people(&Failure::from_answer(&a).message, JOIN_LABELS),
+        ),
+        Ok(a) => failure_page(&state, Some(&stl), Failure::from_answer(&a)),
+        Err(f) => failure_page(&state, Some(&stl), f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multipart_body_gives_its_file_and_its_fields() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"pdf\"; filename=\"acta.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\r\nbytes\r\n--XyZ\r\nContent-Disposition: form-data; name=\"sha256\"\r\n\r\nabc\r\n--XyZ--\r\n";
+        let parts = multipart(body, "XyZ");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "pdf");
+        assert_eq!(parts[0].filename.as_deref(), Some("acta.pdf"));
+        assert_eq!(parts[0].data, b"%PDF-1.7\r\nbytes");
+        assert_eq!(parts[1].name, "sha256");
+        assert_eq!(parts[1].data, b"abc");
+        assert!(multipart(b"basura", "XyZ").is_empty());
+        assert!(multipart(b"--XyZ\r\nsin fin", "XyZ").is_empty());
+    }
+
+    #[test]
+    fn form_fields_are_decoded() {
+        let pairs = form_pairs(b"text=Hola+mundo%21&name=Mar%C3%ADa&x");
+        assert_eq!(field(&pairs, "text"), "Hola mundo!");
+        assert_eq!(field(&pairs, "name"), "María");
+        assert_eq!(field(&pairs, "missing"), "");
+    }
+
+    #[test]
+    fn api_field_names_become_the_form_s_labels() {
+        assert_eq!(
+            for_people("El campo `text` no puede estar vacío.", INQUIRY_LABELS),
+            "El campo «Su mensaje» no puede estar vacío."
+        );
+    }
+}
