@@ -304,7 +304,14 @@ for (const [i, member] of members.entries()) {
     const t0 = performance.now();
     await page.goto(signUrl);
     const opened = performance.now();
-    if (i === 1) await check(page, 'firmar');
+    if (i === 1) {
+      const where = (await page.textContent('#donde')).replace(/\s+/g, ' ');
+      assert.match(where, /va en cada una de las \d+ páginas/, where);
+      console.log(`dónde firma: «${where.trim()}»`);
+      await page.click('#en-pantalla summary');
+      assert.match(await page.textContent('#en-pantalla'), /Votaciones[\s\S]*Acuerdos/, 'sin la lectura en pantalla');
+      await check(page, 'firmar');
+    }
     if (i === 1) await weigh(context, 'firmar', () => page.reload());
     const t1 = performance.now();
     await fillFiel(page, path.join(pki, `${member.key}.cer`), path.join(pki, `${member.key}.key`), PASSWORD);

@@ -1196,6 +1196,12 @@ async fn live_fragment(
     }
 }
 
+/// A session's record as the live fragment renders it (escaped HTML of our
+/// own template), for a page that shows it read-only.
+pub(crate) fn session_fragment(inner: &Inner, id: &str, detail: Value) -> Option<String> {
+    render_fragment(inner, &live_json(id, detail))
+}
+
 fn render_fragment(inner: &Inner, view: &Value) -> Option<String> {
     inner
         .env

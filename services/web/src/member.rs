@@ -640,6 +640,7 @@ pub(crate) async fn sign_page(
     let route = route_summary(&answer.body, &member);
     // The page count of the approved version, from the documents service.
     let mut pages = Value::Null;
+    let mut session_id: Option<String> = None;
     if let (Some(documents), Some(document_id)) =
         (&inner.config.documents, route["document_id"].as_str())
         && valid_id(document_id)
@@ -661,6 +662,43 @@ pub(crate) async fn sign_page(
                 .and_then(|v| v.iter().find(|v| v["version"].as_i64() == version))
                 .map(|v| v["page_count"].clone())
                 .unwrap_or(Value::Null);
+            session_id = doc.body["session_id"].as_str().map(str::to_string);
+        }
+    }
+    // The session the record was drafted from, as HTML for small screens
+    // (what is signed is the PDF; the page says so).
+    let mut on_screen = None;
+    if let Some(session) = session_id.as_deref().filter(|s| valid_id(s))
+        && let Ok(detail) = inner
+            .call(
+                Method::GET,
+                inner.secretariat(&format!("/sessions/{session}")),
+                Some(&member.token),
+                None,
+            )
+            .await
+        && detail.status.is_success()
+    {
+        on_screen = crate::console::session_fragment(inner, session, detail.body);
+    }
+    // Where the member's initials and signature go, from the layout
+    // manifest the route signs with (issue 16: shown before signing).
+    let mut placement = Value::Null;
+    if route["mine_pending"] == true
+        && let (Some(documents), Some(document_id)) =
+            (&inner.config.documents, route["document_id"].as_str())
+        && valid_id(document_id)
+    {
+        let url = format!(
+            "{}/documents/{document_id}/layout",
+            documents.trim_end_matches('/')
+        );
+        if let Ok(layout) = inner
+            .call(Method::GET, url, Some(&member.token), None)
+            .await
+            && layout.status.is_success()
+        {
+            placement = placement_of(&layout.body, &member);
         }
     }
     // After signing: the verification report of the current revision.
@@ -685,10 +723,107 @@ pub(crate) async fn sign_page(
         context! {
             route => v(&route),
             pages => v(&pages),
+            placement => v(&placement),
+            on_screen => on_screen.map(minijinja::Value::from_safe_string),
             verification => v(&verification),
             just_signed => query.firmado.is_some() && signed,
         },
     )
+}
+
+/// US Letter, the records' page size, in points (the manifest has no page
+/// size; it only places boxes).
+const PAGE: (f64, f64) = (612.0, 792.0);
+
+/// Where a position falls on the page, in words.
+fn where_on_page(x: f64, y: f64, width: f64, height: f64) -> String {
+    let (cx, cy) = ((x + width / 2.0) / PAGE.0, (y + height / 2.0) / PAGE.1);
+    let horizontal = if cx < 0.34 {
+        "izquierdo"
+    } else if cx > 0.66 {
+        "derecho"
+    } else {
+        "central"
+    };
+    let vertical = if cy < 0.34 {
+        "inferior"
+    } else if cy > 0.66 {
+        "superior"
+    } else {
+        "medio"
+    };
+    format!("tercio {vertical}, lado {horizontal}")
+}
+
+/// The member's boxes in a layout manifest (matched by RFC): each page's
+/// initials and the signature box, with a small map of the page (SVG
+/// coordinates: y grows downwards) that shows the others' boxes too.
+fn placement_of(layout: &Value, member: &Member) -> Value {
+    let Some(rfc) = member.rfc.as_deref() else {
+        return Value::Null;
+    };
+    let signers = layout["signers"].as_array().cloned().unwrap_or_default();
+    let Some(mine) = signers.iter().find(|s| {
+        s["rfc"]
+            .as_str()
+            .is_some_and(|r| r.eq_ignore_ascii_case(rfc))
+    }) else {
+        return Value::Null;
+    };
+    let rect = |r: &Value| {
+        let (x, y, w, h) = (
+            r["x"].as_f64().unwrap_or_default(),
+            r["y"].as_f64().unwrap_or_default(),
+            r["width"].as_f64().unwrap_or_default(),
+            r["height"].as_f64().unwrap_or_default(),
+        );
+        json!({
+            "page": r["page"],
+            "x": (x * 10.0).round() / 10.0,
+            "y": ((PAGE.1 - y - h) * 10.0).round() / 10.0,
+            "width": (w * 10.0).round() / 10.0,
+            "height": (h * 10.0).round() / 10.0,
+            "where": where_on_page(x, y, w, h),
+        })
+    };
+    let initials: Vec<Value> = mine["initials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(rect)
+        .collect();
+    let signature = rect(&mine["signature_box"]);
+    let page_of_signature = signature["page"].as_u64().unwrap_or(1);
+    // The others' boxes on the signature page, for the map.
+    let others: Vec<Value> = signers
+        .iter()
+        .filter(|s| s["rfc"] != mine["rfc"])
+        .flat_map(|s| {
+            let mut boxes: Vec<Value> = s["initials"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["page"].as_u64() == Some(page_of_signature))
+                .map(rect)
+                .collect();
+            if s["signature_box"]["page"].as_u64() == Some(page_of_signature) {
+                boxes.push(rect(&s["signature_box"]));
+            }
+            boxes
+        })
+        .collect();
+    let same_place = initials
+        .windows(2)
+        .all(|w| w[0]["x"] == w[1]["x"] && w[0]["y"] == w[1]["y"]);
+    json!({
+        "page_width": PAGE.0,
+        "page_height": PAGE.1,
+        "initials": initials,
+        "initials_same_place": same_place,
+        "signature": signature,
+        "others": others,
+        "mine_on_signature_page": initials.iter().find(|r| r["page"].as_u64() == Some(page_of_signature)),
+    })
 }
 
 /// The member's own signature in a verification report, and the verdict.
@@ -1082,4 +1217,48 @@ pub(crate) async fn my_documents(state: web::Data<WebState>, request: HttpReques
         &current,
         context! { signed => v(&signed), records => v(&records), page => "documentos" },
     )
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::*;
+
+    #[test]
+    fn the_member_s_boxes_are_found_by_rfc_and_placed_in_words_and_on_the_map() {
+        let member = Member {
+            token: String::new(),
+            name: "ANA".into(),
+            rfc: Some("aaaa800101aa1".into()),
+            member_id: None,
+            secretariat_id: None,
+            roles: vec![],
+            read_only: false,
+            certificate: None,
+            expires_at: 0,
+        };
+        let slot = |page: u32, x: f64, y: f64| json!({ "page": page, "x": x, "y": y, "width": 60.0, "height": 30.0 });
+        let layout = json!({
+            "version": 1, "page_count": 2,
+            "signers": [
+                { "id": "b", "name": "BETO", "seat": "x", "role": "Titular", "rfc": "BBBB800101BB1",
+                  "signature_box": slot(2, 320.0, 100.0), "initials": [slot(1, 540.0, 700.0), slot(2, 540.0, 660.0)] },
+                { "id": "a", "name": "ANA", "seat": "x", "role": "Titular", "rfc": "AAAA800101AA1",
+                  "signature_box": slot(2, 60.0, 100.0), "initials": [slot(1, 540.0, 740.0), slot(2, 540.0, 740.0)] }
+            ]
+        });
+        let p = placement_of(&layout, &member);
+        assert_eq!(p["initials"].as_array().unwrap().len(), 2);
+        assert_eq!(p["initials_same_place"], true);
+        assert_eq!(p["initials"][0]["where"], "tercio superior, lado derecho");
+        assert_eq!(p["signature"]["where"], "tercio inferior, lado izquierdo");
+        // SVG coordinates: from the top.
+        assert_eq!(p["signature"]["y"], 792.0 - 100.0 - 30.0);
+        // On the signature page, the other signer's initials and signature.
+        assert_eq!(p["others"].as_array().unwrap().len(), 2);
+        let stranger = Member {
+            rfc: Some("CCCC800101CC1".into()),
+            ..member
+        };
+        assert!(placement_of(&layout, &stranger).is_null());
+    }
 }
