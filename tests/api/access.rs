@@ -312,6 +312,80 @@ async fn the_sat_test_fiel_signs_the_challenge_but_is_refused_without_sat_s_ca_a
 }
 
 #[tokio::test]
+async fn a_member_sees_their_open_sessions_and_closes_another_one() {
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let app = spawn(&data).await;
+    arrange_secretariat(&app).await;
+    let url = app.url(ServiceName::Secretariat);
+    // Two browsers: the laptop and a phone.
+    let (_, laptop) = fiel_login(&app, &credential("maria")).await;
+    let (_, phone) = fiel_login(&app, &credential("maria")).await;
+    let (_, juan) = fiel_login(&app, &credential("juan")).await;
+    let token = |v: &Value| v["token"].as_str().unwrap().to_string();
+    let list: Value = app
+        .client
+        .get(format!("{url}/auth/sessions"))
+        .bearer_auth(token(&laptop))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sessions = list.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{list}");
+    assert_eq!(
+        sessions.iter().filter(|s| s["current"] == true).count(),
+        1,
+        "{list}"
+    );
+    assert!(
+        list.to_string().find("token").is_none(),
+        "no token in the list"
+    );
+    let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Juan cannot close María's session: it is not one of his.
+    let refused = app
+        .client
+        .delete(format!("{url}/auth/sessions/{phone_id}"))
+        .bearer_auth(token(&juan))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    // María closes the phone's from the laptop: its token stops working.
+    let closed = app
+        .client
+        .delete(format!("{url}/auth/sessions/{phone_id}"))
+        .bearer_auth(token(&laptop))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 204);
+    let after = app
+        .client
+        .get(format!("{url}/auth/me"))
+        .bearer_auth(token(&phone))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    let still = app
+        .client
+        .get(format!("{url}/auth/me"))
+        .bearer_auth(token(&laptop))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 200);
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
 async fn logins_with_a_csd_an_expired_fiel_a_wrong_signature_or_a_replayed_nonce_are_refused() {
     for backend in TestBackend::all() {
         let data = TestData::new(&backend).await;

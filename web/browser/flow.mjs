@@ -288,6 +288,7 @@ for (const [i, member] of members.entries()) {
   if (i === 1) {
     await weigh(context, 'pendientes', () => page.reload());
     await page.goto(`${base}/cuenta`);
+    assert.match(await page.textContent('#sesiones-abiertas'), /esta sesión/);
     await check(page, 'cuenta');
     await weigh(context, 'cuenta', () => page.reload());
   }

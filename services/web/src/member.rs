@@ -18,6 +18,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cuenta", web::get().to(account))
         .route("/documentos", web::get().to(my_documents))
         .route(
+            "/cuenta/sesiones/{id}/cerrar",
+            web::post().to(close_other_session),
+        )
+        .route(
             "/sesiones/{id}/invitacion.ics",
             web::get().to(my_invitation),
         )
@@ -1120,12 +1124,27 @@ pub(crate) async fn account(state: web::Data<WebState>, request: HttpRequest) ->
     {
         seat = seat_of(&a.body);
     }
+    // Their open sessions (this browser's and any other), to close the others.
+    let mut sessions = Value::Null;
+    if let Ok(a) = inner
+        .call(
+            Method::GET,
+            inner.secretariat("/auth/sessions"),
+            Some(&member.token),
+            None,
+        )
+        .await
+        && a.status.is_success()
+    {
+        sessions = a.body;
+    }
     inner.render(
         "cuenta.html",
         &current,
         context! {
             me => v(&me),
             seat => v(&seat),
+            sessions => v(&sessions),
             page => "cuenta",
             expires => fecha_ms(member.expires_at),
         },
@@ -1217,6 +1236,43 @@ pub(crate) async fn my_documents(state: web::Data<WebState>, request: HttpReques
         &current,
         context! { signed => v(&signed), records => v(&records), page => "documentos" },
     )
+}
+
+/// `POST /cuenta/sesiones/{id}/cerrar`: closes another of the member's
+/// sessions (a browser left open elsewhere, a lost phone).
+pub(crate) async fn close_other_session(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match require_member(&current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
+    }
+    match inner
+        .call(
+            Method::DELETE,
+            inner.secretariat(&format!("/auth/sessions/{id}")),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/cuenta", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => inner.error_page(&current, a.status, &a.detail()),
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
 }
 
 #[cfg(test)]

@@ -289,6 +289,52 @@ pub async fn revoke_session(
     Ok(done.rows_affected() == 1)
 }
 
+/// A member's open sessions: id, method, certificate, created, expires.
+pub async fn open_sessions(
+    conn: &mut AnyConnection,
+    member_id: &str,
+    now: i64,
+) -> Result<Vec<(String, String, Option<String>, i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, method, certificate_number, created_at, expires_at FROM auth_sessions
+         WHERE member_id = $1 AND revoked_at IS NULL AND expires_at > $2
+         ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(member_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            ))
+        })
+        .collect()
+}
+
+/// Closes a member's own open session; whether there was one.
+pub async fn revoke_member_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    member_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND member_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(member_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn insert_link(
     conn: &mut AnyConnection,
     id: &str,

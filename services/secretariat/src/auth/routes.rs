@@ -16,7 +16,7 @@ use rubrica_platform::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use rubrica_contracts::login::{LoginChallenge, origin_of};
 
@@ -34,6 +34,10 @@ const ANY_SESSION: &[Role] = &[
     Role::OutgoingMember,
     Role::Operator,
 ];
+
+/// Members with a login session (FIEL or mailed link): they list and close
+/// their own.
+const MEMBER_SESSIONS: &[Role] = Role::MEMBERS_AND_OUTGOING;
 
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
@@ -74,6 +78,18 @@ pub const ACCESS: &[Access] = &[
         action: "cerrar su sesión",
     },
     Access {
+        method: "GET",
+        path: "/auth/sessions",
+        allowed: Allowed::Roles(MEMBER_SESSIONS),
+        action: "consultar sus sesiones abiertas",
+    },
+    Access {
+        method: "DELETE",
+        path: "/auth/sessions/{id}",
+        allowed: Allowed::Roles(MEMBER_SESSIONS),
+        action: "cerrar una de sus sesiones",
+    },
+    Access {
         method: "POST",
         path: "/auth/api-tokens",
         allowed: Allowed::Roles(&[Role::President, Role::Operator]),
@@ -102,6 +118,8 @@ pub fn router(auth: Auth) -> ApiRouter {
         .routes(routes!(redeem_email_link))
         .routes(routes!(me))
         .routes(routes!(logout))
+        .routes(routes!(list_sessions))
+        .routes(routes!(close_session))
         .routes(routes!(create_api_token, list_api_tokens))
         .routes(routes!(revoke_api_token))
         .with_state(auth)
@@ -870,6 +888,136 @@ async fn logout(State(auth): State<Auth>, caller: Caller) -> ApiResult<HttpRespo
     tx.commit()
         .await
         .map_err(unexpected("revocando la sesión"))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One of the caller's open sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenSession {
+    pub id: String,
+    /// `fiel` or `enlace_correo`.
+    pub method: String,
+    /// The FIEL certificate used, for FIEL sessions.
+    pub certificate_number: Option<String>,
+    /// Epoch ms.
+    pub created_at: i64,
+    /// Epoch ms.
+    pub expires_at: i64,
+    /// Whether it is the session of this request.
+    pub current: bool,
+}
+
+/// The caller's open (not expired, not closed) sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/auth/sessions",
+    tag = "acceso",
+    summary = "Lista sus sesiones abiertas (con e.firma o con enlace por correo), la más reciente primero",
+    security(("sesion" = [])),
+    responses(
+        (status = 200, description = "Sus sesiones abiertas", body = Vec<OpenSession>),
+        (status = 401, description = "Falta iniciar sesión", body = rubrica_platform::Problem),
+        (status = 422, description = "La credencial no es la sesión de un integrante", body = rubrica_platform::Problem),
+    )
+)]
+async fn list_sessions(
+    State(auth): State<Auth>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<OpenSession>>> {
+    let member_id = session_member(&caller)?;
+    let mut conn = auth
+        .context
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(unexpected("obteniendo una conexión"))?;
+    let rows = db::open_sessions(&mut conn, &member_id, now_ms())
+        .await
+        .map_err(unexpected("leyendo las sesiones"))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(
+                |(id, method, certificate_number, created_at, expires_at)| OpenSession {
+                    current: caller.credential_id.as_deref() == Some(id.as_str()),
+                    id,
+                    method,
+                    certificate_number,
+                    created_at,
+                    expires_at,
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// The member of a login session, or why not.
+fn session_member(caller: &Caller) -> ApiResult<String> {
+    match (&caller.member_id, caller.method) {
+        (Some(member_id), Some(AuthMethod::Fiel | AuthMethod::EnlaceCorreo)) => {
+            Ok(member_id.clone())
+        }
+        _ => Err(ApiError::Unprocessable(
+            "Esta credencial no es la sesión de un integrante: las sesiones se consultan con la sesión iniciada con e.firma o con un enlace por correo.".into(),
+        )),
+    }
+}
+
+/// Path of one of the caller's sessions.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SessionPath {
+    /// The session's id.
+    pub id: String,
+}
+
+/// Closes one of the caller's own sessions (another browser, a lost phone).
+#[utoipa::path(
+    delete,
+    path = "/auth/sessions/{id}",
+    tag = "acceso",
+    summary = "Cierra una de sus sesiones abiertas (otro navegador, un teléfono perdido)",
+    params(SessionPath),
+    security(("sesion" = [])),
+    responses(
+        (status = 204, description = "Sesión cerrada"),
+        (status = 401, description = "Falta iniciar sesión", body = rubrica_platform::Problem),
+        (status = 404, description = "No es una de sus sesiones abiertas", body = rubrica_platform::Problem),
+        (status = 422, description = "La credencial no es la sesión de un integrante", body = rubrica_platform::Problem),
+    )
+)]
+async fn close_session(
+    State(auth): State<Auth>,
+    caller: Caller,
+    Path(path): Path<SessionPath>,
+) -> ApiResult<HttpResponse> {
+    let member_id = session_member(&caller)?;
+    let mut tx = auth
+        .context
+        .begin()
+        .await
+        .map_err(unexpected("abriendo transacción"))?;
+    let closed = db::revoke_member_session(&mut tx, &path.id, &member_id, now_ms())
+        .await
+        .map_err(unexpected("cerrando la sesión"))?;
+    if !closed {
+        return Err(ApiError::NotFound(
+            "Esa no es una de sus sesiones abiertas: consulte la lista en GET /auth/sessions."
+                .into(),
+        ));
+    }
+    auth.context
+        .audit(
+            &mut tx,
+            &caller,
+            "acceso.cierre",
+            Some(&path.id),
+            json!({ "desde_otra_sesion": true }),
+        )
+        .await
+        .map_err(unexpected("registrando en la bitácora"))?;
+    tx.commit()
+        .await
+        .map_err(unexpected("cerrando la sesión"))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
