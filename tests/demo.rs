@@ -482,6 +482,36 @@ fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// An outgoing member reads the route of their own acta de
+/// entrega-recepción (to sign it in the browser) and no other route of the
+/// secretariat.
+async fn outgoing_member_reads_only_the_routes_they_sign(
+    suite: &SplitSuite,
+    outcome: &rubrica::commands::demo::DemoOutcome,
+    handed: &HandoverOutcome,
+) {
+    let signing = suite.url(ServiceName::Signing);
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        client
+            .get(format!("{signing}{path}"))
+            .bearer_auth(&handed.outgoing_token)
+            .send()
+    };
+    let list: Value = get("/routes".into()).await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, [handed.route_id.as_str()], "{list}");
+    let own = get(format!("/routes/{}", handed.route_id)).await.unwrap();
+    assert_eq!(own.status(), 200);
+    let acta = get(format!("/routes/{}", outcome.route_id)).await.unwrap();
+    assert_eq!(acta.status(), 404, "an outgoing member read another route");
+}
+
 /// A submitted handover does not change; uploads are judged by content.
 async fn handover_refuses_bad_uploads_and_changes(suite: &SplitSuite, handed: &HandoverOutcome) {
     let archive = suite.url(ServiceName::Archive);
@@ -593,6 +623,7 @@ async fn flow(backend: &TestBackend, kill: Option<(ServiceName, u32)>) {
             .unwrap_or_else(|e| panic!("{} entrega-recepción: {e:#}", backend.label()));
         handover_is_a_valid_signed_bag(&suite, &outcome, &handed, dir.path());
         handover_refuses_bad_uploads_and_changes(&suite, &handed).await;
+        outgoing_member_reads_only_the_routes_they_sign(&suite, &outcome, &handed).await;
     }
     drop(suite);
     if let Some(db) = database {

@@ -106,6 +106,14 @@ const inDays = (n) => {
   return d;
 };
 const text = async (page, selector) => (await page.textContent(selector)).trim().replace(/\s+/g, ' ');
+/** The page's notice matches `re` (on failure, the page's error says why). */
+async function notice(page, re) {
+  if (!(await page.locator('#aviso').count())) {
+    const error = (await page.locator('#error').count()) ? await text(page, '#error') : await text(page, 'main');
+    assert.fail(`sin aviso ${re}: ${error}`);
+  }
+  assert.match(await text(page, '#aviso'), re);
+}
 
 // ------------------------------------------------------------ the facilitator schedules a session
 const { page: fac } = await loggedIn('facilitacion');
@@ -466,6 +474,84 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   assert.match(await text(op, '#presidencia-lista'), /ROSA ELENA PRIETO GARZA quedó registrada/);
   console.log(`operador: secretariado «${other}» creado y su Presidencia registrada y designada`);
   await context.close();
+}
+
+// ------------------------------------------------------------ a member hands over (000 III.7)
+{
+  // The President ends the municipality titular's designation yesterday: from
+  // today they are outgoing and hand over.
+  const { page: pres0, context: presContext } = await loggedIn('presidencia');
+  await pres0.goto(`${base}/consola/integrantes`);
+  const row = pres0.locator('li[id^="integrante-"]', { hasText: 'JORGE IBARRA CASTRO' });
+  await row.locator('summary').click();
+  await row.locator('input[type="date"]').fill(iso(inDays(-1)));
+  await Promise.all([pres0.waitForNavigation(), row.locator('button:has-text("Terminar")').click()]);
+  assert.match(await text(pres0, 'main'), /Designación terminada/);
+  await presContext.close();
+  const { page: out } = await loggedIn('ayuntamiento');
+  await out.goto(`${base}/pendientes`);
+  if (!/Su entrega-recepción/.test(await text(out, 'main'))) {
+    await out.goto(`${base}/cuenta`);
+    assert.fail(`el integrante saliente no ve su entrega pendiente: ${await text(out, 'main')}`);
+  }
+  await out.goto(`${base}/documentos`);
+  const archivedSha = (await out.textContent('#archivados .huella')).trim();
+  await out.goto(`${base}/entrega`);
+  await check(out, 'entrega');
+  await submit(out, 'button:has-text("Abrir mi entrega-recepción")');
+  await notice(out, /Entrega-recepción abierta/);
+  // A report without its period comes back with what was typed.
+  await out.click('summary:has-text("Escribir el informe de actividades")');
+  await out.fill('#summary', 'Durante mi encargo representé al ayuntamiento en el Secretariado.');
+  await out.fill('#activities', `${iso(inDays(-30))} Sesión ordinaria de noviembre\nRevisión del Plan de Acción Local`);
+  await out.evaluate(() => { for (const id of ['from', 'to']) document.getElementById(id).removeAttribute('required'); });
+  await submit(out, 'button:has-text("Generar el informe")');
+  assert.ok(await out.locator('#error').count(), 'el informe sin periodo no se rechazó');
+  assert.equal(await out.inputValue('#summary'), 'Durante mi encargo representé al ayuntamiento en el Secretariado.');
+  await out.fill('#from', iso(inDays(-365)));
+  await out.fill('#to', iso(new Date()));
+  await submit(out, 'button:has-text("Generar el informe")');
+  await notice(out, /Informe de actividades generado/);
+  // A document, checked by its content; a file that lies about its type is refused.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rubrica-entrega-'));
+  const fake = path.join(tmp, 'informe.pdf');
+  fs.writeFileSync(fake, 'esto no es un PDF');
+  await out.setInputFiles('#file', fake);
+  await out.fill('#description', 'Un archivo que dice ser PDF');
+  await submit(out, 'button:has-text("Subir el documento")');
+  assert.ok(await out.locator('#error').count(), 'un archivo que no es PDF se aceptó como PDF');
+  console.log(`archivo que miente sobre su tipo, rechazado: «${(await text(out, '#error')).slice(0, 120)}»`);
+  const real = path.join(tmp, 'acta-de-la-sesion.pdf');
+  fs.writeFileSync(real, await (await out.request.get(`${base}/archive/objects/${archivedSha}`)).body());
+  await out.setInputFiles('#file', real);
+  await out.fill('#description', 'Copia del acta firmada');
+  await submit(out, 'button:has-text("Subir el documento")');
+  await notice(out, /acta-de-la-sesion\.pdf» agregado/);
+  await out.fill('#sha256', archivedSha);
+  await submit(out, 'button:has-text("Agregar el registro")');
+  await notice(out, /Registro archivado agregado/);
+  await submit(out, 'button:has-text("Entregar")');
+  assert.match(await text(out, '#estado-entrega'), /entregada/);
+  await check(out, 'entrega-entregada');
+  fs.rmSync(tmp, { recursive: true, force: true });
+  // The President routes its acta de entrega-recepción for signature.
+  const { page: pres } = await loggedIn('presidencia');
+  await pres.goto(`${base}/consola/entregas`);
+  await submit(pres, 'button:has-text("Generar el acta de entrega-recepción y enviarla a firma")');
+  assert.match(await text(pres, 'main'), /enviada a firma/);
+  assert.match(await text(pres, 'main'), /en firma/);
+  await out.goto(`${base}/entrega`);
+  assert.match(await text(out, '#estado-entrega'), /en firma/);
+  // The outgoing member signs their acta de entrega-recepción in the browser.
+  await out.click('a:has-text("Firmar o seguir la firma del acta de entrega-recepción")');
+  await out.setInputFiles('#cer', path.join(pki, 'ayuntamiento.cer'));
+  await out.setInputFiles('#key', path.join(pki, 'ayuntamiento.key'));
+  await out.fill('#password', PASSWORD);
+  await Promise.all([out.waitForURL(/firmado=1/, { timeout: 60_000 }), out.click('button:has-text("Firmar el acta")')]);
+  await out.waitForSelector('#verificacion');
+  assert.match(await text(out, '#verificacion'), /Firma válida/);
+  await check(out, 'entrega-firmada');
+  console.log('entrega-recepción: abierta, informe generado, documento revisado por su contenido, registro agregado, entregada y su acta en firma');
 }
 
 await browser.close();

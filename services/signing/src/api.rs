@@ -24,8 +24,9 @@ use crate::routes::Signing;
 /// Who opens and cancels routes.
 const MANAGERS: &[Role] = &[Role::Facilitator, Role::President, Role::Operator];
 
-/// Who reads routes: current members and the operator.
-const READERS: &[Role] = &[
+/// Readers, and outgoing members, who read only the routes they sign (the
+/// acta de entrega-recepción of their own handover, 000 III.7).
+const READERS_AND_OUTGOING: &[Role] = &[
     Role::President,
     Role::Facilitator,
     Role::Titular,
@@ -33,6 +34,7 @@ const READERS: &[Role] = &[
     Role::Enlace,
     Role::InvitedMember,
     Role::Operator,
+    Role::OutgoingMember,
 ];
 
 /// Who may sign or refuse (the handler checks they are a signer).
@@ -44,29 +46,34 @@ const SIGNERS: &[Role] = Role::MEMBERS_AND_OUTGOING;
 /// Who may call each operation of [`router`].
 pub const ACCESS: &[Access] = &[
     Access::roles("POST", "/routes", MANAGERS, "abrir una ruta de firma"),
-    Access::roles("GET", "/routes", READERS, "consultar las rutas de firma"),
+    Access::roles(
+        "GET",
+        "/routes",
+        READERS_AND_OUTGOING,
+        "consultar las rutas de firma",
+    ),
     Access::roles(
         "GET",
         "/routes/{id}",
-        READERS,
+        READERS_AND_OUTGOING,
         "consultar una ruta de firma",
     ),
     Access::roles(
         "GET",
         "/routes/{id}/pdf",
-        READERS,
+        READERS_AND_OUTGOING,
         "descargar la versión actual del acta en firma",
     ),
     Access::roles(
         "GET",
         "/routes/{id}/signed.pdf",
-        READERS,
+        READERS_AND_OUTGOING,
         "descargar el acta firmada",
     ),
     Access::roles(
         "GET",
         "/routes/{id}/verification",
-        READERS,
+        READERS_AND_OUTGOING,
         "consultar la verificación de las firmas de una ruta",
     ),
     Access::roles(

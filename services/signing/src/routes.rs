@@ -320,13 +320,24 @@ impl Signing {
             .await
             .map_err(unexpected("leyendo la ruta"))?
             .ok_or_else(|| route_not_found(id))?;
-        if caller.has_any(&[Role::Operator])
-            || caller.secretariat_id.as_deref() == Some(route.secretariat_id.as_str())
-        {
-            Ok(route)
-        } else {
-            Err(route_not_found(id))
+        let in_scope = caller.has_any(&[Role::Operator])
+            || caller.secretariat_id.as_deref() == Some(route.secretariat_id.as_str());
+        if !in_scope {
+            return Err(route_not_found(id));
         }
+        if outgoing_only(caller) {
+            let signers = db::signers(conn, &route.id)
+                .await
+                .map_err(unexpected("leyendo los firmantes"))?;
+            let signs = caller
+                .member_id
+                .as_deref()
+                .is_some_and(|me| signers.iter().any(|s| s.signer_id == me));
+            if !signs {
+                return Err(route_not_found(id));
+            }
+        }
+        Ok(route)
     }
 
     /// The full view of a route.
@@ -391,8 +402,16 @@ impl Signing {
             .await
             .map_err(unexpected("listando las rutas"))?;
         let mut out = Vec::with_capacity(routes.len());
+        let only_mine = outgoing_only(caller).then(|| caller.member_id.clone().unwrap_or_default());
         for route in routes {
-            out.push(self.view(&mut conn, route).await?);
+            let view = self.view(&mut conn, route).await?;
+            if only_mine
+                .as_deref()
+                .is_some_and(|me| !view.signers.iter().any(|s| s.id == me))
+            {
+                continue;
+            }
+            out.push(view);
         }
         Ok(out)
     }
@@ -1762,4 +1781,19 @@ fn signers_match(layout: &LayoutManifest, required: &[RequiredSigner]) -> ApiRes
             problems.join("; ")
         )))
     }
+}
+
+/// A member whose term ended and holds no other post: they read only the
+/// routes they sign (their acta de entrega-recepción, 000 III.7).
+fn outgoing_only(caller: &Caller) -> bool {
+    caller.has_any(&[Role::OutgoingMember])
+        && !caller.has_any(&[
+            Role::President,
+            Role::Facilitator,
+            Role::Titular,
+            Role::Suplente,
+            Role::Enlace,
+            Role::InvitedMember,
+            Role::Operator,
+        ])
 }

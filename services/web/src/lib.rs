@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 mod api;
 mod console;
 mod dates;
+mod handover;
 mod member;
 mod operator;
 mod oversight;
@@ -153,6 +154,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     oversight::TEMPLATES,
     setup::TEMPLATES,
     operator::TEMPLATES,
+    handover::TEMPLATES,
     public::TEMPLATES,
 ];
 
@@ -259,6 +261,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(oversight::routes)
         .configure(setup::routes)
         .configure(operator::routes)
+        .configure(handover::routes)
         .configure(public::routes)
         .route("/static/{name}", web::get().to(static_file));
 }

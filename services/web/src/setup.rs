@@ -26,6 +26,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consola/integrantes", web::get().to(members_page))
         .route("/consola/integrantes", web::post().to(register_member))
         .route("/consola/designaciones", web::post().to(designate))
+        .route(
+            "/consola/designaciones/{id}/terminar",
+            web::post().to(end_designation),
+        )
         .route("/consola/renuncias", web::post().to(resign));
 }
 
@@ -460,6 +464,9 @@ async fn members_page(
         Some("integrante") => Some("Integrante registrado. Ahora puede designarlo en un asiento."),
         Some("designacion") => Some("Designación registrada."),
         Some("renuncia") => Some("Renuncia aplicada con sus consecuencias (000 II.4.V)."),
+        Some("terminada") => Some(
+            "Designación terminada: desde el día siguiente, la persona entrega su encargo (000 III.7).",
+        ),
         _ => None,
     };
     members_view(
@@ -589,6 +596,59 @@ async fn designate(
         "designacion",
     )
     .await
+}
+
+/// `POST /consola/designaciones/{id}/terminar`: the last day in post (the
+/// member becomes outgoing the day after and hands over, 000 III.7).
+async fn end_designation(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let form = form.into_inner();
+    if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = or_return!(manager(inner, &current));
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "Esa designación no existe.",
+        );
+    }
+    match inner
+        .call(
+            Method::PATCH,
+            inner.secretariat(&format!("/designations/{id}")),
+            Some(&member.token),
+            Some(json!({
+                "ends_on": form_field(&form, "ends_on"),
+                "ended_reason": optional(&form, "ended_reason"),
+            })),
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/consola/integrantes?hecho=terminada", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            let mut typed = form.clone();
+            typed.remove("csrf");
+            members_view(
+                inner,
+                &current,
+                &member,
+                client_status(a.status),
+                context! { error => a.detail(), error_for => format!("terminar-{id}"), typed => v(&typed) },
+            )
+            .await
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
 }
 
 /// `POST /consola/renuncias`: without `confirmar`, the secretariat only
