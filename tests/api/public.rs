@@ -253,6 +253,31 @@ async fn anyone_reads_the_calendar_and_a_closed_session_with_votes_and_agreement
         .await;
         let (_, renamed) = anonymous(&stl.app, "GET", &public, Value::Null).await;
         assert_eq!(renamed["name"], "STL renombrado");
+        // The President sets the days to answer; out of range is refused.
+        stl.ok(
+            "PATCH",
+            &format!("/secretariats/{}", stl.id),
+            &stl.president,
+            json!({ "inquiry_answer_days": 15 }),
+        )
+        .await;
+        let (_, changed) = anonymous(&stl.app, "GET", &public, Value::Null).await;
+        assert_eq!(changed["inquiry_answer_days"], 15);
+        let (status, problem) = stl
+            .call(
+                "PATCH",
+                &format!("/secretariats/{}", stl.id),
+                &stl.president,
+                json!({ "inquiry_answer_days": 0 }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("inquiry_answer_days")
+        );
         let other = stl
             .ok(
                 "POST",

@@ -306,6 +306,20 @@ pub async fn get_secretariat(
     }))
 }
 
+/// Sets the business days a secretariat has to answer (checked by the caller).
+pub async fn set_answer_days(
+    conn: &mut AnyConnection,
+    secretariat_id: &str,
+    days: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE secretariats SET inquiry_answer_days = $2 WHERE id = $1")
+        .bind(secretariat_id)
+        .bind(days)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
 async fn answer_days(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<i64> {
     sqlx::query("SELECT inquiry_answer_days FROM secretariats WHERE id = $1")
         .bind(secretariat_id)

@@ -253,6 +253,10 @@ pub struct UpdateSecretariat {
     /// Offset of local time from UTC in minutes.
     #[serde(default)]
     pub utc_offset_minutes: Option<i64>,
+    /// Business days to answer a question, complaint or suggestion sent on
+    /// the public site (1 to 60; 10 unless changed).
+    #[serde(default)]
+    pub inquiry_answer_days: Option<i64>,
 }
 
 /// Changes a secretariat's name, rules configuration or settings.
@@ -286,6 +290,14 @@ pub async fn update_secretariat(
         .map(|d| parse_days(Some(d)))
         .transpose()?;
     let offset = parse_offset(body.utc_offset_minutes)?;
+    if body
+        .inquiry_answer_days
+        .is_some_and(|d| !(1..=60).contains(&d))
+    {
+        return Err(ApiError::Unprocessable(
+            "`inquiry_answer_days` debe estar entre 1 y 60 días hábiles (el plazo para responder las dudas, quejas y sugerencias; 10 si no se cambia).".into(),
+        ));
+    }
 
     let mut tx = ctx
         .begin()
@@ -340,6 +352,11 @@ pub async fn update_secretariat(
             .await
             .map_err(unexpected("guardando los días inhábiles"))?;
     }
+    if let Some(days) = body.inquiry_answer_days {
+        super::public::set_answer_days(&mut tx, &secretariat.id, days)
+            .await
+            .map_err(unexpected("guardando el plazo de respuesta"))?;
+    }
     ctx.audit(
         &mut tx,
         &caller,
@@ -351,6 +368,7 @@ pub async fn update_secretariat(
             "firmantes": body.signers,
             "dias_inhabiles": body.non_working_days,
             "utc_offset_minutes": body.utc_offset_minutes,
+            "plazo_de_respuesta": body.inquiry_answer_days,
         }),
     )
     .await
