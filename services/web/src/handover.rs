@@ -6,7 +6,6 @@
 //! archive's API with the member's own token.
 
 use actix_multipart::Multipart;
-use futures_util::TryStreamExt;
 
 use super::*;
 
@@ -354,7 +353,6 @@ async fn submit(
 }
 
 /// What the upload form sent.
-#[derive(Default)]
 struct Upload {
     csrf: String,
     description: String,
@@ -365,63 +363,47 @@ struct Upload {
 /// Reads the upload form (`multipart/form-data`): the CSRF token, the
 /// description and one file, within the limits; a Spanish explanation
 /// otherwise.
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, (StatusCode, String)> {
-    let mut upload = Upload::default();
-    let broken = |_| {
-        (
-            StatusCode::BAD_REQUEST,
-            "El formulario llegó incompleto. Elija el archivo de nuevo y vuelva a enviarlo."
-                .to_string(),
-        )
+async fn read_upload(multipart: Multipart) -> Result<Upload, (StatusCode, String)> {
+    let fields = crate::upload::read(multipart, "file", MAX_UPLOAD, MAX_FIELD)
+        .await
+        .map_err(|refusal| match refusal {
+            crate::upload::Refusal::TooLarge { file: true } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "El archivo pasa de {} MiB, el máximo por documento. Divídalo o redúzcalo y vuelva a subirlo.",
+                    MAX_UPLOAD / (1024 * 1024)
+                ),
+            ),
+            crate::upload::Refusal::TooLarge { file: false } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Un campo del formulario es demasiado largo.".to_string(),
+            ),
+            crate::upload::Refusal::Broken => (
+                StatusCode::BAD_REQUEST,
+                "El formulario llegó incompleto. Elija el archivo de nuevo y vuelva a enviarlo.".to_string(),
+            ),
+        })?;
+    let text = |k: &str| {
+        fields
+            .texts
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
     };
-    while let Some(mut field) = multipart.try_next().await.map_err(broken)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let limit = if name == "file" {
-            MAX_UPLOAD
-        } else {
-            MAX_FIELD
-        };
-        if name == "file" {
-            upload.name = field
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
-                .unwrap_or_default();
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(broken)? {
-            if bytes.len() + chunk.len() > limit {
-                return Err((
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    if name == "file" {
-                        format!(
-                            "El archivo pasa de {} MiB, el máximo por documento. Divídalo o redúzcalo y vuelva a subirlo.",
-                            MAX_UPLOAD / (1024 * 1024)
-                        )
-                    } else {
-                        "Un campo del formulario es demasiado largo.".to_string()
-                    },
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => upload.bytes = bytes,
-            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "description" => {
-                upload.description = String::from_utf8_lossy(&bytes).trim().to_string()
-            }
-            _ => {}
-        }
-    }
-    if upload.bytes.is_empty() || upload.name.is_empty() {
-        return Err((
+    let (csrf, description) = (text("csrf"), text("description"));
+    match fields.file {
+        Some((name, bytes)) if !bytes.is_empty() => Ok(Upload {
+            csrf,
+            description,
+            name,
+            bytes,
+        }),
+        _ => Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             "Elija un archivo para subir (PDF, imagen, hoja de cálculo o documento de texto)."
                 .into(),
-        ));
+        )),
     }
-    Ok(upload)
 }
 
 async fn upload(

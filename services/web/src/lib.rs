@@ -40,6 +40,7 @@ mod public;
 mod respond;
 mod session;
 mod setup;
+mod upload;
 
 use api::*;
 use dates::*;

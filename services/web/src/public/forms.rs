@@ -34,16 +34,9 @@ async fn read_body(payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs.
+/// `application/x-www-form-urlencoded` pairs (undecodable input: none).
 pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(body);
-    reqwest::Url::parse(&format!("http://formulario.invalid/?{text}"))
-        .map(|url| {
-            url.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
 pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -54,89 +47,14 @@ pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// One part of a `multipart/form-data` body.
-struct Part<'a> {
-    name: String,
-    filename: Option<String>,
-    data: &'a [u8],
-}
-
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > haystack.len() {
-        return None;
-    }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-fn boundary_of(request: &HttpRequest) -> Option<String> {
-    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let (media, params) = content_type.split_once(';')?;
-    if !media.trim().eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    params.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim().eq_ignore_ascii_case("boundary"))
-            .then(|| v.trim().trim_matches('"').to_string())
-            .filter(|b| !b.is_empty() && b.len() <= 200)
-    })
-}
-
-/// The parts of a multipart body (RFC 7578); malformed parts end the list.
-fn multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
-    let delimiter = format!("--{boundary}");
-    let next_delimiter = format!("\r\n--{boundary}");
-    let mut parts = Vec::new();
-    let Some(mut at) = find(body, delimiter.as_bytes(), 0) else {
-        return parts;
-    };
-    at += delimiter.len();
-    loop {
-        if body[at..].starts_with(b"--") {
-            break;
-        }
-        let Some(headers_start) = find(body, b"\r\n", at).map(|p| p + 2) else {
-            break;
-        };
-        let Some(headers_end) = find(body, b"\r\n\r\n", headers_start) else {
-            break;
-        };
-        let headers = String::from_utf8_lossy(&body[headers_start..headers_end]);
-        let data_start = headers_end + 4;
-        let Some(data_end) = find(body, next_delimiter.as_bytes(), data_start) else {
-            break;
-        };
-        let mut name = String::new();
-        let mut filename = None;
-        for line in headers.lines() {
-            let Some((key, value)) = line.split_once(':') else {
-                continue;
-            };
-            if !key.trim().eq_ignore_ascii_case("content-disposition") {
-                continue;
-            }
-            for param in value.split(';').skip(1) {
-                if let Some((k, v)) = param.trim().split_once('=') {
-                    let v = v.trim().trim_matches('"').to_string();
-                    match k.trim() {
-                        "name" => name = v,
-                        "filename" => filename = Some(v),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        parts.push(Part {
-            name,
-            filename,
-            data: &body[data_start..data_end],
-        });
-        at = data_end + next_delimiter.len();
-    }
-    parts
+/// Whether a request carries `multipart/form-data`.
+fn is_multipart(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 /// The secretariat's message with its API field names as the form labels them.
@@ -200,37 +118,45 @@ pub(crate) async fn verify_submit(
             None,
         )
     };
-    let body = match read_body(payload, MAX_PDF_BYTES + 64 * 1024).await {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            return again(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "El archivo es demasiado grande: se aceptan PDF de hasta {} MB. Si su acta es mayor, pegue su huella SHA-256 (sha256sum archivo.pdf).",
-                    MAX_PDF_BYTES / (1024 * 1024)
-                ),
-                "",
-            );
-        }
-        Err(f) => return again(f.status, f.message, ""),
+    let too_large = || {
+        format!(
+            "El archivo es demasiado grande: se aceptan PDF de hasta {} MB. Si su acta es mayor, pegue su huella SHA-256 (sha256sum archivo.pdf).",
+            MAX_PDF_BYTES / (1024 * 1024)
+        )
     };
-    let (pdf, sha256) = match boundary_of(&request) {
-        Some(boundary) => {
-            let parts = multipart(&body, &boundary);
-            let pdf = parts
-                .iter()
-                .find(|p| p.name == "pdf" && p.filename.is_some() && !p.data.is_empty())
-                .map(|p| p.data.to_vec());
-            let sha = parts
-                .iter()
-                .find(|p| p.name == "sha256")
-                .map(|p| String::from_utf8_lossy(p.data).trim().to_string())
-                .unwrap_or_default();
-            (pdf, sha)
+    let (pdf, sha256) = if is_multipart(&request) {
+        let multipart = actix_multipart::Multipart::new(request.headers(), payload);
+        match crate::upload::read(multipart, "pdf", MAX_PDF_BYTES, 4 * 1024).await {
+            Ok(fields) => (
+                fields
+                    .file
+                    .map(|(_, bytes)| bytes)
+                    .filter(|b| !b.is_empty()),
+                fields
+                    .texts
+                    .get("sha256")
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default(),
+            ),
+            Err(crate::upload::Refusal::TooLarge { .. }) => {
+                return again(StatusCode::PAYLOAD_TOO_LARGE, too_large(), "");
+            }
+            Err(crate::upload::Refusal::Broken) => {
+                return again(
+                    StatusCode::BAD_REQUEST,
+                    "No se recibió completo lo que envió. Intente de nuevo.".into(),
+                    "",
+                );
+            }
         }
-        None => {
-            let pairs = form_pairs(&body);
-            (None, field(&pairs, "sha256").trim().to_string())
+    } else {
+        match read_body(payload, MAX_FORM_BYTES).await {
+            Ok(Some(body)) => {
+                let pairs = form_pairs(&body);
+                (None, field(&pairs, "sha256").trim().to_string())
+            }
+            Ok(None) => return again(StatusCode::PAYLOAD_TOO_LARGE, too_large(), ""),
+            Err(f) => return again(f.status, f.message, ""),
         }
     };
     let sha_shown: String = sha256.chars().take(100).collect();
@@ -748,20 +674,6 @@ pub(crate) async fn join_submit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_multipart_body_gives_its_file_and_its_fields() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"pdf\"; filename=\"acta.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\r\nbytes\r\n--XyZ\r\nContent-Disposition: form-data; name=\"sha256\"\r\n\r\nabc\r\n--XyZ--\r\n";
-        let parts = multipart(body, "XyZ");
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "pdf");
-        assert_eq!(parts[0].filename.as_deref(), Some("acta.pdf"));
-        assert_eq!(parts[0].data, b"%PDF-1.7\r\nbytes");
-        assert_eq!(parts[1].name, "sha256");
-        assert_eq!(parts[1].data, b"abc");
-        assert!(multipart(b"basura", "XyZ").is_empty());
-        assert!(multipart(b"--XyZ\r\nsin fin", "XyZ").is_empty());
-    }
 
     #[test]
     fn form_fields_are_decoded() {
