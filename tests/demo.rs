@@ -313,10 +313,24 @@ fn get(url: &str) -> Value {
 /// member, one invitation per signer, and as many `.eml` files as sent messages.
 fn mail_is_complete_and_without_duplicates(suite: &SplitSuite, outcome: &DemoOutcome) {
     let mail = suite.url(ServiceName::Mail);
-    let list = get(&format!(
-        "{mail}/messages?secretariado={}&limite=1000",
-        outcome.secretariat_id
-    ));
+    // A message whose sending a kill interrupted is sent again after its
+    // retry delay (to the same `.eml` name): wait until none is queued.
+    let started = std::time::Instant::now();
+    let list = loop {
+        let list = get(&format!(
+            "{mail}/messages?secretariado={}&limite=1000",
+            outcome.secretariat_id
+        ));
+        let queued = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["status"] == "en_cola");
+        if !queued || started.elapsed() > std::time::Duration::from_secs(60) {
+            break list;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
     let messages = list.as_array().unwrap();
     let count = |kind: &str| {
         let of_kind: Vec<&Value> = messages.iter().filter(|m| m["kind"] == kind).collect();

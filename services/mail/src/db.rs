@@ -76,6 +76,26 @@ pub struct Claimed {
     pub interrupted: bool,
 }
 
+/// Frees the messages claimed by earlier processes of this replica (workers
+/// named `replica…` but not `incarnation…`): they died with them in hand.
+pub async fn release_claims(
+    tx: &mut AnyConnection,
+    replica: &str,
+    incarnation: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE mail_messages SET claimed_until = NULL, claimed_by = NULL
+         WHERE status = 'en_cola' AND claimed_until IS NOT NULL
+           AND substr(claimed_by, 1, length($1)) = $1
+           AND substr(claimed_by, 1, length($2)) <> $2",
+    )
+    .bind(replica)
+    .bind(incarnation)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected())
+}
+
 /// Reserves up to `limit` due messages for `worker` until `lease_end`, and
 /// opens an attempt for each (closing as interrupted any attempt a dead
 /// process left open), in the caller's transaction.

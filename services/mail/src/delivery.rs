@@ -42,6 +42,10 @@ pub struct Deliverer {
     pub mailer: Arc<Mailer>,
     pub transport: Transport,
     pub attachments: Attachments,
+    /// `<replica>#`: what every worker of this replica's processes starts with.
+    replica: String,
+    /// `<replica>#<this process>-`: this process's workers (then the lane).
+    incarnation: String,
 }
 
 impl Deliverer {
@@ -57,17 +61,58 @@ impl Deliverer {
             context.http.clone(),
             context.settings.clone(),
         );
+        let replica = format!(
+            "{}#",
+            rubrica_platform::events::replica_name(
+                &mailer.context.settings,
+                rubrica_platform::ServiceName::Mail
+            )
+        );
+        let incarnation = format!("{replica}{}-", uuid::Uuid::new_v4().simple());
         Deliverer {
             mailer,
             transport,
             attachments,
+            replica,
+            incarnation,
+        }
+    }
+
+    /// A process of this replica that was killed left its messages claimed
+    /// (leased for `mail.lease_ms`): at start they are freed at once, and
+    /// their open attempt is closed as interrupted when they are claimed again.
+    async fn release_dead_incarnations(&self) {
+        let context = &self.mailer.context;
+        let result = async {
+            let mut tx = context.begin().await?;
+            let freed =
+                crate::db::release_claims(&mut tx, &self.replica, &self.incarnation).await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(freed)
+        }
+        .await;
+        match result {
+            Ok(0) => {}
+            Ok(freed) => {
+                tracing::info!(
+                    freed,
+                    "mensajes que un proceso anterior de esta réplica dejó reservados, liberados"
+                );
+                self.mailer.wake_now();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no se pudieron liberar los mensajes de un proceso anterior; se liberan al vencer su reserva")
+            }
         }
     }
 
     /// One lane: delivers until `stop` is cancelled, finishing the message
     /// in hand first.
     pub async fn run(self: Arc<Self>, lane: u32, stop: CancellationToken) {
-        let worker = format!("{}-{lane}", uuid::Uuid::new_v4().simple());
+        let worker = format!("{}{lane}", self.incarnation);
+        if lane == 0 {
+            self.release_dead_incarnations().await;
+        }
         let poll =
             Duration::from_millis(self.mailer.context.settings.mail.poll_interval_ms.max(10));
         tracing::debug!(worker, transport = %self.transport.description(), "carril de envío de correo iniciado");
