@@ -278,6 +278,40 @@ async fn anyone_reads_the_calendar_and_a_closed_session_with_votes_and_agreement
                 .unwrap()
                 .contains("inquiry_answer_days")
         );
+        // Sections c and e: the President publishes the office's contact data
+        // and links of interest; a link that is not a web address is refused
+        // and nothing changes.
+        assert!(changed["contact"].is_null());
+        assert_eq!(changed["links"], json!([]));
+        stl.ok(
+            "PATCH",
+            &format!("/secretariats/{}", stl.id),
+            &stl.president,
+            json!({
+                "contact": { "address": "Av. Vallarta 1312, Guadalajara", "email": "stl@itei.org.mx", "hours": "lunes a viernes, 9 a 15 h" },
+                "links": [{ "title": "Plan de Acción Local", "url": "https://www.itei.org.mx/gobierno-abierto" }]
+            }),
+        )
+        .await;
+        let (status, problem) = stl
+            .call(
+                "PATCH",
+                &format!("/secretariats/{}", stl.id),
+                &stl.president,
+                json!({ "links": [{ "title": "Malo", "url": "javascript:alert(1)" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            problem["detail"].as_str().unwrap().contains("https://"),
+            "{problem}"
+        );
+        let (_, published) = anonymous(&stl.app, "GET", &public, Value::Null).await;
+        assert_eq!(published["contact"]["email"], "stl@itei.org.mx");
+        assert_eq!(
+            published["links"][0]["url"],
+            "https://www.itei.org.mx/gobierno-abierto"
+        );
         let other = stl
             .ok(
                 "POST",

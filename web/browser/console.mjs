@@ -420,9 +420,18 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   assert.equal(await pres.inputValue('#utc_offset_minutes'), 'menos seis');
   await pres.fill('#utc_offset_minutes', '-360');
   await pres.fill('#non_working_days', `${iso(inDays(40))} Día del servidor público`);
+  await pres.fill('#contact_address', 'Av. Vallarta 1312, Guadalajara, Jalisco');
+  await pres.fill('#contact_email', 'stl@itei.example.mx');
+  await pres.fill('#links', 'Plan de Acción Local | https://www.itei.example.mx/gobierno-abierto');
   await submit(pres, 'button:has-text("Guardar la configuración")');
   assert.match(await text(pres, 'main'), /Configuración guardada/);
   assert.match(await pres.inputValue('#non_working_days'), /Día del servidor público/);
+  // Published on the public site (sections c and e).
+  const siteHref = await pres.getAttribute('a:has-text("ver el sitio")', 'href');
+  const contactPage = await pres.request.get(`${base}${siteHref}/contacto`);
+  assert.match(await contactPage.text(), /Av\. Vallarta 1312/);
+  const linksPage = await pres.request.get(`${base}${siteHref}/ligas`);
+  assert.match(await linksPage.text(), /href="https:(\/\/|&#x2f;&#x2f;)www\.itei\.example\.mx[^"]*gobierno-abierto"[^>]*>Plan de Acción Local</);
   // Agreements, mail and audit.
   await pres.goto(`${base}/consola/acuerdos`);
   await check(pres, 'acuerdos');

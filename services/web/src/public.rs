@@ -52,6 +52,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/stl/preparacion.html"),
     ),
     (
+        "stl/contacto.html",
+        include_str!("../../../templates/web/stl/contacto.html"),
+    ),
+    (
+        "stl/ligas.html",
+        include_str!("../../../templates/web/stl/ligas.html"),
+    ),
+    (
         "stl/error.html",
         include_str!("../../../templates/web/stl/error.html"),
     ),
@@ -542,18 +550,28 @@ async fn in_preparation(
         return hit;
     }
     let (slug, section) = path.into_inner();
+    if matches!(section.as_str(), "contacto" | "ligas") {
+        return match secretariat(&state, &slug).await {
+            Ok(s) => render::page(
+                &state,
+                &Page::new(
+                    if section == "contacto" {
+                        "stl/contacto.html"
+                    } else {
+                        "stl/ligas.html"
+                    },
+                    Freshness::Short,
+                ),
+                context! { stl => v(&stl_of(&s)), secretariat => v(&s), section => section },
+                Some(&request),
+            ),
+            Err(f) => failure_page(&state, None, f),
+        };
+    }
     let (heading, description) = match section.as_str() {
         "compromisos" => (
             "Compromisos y agenda de actividades",
             "Aquí se publicará el avance del Plan de Acción Local: cada compromiso con sus hitos, asientos responsables, fechas y avance, los proyectos de los miembros invitados y la agenda de actividades.",
-        ),
-        "contacto" => (
-            "Contacto",
-            "Aquí se publicarán los datos de contacto del secretariado. Mientras tanto, puede escribirle en Dudas, quejas y sugerencias.",
-        ),
-        "ligas" => (
-            "Ligas de interés",
-            "Aquí se publicarán las ligas de interés que elija la Presidencia del secretariado.",
         ),
         _ => {
             let stl = secretariat(&state, &slug).await.ok().map(|s| stl_of(&s));

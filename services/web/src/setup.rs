@@ -201,6 +201,45 @@ async fn settings_view(
         })
         .collect::<Vec<_>>()
         .join("\n");
+    // Sections c and e of its public site, as published (by its slug).
+    let mut public = Value::Null;
+    if let Ok(list) = inner
+        .call(
+            Method::GET,
+            inner.secretariat("/public/secretariats"),
+            None,
+            None,
+        )
+        .await
+        && let Some(slug) = list
+            .body
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["id"] == stl.as_str()))
+            .and_then(|s| s["slug"].as_str())
+        && let Ok(found) = inner
+            .call(
+                Method::GET,
+                inner.secretariat(&format!("/public/secretariats/{slug}")),
+                None,
+                None,
+            )
+            .await
+    {
+        public = found.body;
+    }
+    let links_text: String = public["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            format!(
+                "{} | {}",
+                l["title"].as_str().unwrap_or_default(),
+                l["url"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     inner.render_status(
         status,
         "consola/secretariado.html",
@@ -210,6 +249,9 @@ async fn settings_view(
             stl => v(&secretariat),
             rules => v(&rule_rows(&secretariat["config"])),
             non_working => non_working,
+            contact => v(&public["contact"]),
+            links_text => links_text,
+            public_slug => public["slug"].clone().as_str().map(str::to_string),
             can_edit => is_president(member),
             ..extra
         },
@@ -242,6 +284,25 @@ fn non_working_days(text: &str) -> Vec<Value> {
         .map(|l| match l.split_once(char::is_whitespace) {
             Some((date, reason)) => json!({ "date": date, "reason": reason.trim() }),
             None => json!({ "date": l }),
+        })
+        .collect()
+}
+
+/// Links of interest, one per line: `Título | https://…` (the secretariat
+/// checks the addresses).
+fn links_of(text: &str) -> Result<Vec<Value>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, line)| match line.rsplit_once('|') {
+            Some((title, url)) if !title.trim().is_empty() => {
+                Ok(json!({ "title": title.trim(), "url": url.trim() }))
+            }
+            _ => Err(format!(
+                "El renglón {} de las ligas debe ser «Título | https://…»; se escribió «{line}».",
+                i + 1
+            )),
         })
         .collect()
 }
@@ -310,11 +371,41 @@ async fn save_settings(
         )
         .await;
     };
+    let links = match links_of(&field("links")) {
+        Ok(l) => l,
+        Err(message) => {
+            return settings_refused(
+                inner,
+                &current,
+                &member,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message,
+            )
+            .await;
+        }
+    };
+    let optional = |k: &str| {
+        let value = field(k);
+        if value.is_empty() {
+            Value::Null
+        } else {
+            json!(value)
+        }
+    };
     let body = json!({
         "name": field("name"),
         "utc_offset_minutes": offset,
         "non_working_days": non_working_days(&field("non_working_days")),
         "overrides": overrides,
+        "contact": {
+            "address": optional("contact_address"),
+            "email": optional("contact_email"),
+            "phone": optional("contact_phone"),
+            "hours": optional("contact_hours"),
+            "note": optional("contact_note"),
+        },
+        "links": links,
     });
     match inner
         .call(

@@ -183,6 +183,8 @@ async fn connection(ctx: &ServiceContext) -> ApiResult<sqlx::pool::PoolConnectio
 pub struct PublicSecretariatSummary {
     /// Its stable public name in URLs, e.g. `stl-de-jalisco`.
     pub slug: String,
+    /// Its internal id (the archive's records and open data name it).
+    pub id: String,
     pub name: String,
     /// The rules preset it follows, e.g. `jalisco`.
     pub preset: String,
@@ -214,6 +216,154 @@ pub struct PublicSecretariat {
     pub seats: Vec<PublicSeat>,
     /// Business days it has to answer a question or complaint.
     pub inquiry_answer_days: i64,
+    /// Section c: its institutional contact data, as the President published it.
+    pub contact: Option<PublicContact>,
+    /// Section e: links of interest chosen by the President.
+    pub links: Vec<PublicLink>,
+}
+
+/// The secretariat's institutional contact data (000 V.10 c): the office's,
+/// never a member's personal data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicContact {
+    /// Postal address of the office.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// The office's institutional email.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Office hours.
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Anything else the public should know (how to attend a session…).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A link of interest (000 V.10 e).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicLink {
+    pub title: String,
+    /// `https://…` (or `http://…`).
+    pub url: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Checks the contact data and links a President publishes: lengths, at
+/// most 30 links, web addresses only. The Spanish reason otherwise.
+pub fn check_site_sections(
+    contact: Option<&PublicContact>,
+    links: Option<&[PublicLink]>,
+) -> ApiResult<()> {
+    let too_long = |field: &str, value: &Option<String>, max: usize| {
+        value
+            .as_deref()
+            .is_some_and(|v| v.chars().count() > max)
+            .then(|| {
+                ApiError::Unprocessable(format!("`{field}` pasa de {max} caracteres: acórtelo."))
+            })
+    };
+    if let Some(c) = contact {
+        for (field, value, max) in [
+            ("contact.address", &c.address, 300),
+            ("contact.email", &c.email, 200),
+            ("contact.phone", &c.phone, 60),
+            ("contact.hours", &c.hours, 200),
+            ("contact.note", &c.note, 1000),
+        ] {
+            if let Some(e) = too_long(field, value, max) {
+                return Err(e);
+            }
+        }
+        if c.email
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty() && !e.contains('@'))
+        {
+            return Err(ApiError::Unprocessable(
+                "`contact.email` no parece un correo: escriba el correo institucional de la oficina, p. ej. stl@itei.org.mx.".into(),
+            ));
+        }
+    }
+    if let Some(links) = links {
+        if links.len() > 30 {
+            return Err(ApiError::Unprocessable(
+                "Se publican hasta 30 ligas de interés: deje las más útiles.".into(),
+            ));
+        }
+        for (i, link) in links.iter().enumerate() {
+            let url = link.url.trim();
+            let web = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 500
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>');
+            if !web {
+                return Err(ApiError::Unprocessable(format!(
+                    "La liga {} («{}») no es una dirección web: debe empezar con https:// y no llevar espacios.",
+                    i + 1,
+                    edge::shorten(url)
+                )));
+            }
+            if link.title.trim().is_empty() || link.title.chars().count() > 200 {
+                return Err(ApiError::Unprocessable(format!(
+                    "La liga {} necesita un título de hasta 200 caracteres.",
+                    i + 1
+                )));
+            }
+            if let Some(e) = too_long("links[].description", &link.description, 500) {
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Saves the sections c and e (checked by [`check_site_sections`]).
+pub async fn set_site_sections(
+    conn: &mut AnyConnection,
+    secretariat_id: &str,
+    contact: Option<&PublicContact>,
+    links: Option<&[PublicLink]>,
+) -> Result<(), sqlx::Error> {
+    if let Some(contact) = contact {
+        sqlx::query("UPDATE secretariats SET public_contact = $2 WHERE id = $1")
+            .bind(secretariat_id)
+            .bind(serde_json::to_string(contact).unwrap_or_default())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(links) = links {
+        sqlx::query("UPDATE secretariats SET public_links = $2 WHERE id = $1")
+            .bind(secretariat_id)
+            .bind(serde_json::to_string(links).unwrap_or_default())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn site_sections(
+    conn: &mut AnyConnection,
+    secretariat_id: &str,
+) -> ApiResult<(Option<PublicContact>, Vec<PublicLink>)> {
+    let row = sqlx::query("SELECT public_contact, public_links FROM secretariats WHERE id = $1")
+        .bind(secretariat_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(unexpected("leyendo el contacto y las ligas"))?;
+    let contact: Option<String> = row.try_get(0).map_err(unexpected("leyendo el contacto"))?;
+    let links: Option<String> = row.try_get(1).map_err(unexpected("leyendo las ligas"))?;
+    Ok((
+        contact.and_then(|c| serde_json::from_str(&c).ok()),
+        links
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .unwrap_or_default(),
+    ))
 }
 
 /// Path of a secretariat by its public slug.
@@ -239,7 +389,7 @@ pub async fn list_secretariats(
     ensure_slugs(&ctx).await?;
     let mut conn = connection(&ctx).await?;
     let rows = sqlx::query(
-        "SELECT slug, name, preset FROM secretariats WHERE slug IS NOT NULL ORDER BY name, slug",
+        "SELECT slug, name, preset, id FROM secretariats WHERE slug IS NOT NULL ORDER BY name, slug",
     )
     .fetch_all(&mut *conn)
     .await
@@ -248,6 +398,7 @@ pub async fn list_secretariats(
         .map(|r| -> Result<PublicSecretariatSummary, sqlx::Error> {
             Ok(PublicSecretariatSummary {
                 slug: r.try_get("slug")?,
+                id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 preset: r.try_get("preset")?,
             })
@@ -278,6 +429,7 @@ pub async fn get_secretariat(
     let id = secretariat_by_slug(&mut conn, &path.slug).await?;
     let roster = Roster::load(&mut conn, &id).await?;
     let answer_days = answer_days(&mut conn, &id).await?;
+    let (contact, links) = site_sections(&mut conn, &id).await?;
     let day = edge::today(roster.secretariat.utc_offset_minutes);
     let config = roster.config_on(day);
     let holder = |seat: &str, post| {
@@ -303,6 +455,8 @@ pub async fn get_secretariat(
             })
             .collect(),
         inquiry_answer_days: answer_days,
+        contact,
+        links,
     }))
 }
 
@@ -597,6 +751,7 @@ fn public_session(scene: &Scene, slug: &str) -> PublicSession {
     PublicSession {
         secretariat: PublicSecretariatSummary {
             slug: slug.to_string(),
+            id: scene.roster.secretariat.id.clone(),
             name: scene.roster.secretariat.name.clone(),
             preset: scene.roster.secretariat.preset.clone(),
         },

@@ -257,6 +257,12 @@ pub struct UpdateSecretariat {
     /// the public site (1 to 60; 10 unless changed).
     #[serde(default)]
     pub inquiry_answer_days: Option<i64>,
+    /// Section c of the public site: the office's contact data (replaced whole).
+    #[serde(default)]
+    pub contact: Option<super::public::PublicContact>,
+    /// Section e of the public site: links of interest (replaced whole).
+    #[serde(default)]
+    pub links: Option<Vec<super::public::PublicLink>>,
 }
 
 /// Changes a secretariat's name, rules configuration or settings.
@@ -290,6 +296,7 @@ pub async fn update_secretariat(
         .map(|d| parse_days(Some(d)))
         .transpose()?;
     let offset = parse_offset(body.utc_offset_minutes)?;
+    super::public::check_site_sections(body.contact.as_ref(), body.links.as_deref())?;
     if body
         .inquiry_answer_days
         .is_some_and(|d| !(1..=60).contains(&d))
@@ -352,6 +359,14 @@ pub async fn update_secretariat(
             .await
             .map_err(unexpected("guardando los días inhábiles"))?;
     }
+    super::public::set_site_sections(
+        &mut tx,
+        &secretariat.id,
+        body.contact.as_ref(),
+        body.links.as_deref(),
+    )
+    .await
+    .map_err(unexpected("guardando el contacto y las ligas"))?;
     if let Some(days) = body.inquiry_answer_days {
         super::public::set_answer_days(&mut tx, &secretariat.id, days)
             .await
@@ -369,6 +384,8 @@ pub async fn update_secretariat(
             "dias_inhabiles": body.non_working_days,
             "utc_offset_minutes": body.utc_offset_minutes,
             "plazo_de_respuesta": body.inquiry_answer_days,
+            "contacto": body.contact,
+            "ligas": body.links,
         }),
     )
     .await
