@@ -507,6 +507,52 @@ async fn a_convocatoria_for_monday_7_december_2026_is_accepted_on_friday_27_nove
 }
 
 #[tokio::test]
+async fn agenda_proposals_come_from_members_and_are_incorporated_with_the_agenda_or_not_at_all() {
+    for backend in TestBackend::all() {
+        let stl = Stl::arrange(&backend).await;
+        let session = stl.scheduled_session("ordinaria", "2026-12-07").await;
+        // An API token is nobody's: it cannot propose (members do, with
+        // their e.firma session; the browser test proposes one).
+        let (status, refused) = stl
+            .call(
+                "POST",
+                &format!("/sessions/{session}/proposals"),
+                &stl.titular,
+                json!({ "title": "Informe de datos abiertos" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        let listed = stl
+            .ok(
+                "GET",
+                &format!("/sessions/{session}/proposals"),
+                &stl.titular,
+                Value::Null,
+            )
+            .await;
+        assert_eq!(listed, json!([]));
+        // Incorporating a proposal that is not this session's is refused and
+        // the agenda stays as it was.
+        let (status, problem) = stl
+            .call(
+                "PUT",
+                &format!("/sessions/{session}/agenda"),
+                &stl.facilitator,
+                json!({ "items": [{ "title": "Otro punto" }], "incorporated": ["no-existe"] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let unchanged = stl.session(&session).await;
+        assert_eq!(
+            unchanged["agenda"]["items"].as_array().unwrap().len(),
+            2,
+            "{unchanged}"
+        );
+        stl.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn quorum_counts_a_suplente_who_represents_an_absent_titular_and_never_an_enlace() {
     for backend in TestBackend::all() {
         // Arrange: four government titulars and the enlace of business: no

@@ -148,6 +148,22 @@ await submit(fac, 'button:has-text("Programar")');
 assert.match(fac.url(), /\/consola\/sesiones\/[A-Za-z0-9-]+\?hecho=programada/, fac.url());
 const sessionId = /\/consola\/sesiones\/([A-Za-z0-9-]+)/.exec(fac.url())[1];
 const consoleUrl = `${base}/consola/sesiones/${sessionId}`;
+// A member proposes an agenda item (000 VII.3); the facilitator incorporates it.
+{
+  const { page: proposer, context } = await loggedIn('ejecutivo');
+  await proposer.goto(`${base}/sesiones/${sessionId}`);
+  await proposer.fill('#p-title', 'Informe del Poder Ejecutivo sobre datos abiertos');
+  await submit(proposer, 'button:has-text("Proponer")');
+  assert.match(await text(proposer, '#aviso'), /Su propuesta quedó registrada/);
+  await check(proposer, 'sesion-propuesta');
+  await context.close();
+  await fac.reload();
+  await fac.check('#propuestas input[type="checkbox"]');
+  await submit(fac, 'button:has-text("Guardar el orden del día")');
+  assert.match(await fac.inputValue('#agenda'), /Informe del Poder Ejecutivo sobre datos abiertos/);
+  assert.match(await text(fac, '#propuestas'), /incorporada/);
+  console.log('propuesta de un integrante incorporada al orden del día (000 VII.3)');
+}
 const review = await text(fac, '#revision-aviso');
 assert.match(review, /no cumple/, review);
 const earliest = (await text(fac, '#fecha-valida strong'));

@@ -54,6 +54,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consola/documentos/{id}/pdf", web::get().to(document_pdf))
         .route("/sesiones", web::get().to(member_sessions))
         .route("/sesiones/{id}", web::get().to(live_page))
+        .route("/sesiones/{id}/propuestas", web::post().to(propose))
         .route("/sesiones/{id}/vivo", web::get().to(live_fragment))
         .route("/sesiones/{id}/eventos", web::get().to(live_events));
 }
@@ -380,6 +381,9 @@ async fn session_view(
             .collect();
         view["approved_motions"] = json!(approved);
     }
+    if matches!(status.as_str(), "programada" | "convocada") {
+        view["proposals"] = proposals(inner, member, id).await;
+    }
     if status == "programada" {
         let mut url = format!("/sessions/{id}/notice");
         if let Some(day) = issued_on.filter(|d| is_iso_date(d)) {
@@ -584,6 +588,22 @@ async fn deliveries(inner: &Inner, member: &Member, session_id: &str) -> Value {
     }
 }
 
+/// The members' proposals for the session's agenda (000 VII.3).
+async fn proposals(inner: &Inner, member: &Member, session_id: &str) -> Value {
+    match inner
+        .call(
+            Method::GET,
+            inner.secretariat(&format!("/sessions/{session_id}/proposals")),
+            Some(&member.token),
+            None,
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => a.body,
+        _ => Value::Null,
+    }
+}
+
 /// After the close: the drafted record and its signing route.
 async fn record_state(inner: &Inner, member: &Member, session_id: &str) -> Value {
     let Some(documents) = &inner.config.documents else {
@@ -701,12 +721,34 @@ fn action_call(
     };
     let secretariat = |p: String| inner.secretariat(&p);
     Some(match action {
-        "orden" => (
-            Method::PUT,
-            secretariat(format!("/sessions/{id}/agenda")),
-            json!({ "items": agenda_items(&field("agenda")) }),
-            "orden",
-        ),
+        "orden" => {
+            // Members' proposals checked to incorporate (000 VII.3): their
+            // text joins the agenda if it is not there already.
+            let mut items = agenda_items(&field("agenda"));
+            let mut checked: Vec<(String, String)> = form
+                .iter()
+                .filter_map(|(k, title)| {
+                    Some((
+                        k.strip_prefix("incorporar_")?.to_string(),
+                        title.trim().to_string(),
+                    ))
+                })
+                .collect();
+            checked.sort();
+            let mut ids = Vec::new();
+            for (proposal, title) in checked {
+                if !title.is_empty() && !items.iter().any(|i| i["title"] == title.as_str()) {
+                    items.push(json!({ "title": title }));
+                }
+                ids.push(proposal);
+            }
+            (
+                Method::PUT,
+                secretariat(format!("/sessions/{id}/agenda")),
+                json!({ "items": items, "incorporated": ids }),
+                "orden",
+            )
+        }
         "reprogramar" => (
             Method::PATCH,
             secretariat(format!("/sessions/{id}")),
@@ -1167,16 +1209,89 @@ async fn live_page(
     state: web::Data<WebState>,
     request: HttpRequest,
     path: web::Path<String>,
+    query: web::Query<SessionsQuery>,
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
     let member = or_return!(require_member(&current));
-    let view = or_return!(live_view(inner, &current, &member, &path.into_inner()).await);
+    let id = path.into_inner();
+    let mut view = or_return!(live_view(inner, &current, &member, &id).await);
+    if view["status"] == "programada" {
+        view["proposals"] = proposals(inner, &member, &id).await;
+    }
     inner.render(
         "sesion.html",
         &current,
-        context! { page => "sesiones", s => v(&view), manager => is_manager(&member) },
+        context! {
+            page => "sesiones",
+            s => v(&view),
+            manager => is_manager(&member),
+            notice => query.hecho.is_some().then_some("Su propuesta quedó registrada: la Presidencia la verá al preparar el orden del día."),
+        },
     )
+}
+
+/// `POST /sesiones/{id}/propuestas`: a member proposes an agenda item.
+async fn propose(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let form = form.into_inner();
+    if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = or_return!(require_member(&current));
+    let id = path.into_inner();
+    let mut view = or_return!(live_view(inner, &current, &member, &id).await);
+    let field = |k: &str| {
+        form.get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let description = field("description");
+    let answer = inner
+        .call(
+            Method::POST,
+            inner.secretariat(&format!("/sessions/{id}/proposals")),
+            Some(&member.token),
+            Some(json!({
+                "title": field("title"),
+                "description": (!description.is_empty()).then_some(description),
+            })),
+        )
+        .await;
+    match answer {
+        Ok(a) if a.status.is_success() => {
+            redirect(&format!("/sesiones/{id}?hecho=propuesta"), None)
+        }
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            view["proposals"] = proposals(inner, &member, &id).await;
+            let mut typed = form.clone();
+            typed.remove("csrf");
+            inner.render_status(
+                if a.status.is_server_error() {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    a.status
+                },
+                "sesion.html",
+                &current,
+                context! {
+                    page => "sesiones",
+                    s => v(&view),
+                    manager => is_manager(&member),
+                    error => a.detail(),
+                    typed => v(&typed),
+                },
+            )
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
 }
 
 /// `GET /sesiones/{id}/vivo`: the live part of the page alone (what the

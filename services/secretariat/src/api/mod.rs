@@ -33,6 +33,7 @@ mod edge;
 pub mod internal;
 pub mod members;
 mod model;
+pub mod proposals;
 pub mod public;
 pub mod record;
 mod roster;
@@ -190,6 +191,18 @@ pub const ACCESS: &[Access] = &[
         "emitir una convocatoria",
     ),
     Access::roles(
+        "POST",
+        "/sessions/{id}/proposals",
+        Role::MEMBERS,
+        "proponer un punto del orden del día",
+    ),
+    Access::roles(
+        "GET",
+        "/sessions/{id}/proposals",
+        READERS,
+        "consultar las propuestas para el orden del día",
+    ),
+    Access::roles(
         "GET",
         "/sessions/{id}/notice",
         Role::MANAGERS,
@@ -332,6 +345,7 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(sessions::cancel_session))
         .routes(routes!(sessions::issue_convocatoria))
         .routes(routes!(sessions::notice_check))
+        .routes(routes!(proposals::propose, proposals::list_proposals))
         .routes(routes!(sessions::record_attendance))
         .routes(routes!(sessions::open_session))
         .routes(routes!(sessions::approve_agenda))

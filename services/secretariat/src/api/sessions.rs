@@ -409,6 +409,10 @@ pub async fn update_session(
 #[serde(deny_unknown_fields)]
 pub struct ReplaceAgenda {
     pub items: Vec<AgendaItemInput>,
+    /// Members' proposals this agenda incorporates (000 VII.3): marked
+    /// incorporated with it.
+    #[serde(default)]
+    pub incorporated: Vec<String>,
 }
 
 /// Replaces the agenda before the convocatoria, or at the session before approving it.
@@ -469,6 +473,7 @@ pub async fn replace_agenda(
     db::replace_agenda(&mut tx, &session.id, &agenda_rows(&session.id, items))
         .await
         .map_err(unexpected("guardando el orden del día"))?;
+    super::proposals::incorporate(&mut tx, &session.id, &body.incorporated, now).await?;
     db::update_session(&mut tx, &session)
         .await
         .map_err(unexpected("guardando la sesión"))?;
