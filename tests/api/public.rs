@@ -613,3 +613,94 @@ async fn forms_are_limited_per_address() {
     app.stop().await;
     data.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_local_action_plan_s_progress_rolls_up_from_its_milestones_and_is_public() {
+    for backend in TestBackend::all() {
+        let stl = Stl::arrange(&backend).await;
+        let slug = slug_of(&stl).await;
+        let commitments = format!("/secretariats/{}/commitments", stl.id);
+        // A titular reads but does not maintain the plan.
+        let (status, _) = stl
+            .call(
+                "POST",
+                &commitments,
+                &stl.titular,
+                json!({ "title": "x", "starts_on": "2026-01-01", "due_on": "2026-12-31", "milestones": [{ "title": "h" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // A seat that does not exist is refused, and nothing is stored.
+        let (status, problem) = stl
+            .call(
+                "POST",
+                &commitments,
+                &stl.facilitator,
+                json!({ "title": "x", "responsible_seat": "no_existe", "starts_on": "2026-01-01", "due_on": "2026-12-31", "milestones": [{ "title": "h" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let created = stl
+            .ok(
+                "POST",
+                &commitments,
+                &stl.facilitator,
+                json!({
+                    "title": "Publicar los datos de compras municipales",
+                    "responsible_seat": "ayuntamiento",
+                    "starts_on": "2026-01-01",
+                    "due_on": "2027-12-31",
+                    "milestones": [
+                        { "title": "Catálogo de datos", "weight": 3 },
+                        { "title": "Publicación semanal", "weight": 1 }
+                    ]
+                }),
+            )
+            .await;
+        assert_eq!(created["number"], 1);
+        assert_eq!(created["progress"], 0);
+        let first = created["milestones"][0]["id"].as_str().unwrap().to_string();
+        let (status, _) = stl
+            .call(
+                "PATCH",
+                &format!("/milestones/{first}"),
+                &stl.facilitator,
+                json!({ "progress": 150 }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let updated = stl
+            .ok(
+                "PATCH",
+                &format!("/milestones/{first}"),
+                &stl.president,
+                json!({ "progress": 100, "note": "Catálogo publicado" }),
+            )
+            .await;
+        assert_eq!(updated["progress"], 75, "{updated}");
+        assert!(
+            updated["explanation"]
+                .as_str()
+                .unwrap()
+                .contains("000 IV.1–3")
+        );
+        // The public site reads it without logging in.
+        let (status, public) = anonymous(
+            &stl.app,
+            "GET",
+            &format!("{}/public/secretariats/{slug}/commitments", stl.base),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(public[0]["progress"], 75);
+        assert_eq!(public[0]["milestones"][0]["note"], "Catálogo publicado");
+        assert!(public[0]["responsible_seat_name"].is_string());
+        assert!(
+            stl.audit_actions()
+                .await
+                .contains(&"compromiso.avance".to_string())
+        );
+        stl.finish().await;
+    }
+}

@@ -28,6 +28,7 @@
 use rubrica_platform::routes;
 use rubrica_platform::{Access, ApiRouter, Role, ServiceContext};
 
+pub mod commitments;
 mod db;
 mod edge;
 pub mod internal;
@@ -302,6 +303,29 @@ pub const ACCESS: &[Access] = &[
         "/public/secretariats/{slug}/figures",
         "consultar las cifras abiertas de los formularios públicos",
     ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/commitments",
+        "consultar el avance público de los compromisos",
+    ),
+    Access::roles(
+        "POST",
+        "/secretariats/{id}/commitments",
+        Role::MANAGERS,
+        "registrar un compromiso del Plan de Acción Local",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/commitments",
+        READERS,
+        "consultar los compromisos del Plan de Acción Local",
+    ),
+    Access::roles(
+        "PATCH",
+        "/milestones/{id}",
+        Role::MANAGERS,
+        "registrar el avance de un hito",
+    ),
     Access::roles(
         "GET",
         "/secretariats/{id}/inquiries",
@@ -363,6 +387,12 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(public::get_inquiry))
         .routes(routes!(public::create_join_request))
         .routes(routes!(public::figures))
+        .routes(routes!(commitments::public_commitments))
+        .routes(routes!(
+            commitments::create_commitment,
+            commitments::list_commitments
+        ))
+        .routes(routes!(commitments::update_milestone))
         .routes(routes!(public::list_inquiries))
         .routes(routes!(public::answer_inquiry))
         .routes(routes!(public::list_join_requests))

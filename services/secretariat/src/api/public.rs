@@ -108,7 +108,7 @@ pub async fn assign_slug(
 }
 
 /// Secretariats created before slugs existed get theirs (once).
-async fn ensure_slugs(ctx: &ServiceContext) -> ApiResult<()> {
+pub(super) async fn ensure_slugs(ctx: &ServiceContext) -> ApiResult<()> {
     let mut conn = ctx
         .db
         .pool()
@@ -147,7 +147,7 @@ async fn ensure_slugs(ctx: &ServiceContext) -> ApiResult<()> {
 }
 
 /// The id of the secretariat a slug names.
-async fn secretariat_by_slug(conn: &mut AnyConnection, slug: &str) -> ApiResult<String> {
+pub(super) async fn secretariat_by_slug(conn: &mut AnyConnection, slug: &str) -> ApiResult<String> {
     let not_found = || {
         ApiError::NotFound(format!(
             "No hay un secretariado con el nombre público «{}». Consulte la lista en GET /public/secretariats.",
@@ -168,7 +168,9 @@ async fn secretariat_by_slug(conn: &mut AnyConnection, slug: &str) -> ApiResult<
         .ok_or_else(not_found)
 }
 
-async fn connection(ctx: &ServiceContext) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+pub(super) async fn connection(
+    ctx: &ServiceContext,
+) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Any>> {
     ctx.db
         .pool()
         .acquire()
