@@ -448,6 +448,22 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   assert.match(await contactPage.text(), /Av\. Vallarta 1312/);
   const linksPage = await pres.request.get(`${base}${siteHref}/ligas`);
   assert.match(await linksPage.text(), /href="https:(\/\/|&#x2f;&#x2f;)www\.itei\.example\.mx[^"]*gobierno-abierto"[^>]*>Plan de Acción Local</);
+  // The Local Action Plan: a commitment with weighted milestones, progress recorded, published (000 IV.1–3).
+  await pres.goto(`${base}/consola/compromisos`);
+  await pres.fill('#c-title', 'Publicar los datos de compras municipales');
+  await pres.selectOption('#c-seat', 'ayuntamiento');
+  await pres.fill('#c-starts', iso(inDays(-30)));
+  await pres.fill('#c-due', iso(inDays(335)));
+  await pres.fill('#c-milestones', 'Catálogo de datos | 3\nPublicación semanal | 1');
+  await submit(pres, 'button:has-text("Registrar el compromiso")');
+  assert.match(await text(pres, '#aviso'), /Compromiso registrado/);
+  await pres.fill('#compromisos li li:first-child input[name="progress"]', '100');
+  await submit(pres, '#compromisos li li:first-child button');
+  assert.match(await text(pres, '#compromisos'), /avance 75 %/);
+  await check(pres, 'compromisos');
+  const plan = await pres.request.get(`${base}${siteHref}/compromisos`);
+  assert.match(await plan.text(), /Publicar los datos de compras municipales[\s\S]*75 %/);
+  console.log('compromiso con hitos ponderados: 75 % de avance, publicado en el sitio');
   // Agreements, mail and audit.
   await pres.goto(`${base}/consola/acuerdos`);
   await check(pres, 'acuerdos');

@@ -18,6 +18,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/consola/correo.html"),
     ),
     (
+        "consola/compromisos.html",
+        include_str!("../../../templates/web/consola/compromisos.html"),
+    ),
+    (
         "consola/entregas.html",
         include_str!("../../../templates/web/consola/entregas.html"),
     ),
@@ -32,6 +36,12 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/consola/acuerdos/{id}/seguimiento",
             web::post().to(follow_up),
+        )
+        .route("/consola/compromisos", web::get().to(commitments))
+        .route("/consola/compromisos", web::post().to(create_commitment))
+        .route(
+            "/consola/hitos/{id}/avance",
+            web::post().to(milestone_progress),
         )
         .route("/consola/correo", web::get().to(mail))
         .route("/consola/correo/{id}/reintentar", web::post().to(retry))
@@ -207,6 +217,239 @@ async fn follow_up(
                     error_for => id,
                     typed => v(&json!({ "status": form.status, "note": form.note })),
                 },
+            )
+            .await
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+async fn commitments_page(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> HttpResponse {
+    let stl = member.secretariat_id.clone().unwrap_or_default();
+    let list = match read(
+        inner,
+        member,
+        inner.secretariat(&format!("/secretariats/{stl}/commitments")),
+    )
+    .await
+    {
+        Read::Ended => return session_ended(inner, current),
+        Read::Said(message) => return inner.error_page(current, StatusCode::BAD_GATEWAY, &message),
+        Read::Got(list) => list,
+    };
+    let seats = match read(
+        inner,
+        member,
+        inner.secretariat(&format!("/secretariats/{stl}/seats")),
+    )
+    .await
+    {
+        Read::Got(list) => list,
+        _ => json!([]),
+    };
+    inner.render_status(
+        status,
+        "consola/compromisos.html",
+        current,
+        context! { page => "consola", commitments => v(&list), seats => v(&seats), ..extra },
+    )
+}
+
+async fn commitments(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<Done>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let notice = query.hecho.as_deref().map(|h| {
+        if h == "avance" {
+            "Avance registrado: el del compromiso se recalculó y se publica."
+        } else {
+            "Compromiso registrado y publicado en el sitio del secretariado."
+        }
+    });
+    commitments_page(
+        inner,
+        &current,
+        &member,
+        StatusCode::OK,
+        context! { notice => notice },
+    )
+    .await
+}
+
+/// Milestones, one per line: `Título | peso | AAAA-MM-DD` (weight and date
+/// optional).
+fn milestones_of(text: &str) -> Result<Vec<Value>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+            let weight = match parts.get(1).filter(|w| !w.is_empty()) {
+                Some(w) => Some(w.parse::<i64>().map_err(|_| {
+                    format!(
+                        "El peso del hito {} debe ser un número de 1 a 100; se escribió «{w}».",
+                        i + 1
+                    )
+                })?),
+                None => None,
+            };
+            Ok(json!({
+                "title": parts[0],
+                "weight": weight,
+                "due_on": parts.get(2).filter(|d| !d.is_empty()),
+            }))
+        })
+        .collect()
+}
+
+async fn create_commitment(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let form = form.into_inner();
+    if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let stl = member.secretariat_id.clone().unwrap_or_default();
+    let field = |k: &str| {
+        form.get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut typed = form.clone();
+    typed.remove("csrf");
+    let milestones = match milestones_of(&field("milestones")) {
+        Ok(m) => m,
+        Err(message) => {
+            return commitments_page(
+                inner,
+                &current,
+                &member,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { error => message, typed => v(&typed) },
+            )
+            .await;
+        }
+    };
+    let optional = |k: &str| {
+        let value = field(k);
+        if value.is_empty() {
+            Value::Null
+        } else {
+            json!(value)
+        }
+    };
+    match inner
+        .call(
+            Method::POST,
+            inner.secretariat(&format!("/secretariats/{stl}/commitments")),
+            Some(&member.token),
+            Some(json!({
+                "title": field("title"),
+                "description": optional("description"),
+                "responsible_seat": optional("responsible_seat"),
+                "starts_on": field("starts_on"),
+                "due_on": field("due_on"),
+                "milestones": milestones,
+            })),
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/consola/compromisos?hecho=1", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            commitments_page(
+                inner,
+                &current,
+                &member,
+                if a.status.is_server_error() {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    a.status
+                },
+                context! { error => a.detail(), typed => v(&typed) },
+            )
+            .await
+        }
+        Err(message) => inner.error_page(&current, StatusCode::BAD_GATEWAY, &message),
+    }
+}
+
+async fn milestone_progress(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let form = form.into_inner();
+    if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese hito no existe.");
+    }
+    let progress = form.get("progress").map(|p| p.trim()).unwrap_or_default();
+    let Ok(progress) = progress.parse::<i64>() else {
+        return commitments_page(
+            inner,
+            &current,
+            &member,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { error => format!("El avance es un porcentaje de 0 a 100; se escribió «{progress}»."), error_for => id },
+        )
+        .await;
+    };
+    let note = form.get("note").map(|n| n.trim()).filter(|n| !n.is_empty());
+    match inner
+        .call(
+            Method::PATCH,
+            inner.secretariat(&format!("/milestones/{id}")),
+            Some(&member.token),
+            Some(json!({ "progress": progress, "note": note })),
+        )
+        .await
+    {
+        Ok(a) if a.status.is_success() => redirect("/consola/compromisos?hecho=avance", None),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
+        Ok(a) => {
+            commitments_page(
+                inner,
+                &current,
+                &member,
+                if a.status.is_server_error() {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    a.status
+                },
+                context! { error => a.detail(), error_for => id },
             )
             .await
         }

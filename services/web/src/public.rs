@@ -48,8 +48,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/stl/inicio.html"),
     ),
     (
-        "stl/preparacion.html",
-        include_str!("../../../templates/web/stl/preparacion.html"),
+        "stl/compromisos.html",
+        include_str!("../../../templates/web/stl/compromisos.html"),
     ),
     (
         "stl/contacto.html",
@@ -134,7 +134,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/stl/{slug}/sumate", web::get().to(forms::join_page))
         .route("/stl/{slug}/sumate", web::post().to(forms::join_submit))
-        .route("/stl/{slug}/{section}", web::get().to(in_preparation));
+        .route("/stl/{slug}/{section}", web::get().to(site_section));
 }
 
 // ------------------------------------------------------------------ calls
@@ -540,8 +540,9 @@ async fn home(
     }
 }
 
-/// b, c and e: said plainly to be in preparation.
-async fn in_preparation(
+/// b, c and e: the Local Action Plan, the contact data and the links of
+/// interest, as the President publishes them.
+async fn site_section(
     state: web::Data<WebState>,
     request: HttpRequest,
     path: web::Path<(String, String)>,
@@ -550,6 +551,28 @@ async fn in_preparation(
         return hit;
     }
     let (slug, section) = path.into_inner();
+    if section == "compromisos" {
+        let s = match secretariat(&state, &slug).await {
+            Ok(s) => s,
+            Err(f) => return failure_page(&state, None, f),
+        };
+        let stl = stl_of(&s);
+        let commitments = match get_ok(
+            &state,
+            &secretariat_url(&state, &format!("/public/secretariats/{slug}/commitments")),
+        )
+        .await
+        {
+            Ok(c) => c,
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
+        return render::page(
+            &state,
+            &Page::new("stl/compromisos.html", Freshness::Short),
+            context! { stl => v(&stl), commitments => v(&commitments), section => "compromisos" },
+            Some(&request),
+        );
+    }
     if matches!(section.as_str(), "contacto" | "ligas") {
         return match secretariat(&state, &slug).await {
             Ok(s) => render::page(
@@ -568,35 +591,18 @@ async fn in_preparation(
             Err(f) => failure_page(&state, None, f),
         };
     }
-    let (heading, description) = match section.as_str() {
-        "compromisos" => (
-            "Compromisos y agenda de actividades",
-            "Aquí se publicará el avance del Plan de Acción Local: cada compromiso con sus hitos, asientos responsables, fechas y avance, los proyectos de los miembros invitados y la agenda de actividades.",
-        ),
-        _ => {
-            let stl = secretariat(&state, &slug).await.ok().map(|s| stl_of(&s));
-            return failure_page(
-                &state,
-                stl.as_ref(),
-                Failure {
-                    status: StatusCode::NOT_FOUND,
-                    message: format!(
-                        "Este sitio no tiene una sección «{}». Use las secciones del inicio del secretariado.",
-                        shorten(&section)
-                    ),
-                },
-            );
-        }
-    };
-    match secretariat(&state, &slug).await {
-        Ok(s) => render::page(
-            &state,
-            &Page::new("stl/preparacion.html", Freshness::Short),
-            context! { stl => v(&stl_of(&s)), heading => heading, description => description },
-            Some(&request),
-        ),
-        Err(f) => failure_page(&state, None, f),
-    }
+    let stl = secretariat(&state, &slug).await.ok().map(|s| stl_of(&s));
+    failure_page(
+        &state,
+        stl.as_ref(),
+        Failure {
+            status: StatusCode::NOT_FOUND,
+            message: format!(
+                "Este sitio no tiene una sección «{}». Use las secciones del inicio del secretariado.",
+                shorten(&section)
+            ),
+        },
+    )
 }
 
 async fn sessions(
