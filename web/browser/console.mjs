@@ -463,6 +463,9 @@ console.log('recordatorio enviado a los 7 firmantes pendientes desde la consola'
   await check(pres, 'compromisos');
   const plan = await pres.request.get(`${base}${siteHref}/compromisos`);
   assert.match(await plan.text(), /Publicar los datos de compras municipales[\s\S]*75 %/);
+  const planCsv = await (await pres.request.get(`${base}${siteHref}/datos/compromisos.csv`)).text();
+  assert.match(planCsv, /^numero,compromiso,asiento_responsable/);
+  assert.match(planCsv, /Publicar los datos de compras municipales,ayuntamiento,[^,]+,[^,]+,75,/);
   console.log('compromiso con hitos ponderados: 75 % de avance, publicado en el sitio');
   // Agreements, mail and audit.
   await pres.goto(`${base}/consola/acuerdos`);

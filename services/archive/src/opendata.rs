@@ -583,27 +583,7 @@ fn shown(value: &Value, field: &Field, resource: &Resource, base_url: &str) -> S
     }
 }
 
-/// A text cell that a spreadsheet would run as a formula (it starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
-/// OWASP advises against CSV injection: people open open data in Excel or
-/// LibreOffice. Numbers are never text cells, so negative amounts stay as
-/// they are.
-pub fn neutralize_formula(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// RFC 4180 quoting when needed.
-pub fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
+pub use rubrica_platform::csv::{csv_cell, neutralize_formula};
 
 type Page = Vec<(Vec<Value>, Vec<Value>)>;
 

@@ -977,7 +977,8 @@ fn figure_words(figures: &Value) -> Value {
 }
 
 /// `/stl/{slug}/datos/dudas.csv` and `/stl/{slug}/datos/sumate.csv`: the
-/// public forms' figures (counts only) as CSV.
+/// public forms' figures (counts only) as CSV; `compromisos.csv`: the Local
+/// Action Plan, one row per milestone.
 async fn figures_csv(
     state: web::Data<WebState>,
     request: HttpRequest,
@@ -992,6 +993,58 @@ async fn figures_csv(
         Err(f) => return failure_page(&state, None, f),
     };
     let stl = stl_of(&s);
+    if file == "compromisos.csv" {
+        let commitments = match get_ok(
+            &state,
+            &secretariat_url(&state, &format!("/public/secretariats/{slug}/commitments")),
+        )
+        .await
+        {
+            Ok(c) => c,
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
+        let mut csv = rubrica_platform::csv::csv_row(&[
+            "numero",
+            "compromiso",
+            "asiento_responsable",
+            "inicio",
+            "vencimiento",
+            "avance",
+            "semaforo",
+            "hito",
+            "peso",
+            "avance_del_hito",
+        ]);
+        for c in commitments.as_array().into_iter().flatten() {
+            for m in c["milestones"].as_array().into_iter().flatten() {
+                let text = |v: &Value| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                csv.push_str(&rubrica_platform::csv::csv_row(&[
+                    text(&c["number"]),
+                    text(&c["title"]),
+                    text(&c["responsible_seat"]),
+                    text(&c["starts_on"]),
+                    text(&c["due_on"]),
+                    text(&c["progress"]),
+                    text(&c["light"]),
+                    text(&m["title"]),
+                    text(&m["weight"]),
+                    text(&m["progress"]),
+                ]));
+            }
+        }
+        return render::bytes(
+            &state,
+            csv.into_bytes(),
+            "text/csv; charset=utf-8",
+            Freshness::Short,
+            None,
+            Some(&request),
+        );
+    }
     if file != "dudas.csv" && file != "sumate.csv" {
         return failure_page(
             &state,
@@ -999,7 +1052,7 @@ async fn figures_csv(
             Failure {
                 status: StatusCode::NOT_FOUND,
                 message: format!(
-                    "No existe el archivo «{}». Los archivos de cifras son dudas.csv y sumate.csv; los demás datos abiertos están en Datos abiertos.",
+                    "No existe el archivo «{}». Los archivos de cifras son compromisos.csv, dudas.csv y sumate.csv; los demás datos abiertos están en Datos abiertos.",
                     shorten(&file)
                 ),
             },
@@ -1033,11 +1086,11 @@ async fn figures_csv(
     } else {
         csv.push_str("fecha_de_corte,sector,solicitudes\r\n");
         for f in figures["join_requests"].as_array().into_iter().flatten() {
-            csv.push_str(&format!(
-                "{as_of},{},{}\r\n",
-                f["sector"].as_str().unwrap_or_default(),
-                f["requests"]
-            ));
+            csv.push_str(&rubrica_platform::csv::csv_row(&[
+                as_of.to_string(),
+                f["sector"].as_str().unwrap_or_default().to_string(),
+                f["requests"].to_string(),
+            ]));
         }
     }
     render::bytes(

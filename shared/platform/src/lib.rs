@@ -30,6 +30,7 @@ pub mod audit;
 pub mod auth;
 pub mod compute;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod events;
