@@ -42,7 +42,12 @@ mod tests {
     #[test]
     fn a_row_quotes_what_needs_it_and_neutralises_formulas() {
         assert_eq!(
-            csv_row(&["1", "Datos, abiertos", "=HIPERVINCULO(\"x\")", "dice \"sí\""]),
+            csv_row(&[
+                "1",
+                "Datos, abiertos",
+                "=HIPERVINCULO(\"x\")",
+                "dice \"sí\""
+            ]),
             "1,\"Datos, abiertos\",\"'=HIPERVINCULO(\"\"x\"\")\",\"dice \"\"sí\"\"\"\r\n"
         );
     }
