@@ -483,39 +483,18 @@ pub(crate) async fn my_invitation(
     let Some(mail) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
         return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
     };
-    let response = inner
-        .http
-        .get(format!(
+    relay_file(
+        inner,
+        &current,
+        &member,
+        format!(
             "{}/sessions/{id}/invitation.ics",
             mail.trim_end_matches('/')
-        ))
-        .bearer_auth(&member.token)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await;
-    let Ok(response) = response else {
-        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
-    };
-    let status =
-        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    if status == StatusCode::UNAUTHORIZED {
-        return session_ended(inner, &current);
-    }
-    if !status.is_success() {
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        return inner.error_page(&current, status, &Answer { status, body }.detail());
-    }
-    match response.text().await {
-        Ok(ics) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"sesion.ics\"",
-            ))
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(ics),
-        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
-    }
+        ),
+        "text/calendar; charset=utf-8",
+        |_| "attachment; filename=\"sesion.ics\"".into(),
+    )
+    .await
 }
 
 pub(crate) const STATUS_NAMES: &[(&str, &str)] = &[
@@ -901,48 +880,60 @@ pub(crate) async fn pass_pdf(
     url: String,
     stem: &str,
 ) -> HttpResponse {
+    relay_file(inner, current, member, url, "application/pdf", |headers| {
+        let sha = headers
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim_matches('"').chars().take(12).collect::<String>())
+            .unwrap_or_default();
+        if sha.is_empty() {
+            format!("inline; filename=\"{stem}.pdf\"")
+        } else {
+            format!("inline; filename=\"{stem}-{sha}.pdf\"")
+        }
+    })
+    .await
+}
+
+/// A file of another service (a PDF, a calendar invitation, a package),
+/// fetched with the member's token and passed on as `media` with the
+/// `Content-Disposition` that `disposition` makes from the service's
+/// headers; never cached, never run as a page. A 401 ends the browser
+/// session; any other refusal is the service's explanation on a page.
+pub(crate) async fn relay_file(
+    inner: &Inner,
+    current: &Current,
+    member: &Member,
+    url: String,
+    media: &str,
+    disposition: impl FnOnce(&reqwest::header::HeaderMap) -> String,
+) -> HttpResponse {
     let response = inner
         .http
         .get(url)
         .bearer_auth(&member.token)
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(120))
         .send()
         .await;
-    let response = match response {
-        Ok(r) => r,
-        Err(_) => return inner.error_page(current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    let Ok(response) = response else {
+        return inner.error_page(current, StatusCode::BAD_GATEWAY, UNREACHABLE);
     };
-    let status = response.status().as_u16();
-    if status == 401 {
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
         return session_ended(inner, current);
     }
-    if status != 200 {
+    if !status.is_success() {
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        let detail = Answer {
-            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-            body,
-        };
-        return inner.error_page(current, detail.status, &detail.detail());
+        return inner.error_page(current, status, &Answer { status, body }.detail());
     }
-    let sha = response
-        .headers()
-        .get(reqwest::header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim_matches('"').chars().take(12).collect::<String>())
-        .unwrap_or_default();
-    let name = if sha.is_empty() {
-        format!("{stem}.pdf")
-    } else {
-        format!("{stem}-{sha}.pdf")
-    };
+    let disposition = disposition(response.headers());
     match response.bytes().await {
         Ok(bytes) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "application/pdf"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
-            ))
+            .insert_header((header::CONTENT_TYPE, media))
+            .insert_header((header::CONTENT_DISPOSITION, disposition))
             .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .insert_header((
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; object-src 'self'; plugin-types application/pdf",

@@ -571,39 +571,15 @@ async fn invitation(
     let Some(base) = inner.config.mail.as_deref().filter(|_| valid_id(&id)) else {
         return inner.error_page(&current, StatusCode::NOT_FOUND, "Ese mensaje no existe.");
     };
-    let response = inner
-        .http
-        .get(format!(
-            "{}/messages/{id}/calendar.ics",
-            base.trim_end_matches('/')
-        ))
-        .bearer_auth(&member.token)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await;
-    let Ok(response) = response else {
-        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
-    };
-    let status =
-        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    if status == StatusCode::UNAUTHORIZED {
-        return session_ended(inner, &current);
-    }
-    if !status.is_success() {
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        return inner.error_page(&current, status, &Answer { status, body }.detail());
-    }
-    match response.text().await {
-        Ok(ics) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"sesion.ics\"",
-            ))
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(ics),
-        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
-    }
+    relay_file(
+        inner,
+        &current,
+        &member,
+        format!("{}/messages/{id}/calendar.ics", base.trim_end_matches('/')),
+        "text/calendar; charset=utf-8",
+        |_| "attachment; filename=\"sesion.ics\"".into(),
+    )
+    .await
 }
 
 /// The handovers page: terms ended or ending without a handover (000 III.7),
@@ -785,42 +761,21 @@ async fn handover_package(
             "Esa entrega-recepción no existe.",
         );
     };
-    let response = inner
-        .http
-        .get(format!(
-            "{}/handovers/{id}/package.zip",
-            base.trim_end_matches('/')
-        ))
-        .bearer_auth(&member.token)
-        .timeout(Duration::from_secs(120))
-        .send()
-        .await;
-    let Ok(response) = response else {
-        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
-    };
-    let status =
-        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    if status == StatusCode::UNAUTHORIZED {
-        return session_ended(inner, &current);
-    }
-    if !status.is_success() {
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        return inner.error_page(&current, status, &Answer { status, body }.detail());
-    }
-    let disposition = response
-        .headers()
-        .get(reqwest::header::CONTENT_DISPOSITION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("attachment; filename=\"entrega.zip\"")
-        .to_string();
-    match response.bytes().await {
-        Ok(bytes) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "application/zip"))
-            .insert_header((header::CONTENT_DISPOSITION, disposition))
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body(bytes),
-        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
-    }
+    relay_file(
+        inner,
+        &current,
+        &member,
+        format!("{}/handovers/{id}/package.zip", base.trim_end_matches('/')),
+        "application/zip",
+        |headers| {
+            headers
+                .get(reqwest::header::CONTENT_DISPOSITION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("attachment; filename=\"entrega.zip\"")
+                .to_string()
+        },
+    )
+    .await
 }
 
 /// `GET /consola/bitacora`: each service's audit chain verified (and
