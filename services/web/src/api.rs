@@ -115,3 +115,13 @@ pub(crate) fn session_ended(inner: &Inner, current: &Current) -> HttpResponse {
 pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
+
+/// A service's refusal as a page answers it: a failure upstream is a bad
+/// gateway here, never a 500 of ours; a client's mistake keeps its status.
+pub(crate) fn client_status(status: StatusCode) -> StatusCode {
+    if status.is_server_error() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        status
+    }
+}

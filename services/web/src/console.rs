@@ -94,7 +94,10 @@ async fn fetch(
 
 /// The member of a console page: logged in, of a secretariat, running its
 /// sessions.
-fn require_manager(inner: &Inner, current: &Current) -> Result<Member, Box<HttpResponse>> {
+pub(crate) fn require_manager(
+    inner: &Inner,
+    current: &Current,
+) -> Result<Member, Box<HttpResponse>> {
     let member = require_member(current)?;
     if !is_manager(&member) || member.secretariat_id.is_none() {
         return Err(Box::new(inner.error_page(
@@ -104,15 +107,6 @@ fn require_manager(inner: &Inner, current: &Current) -> Result<Member, Box<HttpR
         )));
     }
     Ok(member)
-}
-
-macro_rules! or_return {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return *r,
-        }
-    };
 }
 
 async fn console_home() -> HttpResponse {
@@ -891,11 +885,7 @@ async fn session_action(
         }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, &current),
         Ok(a) => {
-            let status = if a.status.is_server_error() {
-                StatusCode::BAD_GATEWAY
-            } else {
-                a.status
-            };
+            let status = client_status(a.status);
             refused(inner, &current, &member, &id, &form, status, a.detail()).await
         }
         Err(message) => {
@@ -1274,11 +1264,7 @@ async fn propose(
             let mut typed = form.clone();
             typed.remove("csrf");
             inner.render_status(
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 "sesion.html",
                 &current,
                 context! {

@@ -128,11 +128,7 @@ async fn act(
         }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => session_ended(inner, current),
         Ok(a) => {
-            let status = if a.status.is_server_error() {
-                StatusCode::BAD_GATEWAY
-            } else {
-                a.status
-            };
+            let status = client_status(a.status);
             view(
                 inner,
                 current,
@@ -485,11 +481,7 @@ async fn upload(
         inner,
         &current,
         &member,
-        if status.is_server_error() {
-            StatusCode::BAD_GATEWAY
-        } else {
-            status
-        },
+        client_status(status),
         context! { error => detail, typed => v(&json!({ "description": upload.description })) },
     )
     .await

@@ -29,6 +29,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+/// The value of a `Result<T, Box<HttpResponse>>`, or return its page.
+macro_rules! or_return {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return *r,
+        }
+    };
+}
+
 mod api;
 mod console;
 mod dates;

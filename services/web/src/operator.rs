@@ -225,11 +225,7 @@ async fn create(
             view(
                 inner,
                 &current,
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 context! { error => a.detail(), typed => v(&form) },
             )
             .await
@@ -344,11 +340,7 @@ async fn president(
             view(
                 inner,
                 &current,
-                if status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    status
-                },
+                client_status(status),
                 context! { created => v(&created), president_error => message, typed => v(&typed) },
             )
             .await

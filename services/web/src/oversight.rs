@@ -6,7 +6,7 @@
 //! the page, in its own words.
 
 use super::*;
-use crate::console::is_manager;
+use crate::console::require_manager;
 
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -59,19 +59,6 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             "/consola/entregas/{id}/paquete.zip",
             web::get().to(handover_package),
         );
-}
-
-/// The console's member, or the page to answer instead.
-fn manager(inner: &Inner, current: &Current) -> Result<Member, Box<HttpResponse>> {
-    let member = require_member(current)?;
-    if !is_manager(&member) || member.secretariat_id.is_none() {
-        return Err(Box::new(inner.error_page(
-            current,
-            StatusCode::FORBIDDEN,
-            "La consola es para la Presidencia y el facilitador del secretariado. Sus pendientes están en «Pendientes».",
-        )));
-    }
-    Ok(member)
 }
 
 /// A read that may be refused: the JSON, or the service's explanation to
@@ -145,7 +132,7 @@ async fn agreements(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -179,7 +166,7 @@ async fn follow_up(
     if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -207,11 +194,7 @@ async fn follow_up(
                 inner,
                 &current,
                 &member,
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 context! {
                     error => a.detail(),
                     error_for => id,
@@ -268,7 +251,7 @@ async fn commitments(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -327,7 +310,7 @@ async fn create_commitment(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -383,11 +366,7 @@ async fn create_commitment(
                 inner,
                 &current,
                 &member,
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 context! { error => a.detail(), typed => v(&typed) },
             )
             .await
@@ -408,7 +387,7 @@ async fn milestone_progress(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -444,11 +423,7 @@ async fn milestone_progress(
                 inner,
                 &current,
                 &member,
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 context! { error => a.detail(), error_for => id },
             )
             .await
@@ -470,7 +445,7 @@ async fn mail(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -530,7 +505,7 @@ async fn retry(
     if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -563,7 +538,7 @@ async fn invitation(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -647,7 +622,7 @@ async fn handovers(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -687,7 +662,7 @@ async fn route_inventory(
     if !same_origin(&request) || !csrf_ok(&current, Some(&form.csrf)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };
@@ -724,11 +699,7 @@ async fn route_inventory(
                 inner,
                 &current,
                 &member,
-                if a.status.is_server_error() {
-                    StatusCode::BAD_GATEWAY
-                } else {
-                    a.status
-                },
+                client_status(a.status),
                 context! {
                     error => a.detail(),
                     error_for => id,
@@ -784,7 +755,7 @@ async fn handover_package(
 async fn audit(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = match manager(inner, &current) {
+    let member = match require_manager(inner, &current) {
         Ok(m) => m,
         Err(r) => return *r,
     };

@@ -7,7 +7,7 @@
 //! secretariat's API, which this module calls with the member's token.
 
 use super::*;
-use crate::console::is_manager;
+use crate::console::require_manager;
 
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -108,29 +108,8 @@ const RULES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-fn manager(inner: &Inner, current: &Current) -> Result<Member, Box<HttpResponse>> {
-    let member = require_member(current)?;
-    if !is_manager(&member) || member.secretariat_id.is_none() {
-        return Err(Box::new(inner.error_page(
-            current,
-            StatusCode::FORBIDDEN,
-            "La consola es para la Presidencia y el facilitador del secretariado. Sus pendientes están en «Pendientes».",
-        )));
-    }
-    Ok(member)
-}
-
 fn is_president(member: &Member) -> bool {
     member.roles.iter().any(|r| r == "presidente")
-}
-
-macro_rules! or_return {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return *r,
-        }
-    };
 }
 
 async fn get(
@@ -265,7 +244,7 @@ async fn settings_page(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     settings_view(
         inner,
         &current,
@@ -338,7 +317,7 @@ async fn save_settings(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let stl = member.secretariat_id.clone().unwrap_or_default();
     let overrides = match rules_patch(&form) {
         Ok(p) => p,
@@ -464,16 +443,6 @@ async fn settings_refused(
     .await
 }
 
-/// A service's refusal as this page answers it (a failure upstream is a
-/// bad gateway here, never a 500 of ours).
-fn client_status(status: StatusCode) -> StatusCode {
-    if status.is_server_error() {
-        StatusCode::BAD_GATEWAY
-    } else {
-        status
-    }
-}
-
 const POSTS: &[(&str, &str)] = &[
     ("titular", "Titular"),
     ("suplente", "Suplente"),
@@ -550,7 +519,7 @@ async fn members_page(
 ) -> HttpResponse {
     let inner = &state.0;
     let current = inner.current(&request);
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let notice = match query.hecho.as_deref() {
         Some("integrante") => Some("Integrante registrado. Ahora puede designarlo en un asiento."),
         Some("designacion") => Some("Designación registrada."),
@@ -636,7 +605,7 @@ async fn register_member(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let stl = member.secretariat_id.clone().unwrap_or_default();
     let body = json!({
         "name": form_field(&form, "name"),
@@ -666,7 +635,7 @@ async fn designate(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let stl = member.secretariat_id.clone().unwrap_or_default();
     let body = json!({
         "member_id": form_field(&form, "member_id"),
@@ -703,7 +672,7 @@ async fn end_designation(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let id = path.into_inner();
     if !valid_id(&id) {
         return inner.error_page(
@@ -756,7 +725,7 @@ async fn resign(
     if !same_origin(&request) || !csrf_ok(&current, form.get("csrf").map(String::as_str)) {
         return csrf_refused_page(inner, &current);
     }
-    let member = or_return!(manager(inner, &current));
+    let member = or_return!(require_manager(inner, &current));
     let stl = member.secretariat_id.clone().unwrap_or_default();
     let seat = form_field(&form, "seat");
     if !valid_id(&seat.replace('_', "-")) {
