@@ -176,7 +176,13 @@ async fn run(flows: usize, concurrency: usize) {
     let mut settings = demo_settings(dir.path(), anchors.clone(), 0);
     settings.log.filter = "error".into();
     rubrica_platform::telemetry::init(&settings.log);
-    let operator = settings.auth.operator_token.clone().unwrap();
+    let operator = settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let local = listener.local_addr().unwrap();
     let suite = Suite::assemble(&rubrica::all_specs(), &ServiceName::ALL, settings, local)

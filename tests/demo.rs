@@ -43,23 +43,32 @@ struct SplitSuite {
 }
 
 impl SplitSuite {
+    /// Starts the five processes on free ports. A port found free can be
+    /// taken by another program before the service binds it (tests run in
+    /// parallel): then the service exits, and the suite starts again on
+    /// other ports.
     fn start(root: &Path, database_url: Option<String>) -> SplitSuite {
         let anchors = install_pki(root).unwrap();
-        let ports = ServiceName::ALL.iter().map(|s| (*s, free_port())).collect();
-        let suite = SplitSuite {
-            root: root.to_path_buf(),
-            ports,
-            children: Mutex::new(BTreeMap::new()),
-            anchors,
-            database_url,
-        };
-        for service in ServiceName::ALL {
-            suite.spawn(service);
+        for attempt in 1..=5 {
+            let ports = ServiceName::ALL.iter().map(|s| (*s, free_port())).collect();
+            let suite = SplitSuite {
+                root: root.to_path_buf(),
+                ports,
+                children: Mutex::new(BTreeMap::new()),
+                anchors: anchors.clone(),
+                database_url: database_url.clone(),
+            };
+            for service in ServiceName::ALL {
+                suite.spawn(service);
+            }
+            if ServiceName::ALL.iter().all(|s| suite.ready(*s)) {
+                return suite;
+            }
+            eprintln!(
+                "un servicio no pudo escuchar en su puerto (intento {attempt}); se reinicia en otros puertos"
+            );
         }
-        for service in ServiceName::ALL {
-            suite.wait_ready(service);
-        }
-        suite
+        panic!("la suite no arrancó en cinco intentos");
     }
 
     fn url(&self, service: ServiceName) -> String {
@@ -100,8 +109,23 @@ impl SplitSuite {
     /// Blocks until `/health/ready` answers 200 (plain HTTP/1.0 over a socket:
     /// this runs inside the demo's async flow, from its step hook).
     fn wait_ready(&self, service: ServiceName) {
+        assert!(self.ready(service), "{service} no quedó listo");
+    }
+
+    /// Whether the service answers ready within 60 s (false at once if its
+    /// process ended, e.g. its port was taken).
+    fn ready(&self, service: ServiceName) -> bool {
         let started = Instant::now();
         loop {
+            let exited = self
+                .children
+                .lock()
+                .unwrap()
+                .get_mut(&service)
+                .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+            if exited {
+                return false;
+            }
             if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.ports[&service])) {
                 let request =
                     format!("GET /{service}/health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
@@ -110,13 +134,12 @@ impl SplitSuite {
                     && stream.read_to_string(&mut answer).is_ok()
                     && (answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"))
                 {
-                    return;
+                    return true;
                 }
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{service} no quedó listo"
-            );
+            if started.elapsed() > Duration::from_secs(60) {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }

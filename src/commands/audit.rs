@@ -6,7 +6,6 @@
 use rubrica_platform::audit::{self, ANCHOR_KIND, Anchor, ChainReport};
 use rubrica_platform::sqlx::{self, Row};
 use rubrica_platform::{Database, ServiceName, Settings};
-use sha2::Digest;
 
 /// Opens the service's database as configured, walks its chain, then checks
 /// every anchor the archive holds for it.
@@ -77,7 +76,7 @@ async fn anchors_of(archive: &Database, service: ServiceName) -> anyhow::Result<
         let sha256: String = row.try_get(0)?;
         let metadata: String = row.try_get(1)?;
         let anchor: Anchor = serde_json::from_str(&metadata)?;
-        if hex::encode(sha2::Sha256::digest(anchor.content())) != sha256 {
+        if hex::encode(rubrica_fiel::digest::Sha256::digest(anchor.content())) != sha256 {
             anyhow::bail!(
                 "el ancla {sha256} del archivo no corresponde a su contenido: el archivo fue alterado (verifíquelo con rubrica log verify)"
             );

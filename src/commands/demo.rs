@@ -298,7 +298,7 @@ pub fn demo_settings(data_dir: &Path, anchors: PathBuf, port: u16) -> Settings {
     // The demo CA publishes no CRL: revocation is NOT checked in the demo,
     // and every report says so («no se verificó la revocación»).
     settings.auth.revocation_required = false;
-    settings.auth.operator_token = Some(format!("demo-{}", uuid::Uuid::new_v4().simple()));
+    settings.auth.operator_token = Some(format!("demo-{}", uuid::Uuid::new_v4().simple()).into());
     settings.relay.poll_interval_ms = 200;
     settings.signing.location = Some("Guadalajara, Jalisco".into());
     settings
@@ -350,7 +350,12 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     let anchors = install_pki(dir)?;
     let mut settings = demo_settings(dir, anchors, options.port);
     crate::trust_local_front(&mut settings);
-    let operator = settings.auth.operator_token.clone().unwrap_or_default();
+    let operator = settings
+        .auth
+        .operator_token
+        .as_ref()
+        .map(|s| s.expose().to_string())
+        .unwrap_or_default();
     write_operator_token(dir, &operator)?;
     let address = format!("{}:{}", settings.http.host, settings.http.port);
     let listener = tokio::net::TcpListener::bind(&address)

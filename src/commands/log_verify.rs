@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use rubrica_archive::digest::Sha256;
+use rubrica_archive::digest::{Digest32, Sha256};
 use rubrica_archive::log::LeafEntry;
 use rubrica_archive::model::{InclusionProof, PublicKey};
 use rubrica_translog::{LogVerifier, verify_inclusion};
@@ -96,28 +96,19 @@ pub fn parse_key(text: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Hashes `file` (the error: it cannot be read).
-pub fn hash_file(file: &Path) -> std::io::Result<Sha256> {
-    use sha2::Digest;
-    use std::io::Read;
+pub fn hash_file(file: &Path) -> std::io::Result<Digest32> {
     let mut reader = std::fs::File::open(file)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let read = reader.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(Sha256::from(<[u8; 32]>::from(hasher.finalize())))
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut reader, &mut hasher)?;
+    Ok(hasher.finalize())
 }
 
 /// Checks that the file whose SHA-256 is `sha256` is in the log at `log`.
-pub async fn check(sha256: Sha256, log: &str, pinned_key: Option<&[u8]>) -> LogCheck {
+pub async fn check(sha256: Digest32, log: &str, pinned_key: Option<&[u8]>) -> LogCheck {
     let base = archive_url(log);
     let mut check = LogCheck {
         outcome: Outcome::Unavailable,
-        sha256: sha256.hex(),
+        sha256: sha256.to_hex(),
         log: base.clone(),
         index: None,
         kind: None,
@@ -142,7 +133,7 @@ pub async fn check(sha256: Sha256, log: &str, pinned_key: Option<&[u8]>) -> LogC
 
 async fn ask(
     check: &mut LogCheck,
-    sha256: Sha256,
+    sha256: Digest32,
     base: &str,
     pinned_key: Option<&[u8]>,
 ) -> anyhow::Result<()> {
@@ -152,7 +143,7 @@ async fn ask(
         .context("preparando el cliente HTTP")?;
     let response = client
         .get(format!("{base}/log/inclusion"))
-        .query(&[("sha256", sha256.hex())])
+        .query(&[("sha256", sha256.to_hex())])
         .send()
         .await
         .context("pidiendo la prueba de inclusión")?;
@@ -211,7 +202,7 @@ async fn ask(
         check.outcome = Outcome::Invalid;
         check.report.push(format!("NO VERIFICADO: {why}"));
     };
-    if !proof.entry.sha256.eq_ignore_ascii_case(&sha256.hex()) {
+    if !proof.entry.sha256.eq_ignore_ascii_case(&sha256.to_hex()) {
         invalid(
             check,
             "el servidor respondió con la entrada de otro archivo. No confíe en esta respuesta."

@@ -301,10 +301,7 @@ async fn download(
         .bytes()
         .await
         .map_err(|e| unreachable(signing, e))?;
-    let sha = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&bytes))
-    };
+    let sha = { hex::encode(rubrica_fiel::digest::Sha256::digest(&bytes)) };
     Ok((bytes.to_vec(), sha))
 }
 

@@ -752,7 +752,7 @@ async fn api_token(app: &TestApp, secretariat: &str, service: ServiceName, role:
     let response = app
         .client
         .post(format!("{}/auth/api-tokens", app.url(ServiceName::Secretariat)))
-        .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+        .bearer_auth(app.settings.auth.operator_token.as_ref().map(|s| s.expose()).unwrap())
         .json(&json!({ "name": "prueba", "secretariat_id": secretariat, "service": service, "role": role, "valid_days": 30 }))
         .send()
         .await
@@ -769,7 +769,14 @@ async fn every_role_may_call_exactly_the_operations_the_access_table_allows() {
     let data = TestData::new(&TestBackend::Sqlite).await;
     let app = spawn(&data).await;
     let secretariat = arrange_secretariat(&app).await;
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let mut checked = 0;
 
     for spec in rubrica::all_specs() {
@@ -884,7 +891,14 @@ async fn chain(app: &TestApp) -> Value {
             "{}/audit/verify",
             app.url(ServiceName::Secretariat)
         ))
-        .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+        .bearer_auth(
+            app.settings
+                .auth
+                .operator_token
+                .as_ref()
+                .map(|s| s.expose())
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap()
@@ -916,7 +930,14 @@ async fn the_audit_chain_detects_a_deleted_or_modified_entry() {
         let entries: Value = app
             .client
             .get(format!("{}/audit", app.url(ServiceName::Secretariat)))
-            .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+            .bearer_auth(
+                app.settings
+                    .auth
+                    .operator_token
+                    .as_ref()
+                    .map(|s| s.expose())
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap()
@@ -1434,7 +1455,16 @@ async fn a_president_reads_only_their_own_secretariat_s_audit_entries() {
     };
 
     let president = read(session["token"].as_str().unwrap().to_string()).await;
-    let operator = read(app.settings.auth.operator_token.clone().unwrap()).await;
+    let operator = read(
+        app.settings
+            .auth
+            .operator_token
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string(),
+    )
+    .await;
 
     assert!(!president.is_empty());
     assert!(
@@ -1478,7 +1508,14 @@ async fn a_chain_rewritten_from_the_start_or_cut_short_is_caught_by_its_anchor_i
         let (status, body) = fiel_login(&app, &credential(who)).await;
         assert_eq!(status, 200, "{body}");
     }
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let anchored: Value = app
         .client
         .post(format!(

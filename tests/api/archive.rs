@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use reqwest::StatusCode;
-use rubrica_archive::digest::Sha256;
+use rubrica_archive::digest::{Digest32, Sha256};
 use rubrica_archive::log::LeafEntry;
 use rubrica_archive::model::{ConsistencyProof, InclusionProof, PublicKey, SignedTreeHead};
 use rubrica_platform::testing::TestBackend;
@@ -87,7 +87,7 @@ fn root(head: &SignedTreeHead) -> Hash {
 
 /// What an outside verifier does with a proof for the file whose SHA-256 is
 /// `sha256`.
-fn check_inclusion(sha256: &Sha256, proof: &InclusionProof, key: &[u8]) -> Result<(), String> {
+fn check_inclusion(sha256: &Digest32, proof: &InclusionProof, key: &[u8]) -> Result<(), String> {
     LogVerifier::new(key)
         .unwrap()
         .verify(&proof.tree_head.tree_head())
@@ -156,7 +156,7 @@ async fn the_same_bytes_archived_twice_are_one_object_and_one_log_entry() {
         assert_eq!(other["inclusion"]["entry"]["index"], 1);
         assert_eq!(
             first["object"]["sha256"],
-            Sha256::of(content).hex(),
+            Sha256::digest(content).to_hex(),
             "content-addressed"
         );
         assert_eq!(head(&app).await.tree_size, 2);
@@ -167,7 +167,11 @@ async fn the_same_bytes_archived_twice_are_one_object_and_one_log_entry() {
         assert!(
             files
                 .iter()
-                .any(|f| f.ends_with(Sha256::of(content).object_path())),
+                .any(
+                    |f| f.ends_with(rubrica_archive::digest::object_path(&Sha256::digest(
+                        content
+                    )))
+                ),
             "{files:?}"
         );
         app.stop().await;
@@ -182,18 +186,24 @@ async fn a_stored_object_is_never_overwritten_even_by_its_own_bytes() {
         let app = spawn_suite(&data).await;
         let content = b"registro original";
         archive(&app, content, "acta", true).await;
-        let file = data
-            .dir
-            .path()
-            .join("archive/objects")
-            .join(Sha256::of(content).object_path());
+        let file =
+            data.dir
+                .path()
+                .join("archive/objects")
+                .join(rubrica_archive::digest::object_path(&Sha256::digest(
+                    content,
+                )));
         // Someone alters the stored bytes behind the archive's back.
         std::fs::write(&file, b"registro alterado").unwrap();
 
         let (again, _) = archive(&app, content, "acta", true).await;
         let download = app
             .client
-            .get(format!("{}/objects/{}", base(&app), Sha256::of(content)))
+            .get(format!(
+                "{}/objects/{}",
+                base(&app),
+                Sha256::digest(content)
+            ))
             .send()
             .await
             .unwrap();
@@ -226,7 +236,7 @@ async fn inclusion_and_consistency_proofs_verify_locally_and_fail_for_a_wrong_le
         let verifier = LogVerifier::new(&key).unwrap();
 
         for (i, content) in contents.iter().enumerate() {
-            let sha256 = Sha256::of(content);
+            let sha256 = Sha256::digest(content);
             let by_hash: InclusionProof =
                 get(&app, &format!("/log/inclusion?sha256={sha256}")).await;
             let by_index: InclusionProof = get(&app, &format!("/log/inclusion?index={i}")).await;
@@ -234,7 +244,7 @@ async fn inclusion_and_consistency_proofs_verify_locally_and_fail_for_a_wrong_le
             assert_eq!(by_hash.entry.index, i as u64);
             assert_eq!(check_inclusion(&sha256, &by_hash, &key), Ok(()), "{i}");
             // A proof for this entry does not prove any other file.
-            let foreign = Sha256::of(b"un archivo ajeno");
+            let foreign = Sha256::digest(b"un archivo ajeno");
             assert!(check_inclusion(&foreign, &by_hash, &key).is_err());
             let mut moved = by_hash.clone();
             moved.entry.index = (i as u64 + 1) % 7;
@@ -291,7 +301,7 @@ async fn inclusion_and_consistency_proofs_verify_locally_and_fail_for_a_wrong_le
             .get(format!(
                 "{}/log/inclusion?sha256={}",
                 base(&app),
-                Sha256::of(b"nunca archivado")
+                Sha256::digest(b"nunca archivado")
             ))
             .send()
             .await
@@ -402,7 +412,7 @@ async fn after_a_restart_the_log_continues_consistently_with_its_earlier_head() 
         let after_restart = head(&app).await;
         let inclusion: InclusionProof = get(
             &app,
-            &format!("/log/inclusion?sha256={}", Sha256::of(b"antes 1")),
+            &format!("/log/inclusion?sha256={}", Sha256::digest(b"antes 1")),
         )
         .await;
         for i in 0..2 {
@@ -421,7 +431,7 @@ async fn after_a_restart_the_log_continues_consistently_with_its_earlier_head() 
         assert_eq!(after_restart, before, "{}", backend.label());
         assert_eq!(public_key(&app).await, key_before);
         assert_eq!(
-            check_inclusion(&Sha256::of(b"antes 1"), &inclusion, &key_before),
+            check_inclusion(&Sha256::digest(b"antes 1"), &inclusion, &key_before),
             Ok(())
         );
         assert_eq!(later.tree_size, 5);
@@ -502,7 +512,7 @@ async fn two_replicas_appending_at_once_keep_one_log_without_gaps() {
             .collect();
         assert_eq!(indexes, (0..12).collect::<Vec<_>>());
         for i in 0..12 {
-            let sha256 = Sha256::of(format!("réplica {i}").as_bytes());
+            let sha256 = Sha256::digest(format!("réplica {i}").as_bytes());
             for app in [&first, &second] {
                 let proof: InclusionProof =
                     get(app, &format!("/log/inclusion?sha256={sha256}")).await;
@@ -591,9 +601,9 @@ async fn public_verification_of_a_hash_reports_archived_and_foreign_files() {
             }
         };
 
-        let (status, public) = ask(Sha256::of(b"acta publica").hex().to_uppercase()).await;
-        let (_, private) = ask(Sha256::of(b"paquete privado").hex()).await;
-        let (_, foreign) = ask(Sha256::of(b"ajeno").hex()).await;
+        let (status, public) = ask(Sha256::digest(b"acta publica").to_hex().to_uppercase()).await;
+        let (_, private) = ask(Sha256::digest(b"paquete privado").to_hex()).await;
+        let (_, foreign) = ask(Sha256::digest(b"ajeno").to_hex()).await;
         let (bad_status, bad) = ask("no es una huella".into()).await;
 
         assert_eq!(status, 200, "{} {public}", backend.label());
@@ -604,12 +614,12 @@ async fn public_verification_of_a_hash_reports_archived_and_foreign_files() {
             public["object"]["download_url"]
                 .as_str()
                 .unwrap()
-                .ends_with(&Sha256::of(b"acta publica").hex())
+                .ends_with(&Sha256::digest(b"acta publica").to_hex())
         );
         let inclusion: InclusionProof =
             serde_json::from_value(public["inclusion"].clone()).unwrap();
         assert_eq!(
-            check_inclusion(&Sha256::of(b"acta publica"), &inclusion, &key),
+            check_inclusion(&Sha256::digest(b"acta publica"), &inclusion, &key),
             Ok(())
         );
         assert_eq!(private["archived"], true);
@@ -644,7 +654,7 @@ async fn public_records_download_for_anyone_and_private_objects_need_a_session()
         let app = spawn_suite(&data).await;
         archive(&app, b"acta publica", "acta", true).await;
         archive(&app, b"paquete privado", "paquete_entrega", false).await;
-        let url = |content: &[u8]| format!("{}/objects/{}", base(&app), Sha256::of(content));
+        let url = |content: &[u8]| format!("{}/objects/{}", base(&app), Sha256::digest(content));
 
         let public = app.client.get(url(b"acta publica")).send().await.unwrap();
         let anonymous = app
@@ -656,7 +666,14 @@ async fn public_records_download_for_anyone_and_private_objects_need_a_session()
         let operator = app
             .client
             .get(url(b"paquete privado"))
-            .bearer_auth(app.settings.auth.operator_token.as_deref().unwrap())
+            .bearer_auth(
+                app.settings
+                    .auth
+                    .operator_token
+                    .as_ref()
+                    .map(|s| s.expose())
+                    .unwrap(),
+            )
             .send()
             .await
             .unwrap();
@@ -671,7 +688,7 @@ async fn public_records_download_for_anyone_and_private_objects_need_a_session()
         assert_eq!(public.status(), 200, "{}", backend.label());
         assert_eq!(
             public.headers()["etag"],
-            format!("\"{}\"", Sha256::of(b"acta publica")).as_str()
+            format!("\"{}\"", Sha256::digest(b"acta publica")).as_str()
         );
         assert_eq!(public.bytes().await.unwrap().as_ref(), b"acta publica");
         assert_eq!(anonymous.status(), 401);
@@ -745,7 +762,7 @@ async fn archiving_needs_the_internal_token_and_bad_input_changes_nothing() {
             "objeto JSON",
         ),
         (
-            json!({ "source": "signing", "kind": "acta", "expected_sha256": Sha256::of(b"y").hex(), "content_base64": encode(b"x") }),
+            json!({ "source": "signing", "kind": "acta", "expected_sha256": Sha256::digest(b"y").to_hex(), "content_base64": encode(b"x") }),
             422,
             "huella",
         ),
@@ -913,7 +930,7 @@ async fn against_a_real_s3_server_archiving_is_idempotent_and_downloads_match() 
         .get(format!(
             "{}/objects/{}",
             base(&app),
-            Sha256::of(b"acta en S3")
+            Sha256::digest(b"acta en S3")
         ))
         .send()
         .await
@@ -935,13 +952,13 @@ async fn replaced_staged_bytes_are_swept_once_nothing_refers_to_them() {
         let archive = rubrica_archive::archive::Archive::new(context.clone());
         let replaced = b"%PDF-1.7 informe reemplazado".to_vec();
         let still_used = b"%PDF-1.7 el mismo informe en otra entrega".to_vec();
-        let (old, used) = (Sha256::of(&replaced), Sha256::of(&still_used));
+        let (old, used) = (Sha256::digest(&replaced), Sha256::digest(&still_used));
         archive.stage(&old, replaced.into()).await.unwrap();
         archive.stage(&used, still_used.into()).await.unwrap();
         let db = context.db.pool();
         for sha in [old, used] {
             sqlx::query("INSERT INTO archive_staged_garbage (sha256, replaced_at) VALUES ($1, 1)")
-                .bind(sha.hex())
+                .bind(sha.to_hex())
                 .execute(db)
                 .await
                 .unwrap();
@@ -952,7 +969,7 @@ async fn replaced_staged_bytes_are_swept_once_nothing_refers_to_them() {
             .await
             .unwrap();
         sqlx::query("INSERT INTO archive_handover_files (handover_id, path, position, original_name, media_type, size_bytes, sha256, source, added_at) VALUES ('h-1', 'documentos/informe.pdf', 1, 'informe.pdf', 'application/pdf', 10, $1, 'informe', 0)")
-            .bind(used.hex())
+            .bind(used.to_hex())
             .execute(db)
             .await
             .unwrap();

@@ -3,10 +3,10 @@
 //! layout the signing service fetches, and the draft acta written when a
 //! session closes.
 
+use rubrica_fiel::digest::Sha256;
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{Event, ServiceName};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::helpers::{TestApp, TestData, spawn_with};
 
@@ -30,7 +30,14 @@ impl Fixture {
             "127.0.0.1:0",
         )
         .await;
-        let operator = app.settings.auth.operator_token.clone().unwrap();
+        let operator = app
+            .settings
+            .auth
+            .operator_token
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string();
         let (status, created) = call(
             &app,
             "POST",

@@ -38,7 +38,11 @@ impl TestApp {
 
     /// The internal token of this app.
     pub fn internal_token(&self) -> &str {
-        self.settings.internal_token.as_deref().unwrap()
+        self.settings
+            .internal_token
+            .as_ref()
+            .map(|s| s.expose())
+            .unwrap()
     }
 
     /// Stops the server the way SIGTERM does and waits for it.
@@ -82,7 +86,7 @@ impl TestData {
     /// internal token, as the processes of one deployment do.
     pub fn settings(&self, data_dir: &Path) -> Settings {
         let mut settings = testing::settings(data_dir, self.database.as_ref().unwrap().url.clone());
-        settings.internal_token = Some(self.token.clone());
+        settings.internal_token = Some(self.token.clone().into());
         settings
     }
 

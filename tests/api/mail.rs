@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mail_parser::{MessageParser, MimeHeaders};
+use rubrica_fiel::digest::Sha256;
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{Event, ServiceName, Settings};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::helpers::{TestApp, TestData, spawn_with};
 
@@ -450,7 +450,7 @@ struct Fixture {
 fn fast(settings: &mut Settings, smtp: &str) {
     let mail = &mut settings.mail;
     mail.from = "Rúbrica STL Jalisco <rubrica@stl-jalisco.example.mx>".into();
-    mail.smtp_url = Some(smtp.to_string());
+    mail.smtp_url = Some(smtp.to_string().into());
     mail.poll_interval_ms = 50;
     mail.backoff_base_ms = 50;
     mail.backoff_max_ms = 400;
@@ -464,7 +464,15 @@ async fn arrange(backend: &TestBackend, smtp: &str, tweak: impl FnOnce(&mut Sett
     let data = TestData::new(backend).await;
     let mut settings = data.settings(data.dir.path());
     fast(&mut settings, smtp);
-    let documents = Documents::start(settings.internal_token.clone().unwrap()).await;
+    let documents = Documents::start(
+        settings
+            .internal_token
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string(),
+    )
+    .await;
     settings.services.signing.url = Some(documents.url.clone());
     tweak(&mut settings);
     let app = spawn_with(
@@ -474,7 +482,14 @@ async fn arrange(backend: &TestBackend, smtp: &str, tweak: impl FnOnce(&mut Sett
         "127.0.0.1:0",
     )
     .await;
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let (status, created) = call(
         &app,
         "POST",
@@ -1604,7 +1619,14 @@ async fn a_worker_killed_between_sending_and_recording_sends_again_with_the_same
             "127.0.0.1:0",
         )
         .await;
-        let operator = app.settings.auth.operator_token.clone().unwrap();
+        let operator = app
+            .settings
+            .auth
+            .operator_token
+            .as_ref()
+            .unwrap()
+            .expose()
+            .to_string();
         let (_, created) = call(
             &app,
             "POST",

@@ -378,7 +378,14 @@ async fn every_answer_carries_security_headers_and_authenticated_json_is_not_sto
     assert_eq!(missing.headers()["x-content-type-options"], "nosniff");
 
     // JSON answered to a caller with credentials is never cached.
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let authenticated = app
         .client
         .get(format!("{}/audit", app.url(ServiceName::Secretariat)))
@@ -421,7 +428,14 @@ async fn a_stranger_cannot_make_the_server_read_a_large_body_but_a_member_can_up
 
     // With credentials the route's own, larger limit applies: the same bytes
     // are read and refused for what they are (not a PDF), not for their size.
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let response = app
         .client
         .post(&verify)
@@ -464,10 +478,10 @@ async fn a_short_or_empty_internal_or_operator_token_is_refused_at_start_up() {
         let data = TestData::new(&TestBackend::Sqlite).await;
         let mut settings = data.settings(data.dir.path());
         if let Some(token) = internal {
-            settings.internal_token = Some(token.to_string());
+            settings.internal_token = Some(token.to_string().into());
         }
         if let Some(token) = operator {
-            settings.auth.operator_token = Some(token.to_string());
+            settings.auth.operator_token = Some(token.to_string().into());
         }
         let refused = rubrica_platform::Suite::assemble(
             &rubrica::all_specs(),

@@ -591,7 +591,14 @@ async fn forms_are_limited_per_address() {
     )
     .await;
     let base = app.url(ServiceName::Secretariat);
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let created = app
         .client
         .post(format!("{base}/secretariats"))

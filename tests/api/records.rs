@@ -13,7 +13,6 @@ use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, make_signa
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{Event, ServiceName};
 use serde_json::{Value, json};
-use sha2::Digest;
 
 use crate::access::{credential, test_pki};
 use crate::helpers::{TestApp, TestData, spawn_with};
@@ -97,7 +96,7 @@ fn acta(pages: u32, signers: &[&str]) -> Vec<u8> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
+    hex::encode(rubrica_fiel::digest::Sha256::digest(bytes))
 }
 
 /// Serves `pdf` as route `route`'s final PDF and delivers `route.completed`

@@ -385,7 +385,13 @@ impl Stl {
 }
 
 fn operator_token(settings: &Settings) -> String {
-    settings.auth.operator_token.clone().unwrap()
+    settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string()
 }
 
 async fn call(

@@ -15,7 +15,6 @@ use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, Verdict, e
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{ServiceName, Settings};
 use serde_json::{Value, json};
-use sha2::Digest;
 use sqlx::Row;
 
 use crate::helpers::{TestApp, TestData, spawn_with};
@@ -159,7 +158,7 @@ fn test_validator() -> Validator {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
+    hex::encode(rubrica_fiel::digest::Sha256::digest(bytes))
 }
 
 struct Fixture {
@@ -233,7 +232,14 @@ async fn arrange_with(
             .await
             .unwrap();
     }
-    let operator = app.settings.auth.operator_token.clone().unwrap();
+    let operator = app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let (status, token) = call(
         &app,
         "POST",
@@ -1423,7 +1429,9 @@ async fn rubrica_sign_with_server_signs_nothing_when_the_bytes_to_sign_are_not_t
         .await;
     assert_eq!(status, 200, "{prepared}");
     // The lie is consistent everywhere but in the bytes to sign.
-    prepared["base_sha256"] = json!(hex::encode(sha2::Sha256::digest(&shown_pdf)));
+    prepared["base_sha256"] = json!(hex::encode(rubrica_fiel::digest::Sha256::digest(
+        &shown_pdf
+    )));
     prepared["route_id"] = json!(shown_id);
     let completed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (origin, server) =
@@ -1472,7 +1480,15 @@ async fn a_route_opens_by_reference_on_the_approved_version_of_a_document() {
         |_| {},
     )
     .await;
-    let operator = fx.app.settings.auth.operator_token.clone().unwrap();
+    let operator = fx
+        .app
+        .settings
+        .auth
+        .operator_token
+        .as_ref()
+        .unwrap()
+        .expose()
+        .to_string();
     let (_, token) = call(
         &fx.app,
         "POST",

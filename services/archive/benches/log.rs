@@ -109,7 +109,7 @@ async fn run(target: u64) {
     while next < target {
         let mut tx = ctx.begin().await.unwrap();
         for _ in 0..5_000.min(target - next) {
-            let sha256 = Sha256::of(format!("relleno {next}").as_bytes());
+            let sha256 = Sha256::digest(format!("relleno {next}").as_bytes());
             let entry = LeafEntry {
                 sha256,
                 kind: "acta".into(),
@@ -123,7 +123,7 @@ async fn run(target: u64) {
                 &EntryRow {
                     log_index: next as i64,
                     leaf_hash: hex::encode(leaf),
-                    sha256: sha256.hex(),
+                    sha256: sha256.to_hex(),
                     kind: entry.kind.clone(),
                     created_at: entry.created_at,
                 },
@@ -133,7 +133,7 @@ async fn run(target: u64) {
             db::insert_object(
                 &mut tx,
                 &ObjectRow {
-                    sha256: sha256.hex(),
+                    sha256: sha256.to_hex(),
                     log_index: next as i64,
                     size_bytes: 1,
                     media_type: "application/octet-stream".into(),

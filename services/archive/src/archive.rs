@@ -2,6 +2,7 @@
 //! the log says. Routes are thin over [`Archive`]; later issues (ingesting
 //! `route.completed`, handover packages) call [`Archive::ingest`] directly.
 
+use rubrica_platform::OrUnexpected;
 use std::sync::Arc;
 
 use rubrica_platform::db::now_ms;
@@ -13,7 +14,7 @@ use sqlx::AnyConnection;
 use tokio::sync::OnceCell;
 
 use crate::db::{self, HeadRow, ObjectRow};
-use crate::digest::Sha256;
+use crate::digest::{Digest32, Sha256};
 use crate::log::{LeafEntry, LogFailure, TransparencyLog};
 use crate::model::{
     ArchivedObject, ConsistencyProof, EntriesPage, HashVerification, InclusionProof, LogEntry,
@@ -61,7 +62,7 @@ pub struct Deposit {
     /// A JSON object.
     pub metadata: serde_json::Value,
     pub content: Bytes,
-    pub expected_sha256: Option<Sha256>,
+    pub expected_sha256: Option<Digest32>,
 }
 
 /// What [`Archive::ingest`] did.
@@ -76,12 +77,8 @@ pub struct Ingested {
 /// Which entry an inclusion proof is for.
 #[derive(Debug, Clone, Copy)]
 pub enum EntryRef {
-    Sha256(Sha256),
+    Sha256(Digest32),
     Index(u64),
-}
-
-fn unexpected(doing: &'static str) -> impl FnOnce(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
 }
 
 impl From<LogFailure> for ApiError {
@@ -171,13 +168,13 @@ impl Archive {
                     .ctx
                     .begin()
                     .await
-                    .map_err(unexpected("abriendo la transacción"))?;
+                    .or_unexpected("abriendo la transacción")?;
                 db::lock_log(&mut tx, self.inner.ctx.db.backend())
                     .await
-                    .map_err(unexpected("bloqueando el registro"))?;
+                    .or_unexpected("bloqueando el registro")?;
                 let fresh = db::latest_head(&mut tx)
                     .await
-                    .map_err(unexpected("leyendo la cabeza del registro"))?
+                    .or_unexpected("leyendo la cabeza del registro")?
                     .is_none();
                 let head = setup.log.initialise(&mut tx).await?;
                 if fresh {
@@ -191,11 +188,11 @@ impl Archive {
                             json!({ "llave_publica": head.public_key, "raiz": head.root_hash }),
                         )
                         .await
-                        .map_err(unexpected("registrando en la bitácora"))?;
+                        .or_unexpected("registrando en la bitácora")?;
                 }
                 tx.commit()
                     .await
-                    .map_err(unexpected("confirmando la transacción"))?;
+                    .or_unexpected("confirmando la transacción")?;
                 Ok::<(), ApiError>(())
             })
             .await?;
@@ -228,7 +225,7 @@ impl Archive {
         let mut conn = self.connection().await?;
         let head = db::latest_head(&mut conn)
             .await
-            .map_err(unexpected("leyendo la cabeza del registro"))?
+            .or_unexpected("leyendo la cabeza del registro")?
             .ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!("el registro no tiene cabeza firmada"))
             })?;
@@ -247,7 +244,7 @@ impl Archive {
             .pool()
             .acquire()
             .await
-            .map_err(unexpected("abriendo una conexión"))
+            .or_unexpected("abriendo una conexión")
     }
 
     /// The log's public key, 32 bytes.
@@ -261,7 +258,7 @@ impl Archive {
     pub async fn ingest(&self, deposit: Deposit) -> ApiResult<Ingested> {
         let setup = self.ready().await?;
         let content = deposit.content.clone();
-        let sha256 = tokio::task::spawn_blocking(move || Sha256::of(&content))
+        let sha256 = tokio::task::spawn_blocking(move || Sha256::digest(&content))
             .await
             .map_err(|e| {
                 ApiError::Unexpected(anyhow::Error::new(e).context("calculando la huella"))
@@ -285,16 +282,13 @@ impl Archive {
         let ctx = &self.inner.ctx;
         let log = &setup.log;
         let writer = log.writer().await;
-        let mut tx = ctx
-            .begin()
-            .await
-            .map_err(unexpected("abriendo la transacción"))?;
+        let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
         db::lock_log(&mut tx, ctx.db.backend())
             .await
-            .map_err(unexpected("bloqueando el registro"))?;
-        if let Some(existing) = db::object(&mut tx, &sha256.hex())
+            .or_unexpected("bloqueando el registro")?;
+        if let Some(existing) = db::object(&mut tx, &sha256.to_hex())
             .await
-            .map_err(unexpected("buscando el objeto"))?
+            .or_unexpected("buscando el objeto")?
         {
             drop(tx);
             drop(writer);
@@ -309,7 +303,7 @@ impl Archive {
         }
         let current = db::latest_head(&mut tx)
             .await
-            .map_err(unexpected("leyendo la cabeza del registro"))?
+            .or_unexpected("leyendo la cabeza del registro")?
             .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("el registro no tiene cabeza")))?;
         log.catch_up(&mut tx, &current, &writer).await?;
         let leaf = LeafEntry {
@@ -319,7 +313,7 @@ impl Archive {
         };
         let (entry, head) = log.next(&current, &leaf)?;
         let object = ObjectRow {
-            sha256: sha256.hex(),
+            sha256: sha256.to_hex(),
             log_index: entry.log_index,
             size_bytes: deposit.content.len() as i64,
             media_type: deposit.media_type.clone(),
@@ -333,13 +327,13 @@ impl Archive {
         };
         db::insert_entry(&mut tx, &entry)
             .await
-            .map_err(unexpected("agregando la entrada al registro"))?;
+            .or_unexpected("agregando la entrada al registro")?;
         db::insert_object(&mut tx, &object)
             .await
-            .map_err(unexpected("guardando los datos del objeto"))?;
+            .or_unexpected("guardando los datos del objeto")?;
         db::insert_head(&mut tx, &head)
             .await
-            .map_err(unexpected("guardando la cabeza firmada"))?;
+            .or_unexpected("guardando la cabeza firmada")?;
         ctx.audit(
             &mut tx,
             &Caller::service(deposit.source),
@@ -356,10 +350,10 @@ impl Archive {
             }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
+        .or_unexpected("registrando en la bitácora")?;
         tx.commit()
             .await
-            .map_err(unexpected("confirmando el archivo del objeto"))?;
+            .or_unexpected("confirmando el archivo del objeto")?;
         log.committed(&entry, &writer);
         drop(writer);
 
@@ -385,7 +379,7 @@ impl Archive {
     async fn head_at(&self, conn: &mut AnyConnection, size: u64) -> ApiResult<HeadRow> {
         db::head_at(conn, size as i64)
             .await
-            .map_err(unexpected("leyendo una cabeza firmada"))?
+            .or_unexpected("leyendo una cabeza firmada")?
             .ok_or_else(|| {
                 LogFailure::Tampered(format!(
                     "El registro del archivo está alterado: falta la cabeza firmada de {size} entradas. No se emiten pruebas hasta que un administrador restaure la base de datos desde un respaldo."
@@ -406,9 +400,9 @@ impl Archive {
         let newest = current.tree_size.max(0) as u64;
         let mut conn = self.connection().await?;
         let row = match entry {
-            EntryRef::Sha256(sha256) => db::entry_by_sha256(&mut conn, &sha256.hex())
+            EntryRef::Sha256(sha256) => db::entry_by_sha256(&mut conn, &sha256.to_hex())
                 .await
-                .map_err(unexpected("buscando la entrada"))?
+                .or_unexpected("buscando la entrada")?
                 .ok_or_else(|| {
                     ApiError::NotFound(format!(
                         "Ningún objeto del archivo tiene la huella {sha256}. Compruebe que calculó el SHA-256 del archivo exacto (por ejemplo con «sha256sum ARCHIVO»): cualquier cambio, aunque sea de un byte, produce otra huella."
@@ -416,7 +410,7 @@ impl Archive {
                 })?,
             EntryRef::Index(index) => db::entry_at(&mut conn, index.min(i64::MAX as u64) as i64)
                 .await
-                .map_err(unexpected("buscando la entrada"))?
+                .or_unexpected("buscando la entrada")?
                 .filter(|row| (row.log_index.max(0) as u64) < newest)
                 .ok_or_else(|| {
                     ApiError::NotFound(format!(
@@ -509,7 +503,7 @@ impl Archive {
             let mut conn = self.connection().await?;
             db::entries(&mut conn, start as i64, end as i64)
                 .await
-                .map_err(unexpected("leyendo las entradas"))?
+                .or_unexpected("leyendo las entradas")?
         };
         Ok(EntriesPage {
             tree_size: newest,
@@ -520,7 +514,7 @@ impl Archive {
 
     /// Stores bytes by content without logging them: a handover's files
     /// while it is being prepared (they are logged inside its package).
-    pub async fn stage(&self, sha256: &Sha256, bytes: Bytes) -> ApiResult<()> {
+    pub async fn stage(&self, sha256: &Digest32, bytes: Bytes) -> ApiResult<()> {
         let setup = self.ready().await?;
         setup
             .storage
@@ -543,7 +537,7 @@ impl Archive {
             .bind(before)
             .fetch_all(&mut *conn)
             .await
-            .map_err(unexpected("leyendo los archivos reemplazados"))?
+            .or_unexpected("leyendo los archivos reemplazados")?
         };
         let mut deleted = 0;
         for hex in candidates {
@@ -551,7 +545,7 @@ impl Archive {
                 .context()
                 .begin()
                 .await
-                .map_err(unexpected("abriendo la transacción"))?;
+                .or_unexpected("abriendo la transacción")?;
             let referenced: i64 = sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM archive_handover_files WHERE sha256 = $1)
                       + (SELECT COUNT(*) FROM archive_objects WHERE sha256 = $1)",
@@ -559,9 +553,9 @@ impl Archive {
             .bind(&hex)
             .fetch_one(&mut *tx)
             .await
-            .map_err(unexpected("buscando quién usa el archivo"))?;
+            .or_unexpected("buscando quién usa el archivo")?;
             if referenced == 0
-                && let Ok(sha256) = Sha256::parse(&hex)
+                && let Ok(sha256) = Digest32::parse(&hex)
             {
                 setup
                     .storage
@@ -574,17 +568,15 @@ impl Archive {
                 .bind(&hex)
                 .execute(&mut *tx)
                 .await
-                .map_err(unexpected("olvidando el archivo reemplazado"))?;
-            tx.commit()
-                .await
-                .map_err(unexpected("confirmando la limpieza"))?;
+                .or_unexpected("olvidando el archivo reemplazado")?;
+            tx.commit().await.or_unexpected("confirmando la limpieza")?;
         }
         Ok(deleted)
     }
 
     /// Stored bytes (archived or staged), checked against their hash; a
     /// missing object is a 500 (the database says it is there).
-    pub async fn stored(&self, sha256: &Sha256) -> ApiResult<Bytes> {
+    pub async fn stored(&self, sha256: &Digest32) -> ApiResult<Bytes> {
         let setup = self.ready().await?;
         setup
             .storage
@@ -600,19 +592,19 @@ impl Archive {
     }
 
     /// An object's metadata.
-    pub async fn object(&self, sha256: &Sha256) -> ApiResult<Option<ObjectRow>> {
+    pub async fn object(&self, sha256: &Digest32) -> ApiResult<Option<ObjectRow>> {
         self.ready().await?;
         let mut conn = self.connection().await?;
-        db::object(&mut conn, &sha256.hex())
+        db::object(&mut conn, &sha256.to_hex())
             .await
-            .map_err(unexpected("buscando el objeto"))
+            .or_unexpected("buscando el objeto")
     }
 
     /// An object's bytes, for `caller`: anyone for a public record; the
     /// secretariat's President or facilitator (or the operator) otherwise.
     pub async fn download(
         &self,
-        sha256: &Sha256,
+        sha256: &Digest32,
         caller: &Caller,
     ) -> ApiResult<(ObjectRow, Bytes)> {
         let object = self.object(sha256).await?.ok_or_else(|| {
@@ -642,12 +634,12 @@ impl Archive {
 
     /// Whether `sha256` is archived, its public metadata, and its proof
     /// against the newest head, with a Spanish report.
-    pub async fn verify_hash(&self, sha256: &Sha256) -> ApiResult<HashVerification> {
+    pub async fn verify_hash(&self, sha256: &Digest32) -> ApiResult<HashVerification> {
         let current = self.current_head().await?;
         let tree_head = SignedTreeHead::from(&current);
         let Some(object) = self.object(sha256).await? else {
             return Ok(HashVerification {
-                sha256: sha256.hex(),
+                sha256: sha256.to_hex(),
                 archived: false,
                 report: format!(
                     "Ningún objeto del archivo tiene la huella {sha256} (el registro tiene {} entradas). Si esperaba encontrarlo, compruebe que calculó el SHA-256 del archivo exacto, por ejemplo con «sha256sum ARCHIVO»: cualquier cambio, aunque sea de un byte, produce otra huella.",
@@ -694,7 +686,7 @@ impl Archive {
             size = inclusion.tree_size,
         );
         Ok(HashVerification {
-            sha256: sha256.hex(),
+            sha256: sha256.to_hex(),
             archived: true,
             report,
             object: Some(ArchivedObject::from_row(&object, &self.base_url())),

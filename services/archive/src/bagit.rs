@@ -55,7 +55,11 @@ fn one_line(value: &str) -> String {
 fn manifest(files: &BTreeMap<String, Bytes>, keep: impl Fn(&str) -> bool) -> String {
     let mut out = String::new();
     for (path, bytes) in files.iter().filter(|(p, _)| keep(p)) {
-        out.push_str(&format!("{}  {}\n", Sha256::of(bytes), encode_path(path)));
+        out.push_str(&format!(
+            "{}  {}\n",
+            Sha256::digest(bytes),
+            encode_path(path)
+        ));
     }
     out
 }
@@ -146,7 +150,7 @@ pub fn validate(bag: &Bag) -> Result<(), Vec<String>> {
             }
             match bag.files.get(path) {
                 None => problems.push(format!("falta {path}, que el manifiesto lista")),
-                Some(bytes) if Sha256::of(bytes).hex() != *hash => {
+                Some(bytes) if Sha256::digest(bytes).to_hex() != *hash => {
                     problems.push(format!("{path} no tiene la huella del manifiesto"))
                 }
                 Some(_) => {}
@@ -185,7 +189,7 @@ pub fn validate(bag: &Bag) -> Result<(), Vec<String>> {
                 None => problems.push(format!(
                     "falta {path}, que el manifiesto de etiquetas lista"
                 )),
-                Some(bytes) if Sha256::of(bytes).hex() != hash => problems.push(format!(
+                Some(bytes) if Sha256::digest(bytes).to_hex() != hash => problems.push(format!(
                     "{path} no tiene la huella del manifiesto de etiquetas"
                 )),
                 Some(_) => {}
@@ -368,7 +372,7 @@ mod tests {
         let manifest = String::from_utf8(bag.files["manifest-sha256.txt"].to_vec()).unwrap();
         assert!(manifest.contains(&format!(
             "{}  data/informe-de-actividades.pdf\n",
-            Sha256::of(b"%PDF-1.7 informe")
+            Sha256::digest(b"%PDF-1.7 informe")
         )));
         assert!(
             manifest.contains("data/documentos/minuta 100%25.txt"),

@@ -19,6 +19,7 @@
 //! applies its own access rules to that person and audits them by name; the
 //! archive never acts with more authority than the person asking.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::actix_web::http::header::HeaderValue;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::http::Bytes;
@@ -30,8 +31,9 @@ use utoipa::ToSchema;
 
 use crate::archive::{Archive, Deposit};
 use crate::bagit;
-use crate::digest::Sha256;
+use crate::digest::{Digest32, Sha256};
 use crate::sniff;
+use rubrica_contracts::client::{As, ServiceClient};
 
 /// Kind of an archived handover package in the log.
 pub const PACKAGE_KIND: &str = "paquete_entrega";
@@ -196,10 +198,6 @@ pub struct PendingHandover {
     pub explanation: String,
 }
 
-fn unexpected(doing: &'static str) -> impl FnOnce(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
-}
-
 /// Today at a secretariat `utc_offset_minutes` east of UTC, `AAAA-MM-DD`.
 pub fn today(utc_offset_minutes: i64) -> String {
     day_of(now_ms(), utc_offset_minutes)
@@ -290,9 +288,9 @@ async fn load(conn: &mut AnyConnection, id: &str) -> ApiResult<HandoverRow> {
     .bind(id)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(unexpected("leyendo la entrega-recepción"))?;
+    .or_unexpected("leyendo la entrega-recepción")?;
     match row {
-        Some(row) => read_row(&row).map_err(unexpected("leyendo la entrega-recepción")),
+        Some(row) => read_row(&row).or_unexpected("leyendo la entrega-recepción"),
         None => Err(ApiError::NotFound(format!(
             "No existe la entrega-recepción «{id}». Consulte las suyas con GET /handovers."
         ))),
@@ -307,7 +305,7 @@ async fn files_of(conn: &mut AnyConnection, id: &str) -> ApiResult<Vec<HandoverF
     .bind(id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo los archivos de la entrega"))?;
+    .or_unexpected("leyendo los archivos de la entrega")?;
     rows.iter()
         .map(|r| {
             Ok(HandoverFile {
@@ -322,7 +320,7 @@ async fn files_of(conn: &mut AnyConnection, id: &str) -> ApiResult<Vec<HandoverF
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(unexpected("leyendo los archivos de la entrega"))
+        .or_unexpected("leyendo los archivos de la entrega")
 }
 
 fn next_step(row: &HandoverRow, files: &[HandoverFile]) -> String {
@@ -465,51 +463,11 @@ impl Handovers {
         credential: &Credential,
         body: Option<Value>,
     ) -> ApiResult<Value> {
-        let Some(base) = self.ctx().service_url(service) else {
-            return Err(ApiError::Unavailable(format!(
-                "No está configurada la URL del servicio «{service}» (services.{service}.url). Informe al administrador."
-            )));
-        };
-        let url = format!("{}{path}", base.trim_end_matches('/'));
-        let mut request = self
-            .ctx()
-            .http
-            .request(method, &url)
-            .timeout(std::time::Duration::from_secs(120));
-        if let Some(credential) = credential {
-            request = request.header(reqwest::header::AUTHORIZATION, credential.as_bytes());
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.map_err(|e| {
-            tracing::warn!(error = %e, %url, "un servicio no respondió a la entrega-recepción");
-            ApiError::Unavailable(format!(
-                "El servicio «{}» no respondió. Intente de nuevo en unos minutos; no se cambió nada.",
-                service.title()
-            ))
-        })?;
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(value);
-        }
-        let detail = value["detail"]
-            .as_str()
-            .unwrap_or("sin detalle")
-            .to_string();
-        let said = format!("El servicio «{}» respondió: {detail}", service.title());
-        Err(match status.as_u16() {
-            401 => ApiError::Unauthorized(said),
-            403 => ApiError::Forbidden(said),
-            404 => ApiError::NotFound(said),
-            409 => ApiError::Conflict(said),
-            400 | 422 => ApiError::Unprocessable(said),
-            _ => {
-                tracing::error!(%url, %status, %detail, "un servicio falló durante la entrega-recepción");
-                ApiError::Unavailable(format!("{said}. Intente de nuevo; no se cambió nada."))
-            }
-        })
+        let client = ServiceClient::new(self.ctx(), service)
+            .timeout(std::time::Duration::from_secs(120))
+            .max_body(self.ctx().settings.archive.max_object_bytes);
+        let who = As::Caller(credential.as_ref().map(HeaderValue::as_bytes));
+        Ok(client.send_json(method, path, who, body.as_ref()).await?)
     }
 
     async fn secretariat(&self, id: &str, credential: &Credential) -> ApiResult<Value> {
@@ -575,10 +533,7 @@ impl Handovers {
         let now = now_ms();
         let id = uuid::Uuid::now_v7().to_string();
         let ctx = self.ctx();
-        let mut tx = ctx
-            .begin()
-            .await
-            .map_err(unexpected("abriendo la transacción"))?;
+        let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
         let open: Option<(String, String)> = sqlx::query_as(
             "SELECT id, folio FROM archive_handovers WHERE member_id = $1 AND secretariat_id = $2 AND status <> 'archivada'",
         )
@@ -586,7 +541,7 @@ impl Handovers {
         .bind(secretariat_id)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(unexpected("buscando entregas abiertas"))?;
+        .or_unexpected("buscando entregas abiertas")?;
         if let Some((other, folio)) = open {
             return Err(ApiError::Conflict(format!(
                 "Ya tiene la entrega-recepción {folio} ({other}) sin concluir: complétela en lugar de abrir otra (GET /handovers/{other})."
@@ -600,7 +555,7 @@ impl Handovers {
         .bind(format!("ER-{year}-%"))
         .fetch_one(&mut *tx)
         .await
-        .map_err(unexpected("numerando la entrega"))?;
+        .or_unexpected("numerando la entrega")?;
         let folio = format!("ER-{year}-{:03}", count + 1);
         sqlx::query(
             "INSERT INTO archive_handovers (id, secretariat_id, secretariat_name, member_id, member_name, member_rfc, seat, successor_member_id, observations, status, folio, created_at)
@@ -619,7 +574,7 @@ impl Handovers {
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("guardando la entrega-recepción"))?;
+        .or_unexpected("guardando la entrega-recepción")?;
         ctx.audit(
             &mut tx,
             caller,
@@ -628,10 +583,8 @@ impl Handovers {
             json!({ "folio": folio, "secretariado": secretariat_id, "asiento": seat }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-        tx.commit()
-            .await
-            .map_err(unexpected("confirmando la entrega"))?;
+        .or_unexpected("registrando en la bitácora")?;
+        tx.commit().await.or_unexpected("confirmando la entrega")?;
         self.get(caller, &id).await
     }
 
@@ -662,10 +615,10 @@ impl Handovers {
             .fetch_all(&mut *conn)
             .await
         }
-        .map_err(unexpected("listando las entregas"))?;
+        .or_unexpected("listando las entregas")?;
         let mut views = Vec::new();
         for row in &rows {
-            let row = read_row(row).map_err(unexpected("leyendo la entrega"))?;
+            let row = read_row(row).or_unexpected("leyendo la entrega")?;
             views.push(self.view(&mut conn, row).await?);
         }
         Ok(views)
@@ -701,7 +654,7 @@ impl Handovers {
             _ => format!("data/documentos/{final_name}"),
         };
         let content = bytes.clone();
-        let sha256 = tokio::task::spawn_blocking(move || Sha256::of(&content))
+        let sha256 = tokio::task::spawn_blocking(move || Sha256::digest(&content))
             .await
             .map_err(|e| {
                 ApiError::Unexpected(anyhow::Error::new(e).context("calculando la huella"))
@@ -740,17 +693,14 @@ impl Handovers {
         // part of the handover.
         self.archive.stage(&sha256, bytes.clone()).await?;
         let ctx = self.ctx();
-        let mut tx = ctx
-            .begin()
-            .await
-            .map_err(unexpected("abriendo la transacción"))?;
+        let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
         // Still open, inside the write transaction.
         let still: Option<String> =
             sqlx::query_scalar("SELECT status FROM archive_handovers WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(unexpected("leyendo la entrega"))?;
+                .or_unexpected("leyendo la entrega")?;
         if still.as_deref() != Some(status::OPEN) {
             return Err(ApiError::Conflict(format!(
                 "La entrega-recepción {} se entregó mientras se cargaba el archivo; ya no puede cambiarse.",
@@ -767,17 +717,17 @@ impl Handovers {
             )
             .bind(id)
             .bind(now_ms())
-            .bind(sha256.hex())
+            .bind(sha256.to_hex())
             .execute(&mut *tx)
             .await
-            .map_err(unexpected("anotando el informe reemplazado"))?;
+            .or_unexpected("anotando el informe reemplazado")?;
             sqlx::query(
                 "DELETE FROM archive_handover_files WHERE handover_id = $1 AND source = 'informe'",
             )
             .bind(id)
             .execute(&mut *tx)
             .await
-            .map_err(unexpected("reemplazando el informe"))?;
+            .or_unexpected("reemplazando el informe")?;
         }
         let position: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM archive_handover_files WHERE handover_id = $1",
@@ -785,7 +735,7 @@ impl Handovers {
         .bind(id)
         .fetch_one(&mut *tx)
         .await
-        .map_err(unexpected("numerando el archivo"))?;
+        .or_unexpected("numerando el archivo")?;
         let now = now_ms();
         sqlx::query(
             "INSERT INTO archive_handover_files (handover_id, path, position, original_name, media_type, size_bytes, sha256, source, description, added_at)
@@ -797,33 +747,31 @@ impl Handovers {
         .bind(name)
         .bind(format.media_type)
         .bind(bytes.len() as i64)
-        .bind(sha256.hex())
+        .bind(sha256.to_hex())
         .bind(source)
         .bind(&description)
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("guardando el archivo"))?;
+        .or_unexpected("guardando el archivo")?;
         if replacing {
             sqlx::query("UPDATE archive_handovers SET report_sha256 = $1 WHERE id = $2")
-                .bind(sha256.hex())
+                .bind(sha256.to_hex())
                 .bind(id)
                 .execute(&mut *tx)
                 .await
-                .map_err(unexpected("guardando el informe"))?;
+                .or_unexpected("guardando el informe")?;
         }
         ctx.audit(
             &mut tx,
             caller,
             "entrega.agregar",
             Some(id),
-            json!({ "ruta": path, "huella": sha256.hex(), "bytes": bytes.len(), "tipo": format.media_type, "origen": source }),
+            json!({ "ruta": path, "huella": sha256.to_hex(), "bytes": bytes.len(), "tipo": format.media_type, "origen": source }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-        tx.commit()
-            .await
-            .map_err(unexpected("confirmando el archivo"))?;
+        .or_unexpected("registrando en la bitácora")?;
+        tx.commit().await.or_unexpected("confirmando el archivo")?;
         self.get(caller, id).await
     }
 
@@ -939,7 +887,7 @@ impl Handovers {
         id: &str,
         reference: RecordReference,
     ) -> ApiResult<HandoverView> {
-        let sha256 = Sha256::parse(reference.sha256.trim())
+        let sha256 = Digest32::parse(reference.sha256.trim())
             .map_err(|e| ApiError::Unprocessable(format!("{e}.")))?;
         let row = {
             let mut conn = self.archive.connection().await?;
@@ -988,10 +936,7 @@ impl Handovers {
             )));
         }
         let now = now_ms();
-        let mut tx = ctx
-            .begin()
-            .await
-            .map_err(unexpected("abriendo la transacción"))?;
+        let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
         let changed = sqlx::query(
             "UPDATE archive_handovers SET status = 'entregada', submitted_at = $1, submitted_on = $2 WHERE id = $3 AND status = 'abierta'",
         )
@@ -1000,7 +945,7 @@ impl Handovers {
         .bind(id)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("entregando"))?
+        .or_unexpected("entregando")?
         .rows_affected();
         if changed != 1 {
             return Err(ApiError::Conflict(format!(
@@ -1016,7 +961,7 @@ impl Handovers {
             json!({ "folio": row.folio, "archivos": files.len(), "bytes": files.iter().map(|f| f.size_bytes).sum::<i64>() }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
+        .or_unexpected("registrando en la bitácora")?;
         ctx.outbox
             .record(
                 &mut tx,
@@ -1031,11 +976,11 @@ impl Handovers {
                 }),
             )
             .await
-            .map_err(unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         ctx.outbox
             .commit(tx)
             .await
-            .map_err(unexpected("confirmando la entrega"))?;
+            .or_unexpected("confirmando la entrega")?;
         self.get(caller, id).await
     }
 
@@ -1291,10 +1236,7 @@ impl Handovers {
             .to_string();
         let ctx = self.ctx();
         let now = now_ms();
-        let mut tx = ctx
-            .begin()
-            .await
-            .map_err(unexpected("abriendo la transacción"))?;
+        let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
         sqlx::query(
             "UPDATE archive_handovers SET status = 'en_firma', inventory_document_id = $1, route_id = $2, routed_at = $3, seat = COALESCE(seat, $4), successor_member_id = $5, successor_name = $6, observations = $7 WHERE id = $8 AND status = 'entregada'",
         )
@@ -1308,7 +1250,7 @@ impl Handovers {
         .bind(id)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("guardando la ruta"))?;
+        .or_unexpected("guardando la ruta")?;
         ctx.audit(
             &mut tx,
             caller,
@@ -1317,8 +1259,8 @@ impl Handovers {
             json!({ "folio": row.folio, "documento": document_id, "ruta": route_id, "firmantes": signers.len() }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-        tx.commit().await.map_err(unexpected("confirmando"))?;
+        .or_unexpected("registrando en la bitácora")?;
+        tx.commit().await.or_unexpected("confirmando")?;
         self.get(caller, id).await
     }
 
@@ -1333,7 +1275,7 @@ impl Handovers {
                 row.folio, row.status
             )));
         };
-        let sha = Sha256::parse(sha).map_err(|e| ApiError::Unexpected(anyhow::anyhow!("{e}")))?;
+        let sha = Digest32::parse(sha).map_err(|e| ApiError::Unexpected(anyhow::anyhow!("{e}")))?;
         let bytes = self.archive.stored(&sha).await?;
         Ok((format!("entrega-{}.zip", row.folio), bytes))
     }
@@ -1427,7 +1369,7 @@ impl Handovers {
         .bind(secretariat_id)
         .fetch_all(&mut *conn)
         .await
-        .map_err(unexpected("leyendo las entregas"))?;
+        .or_unexpected("leyendo las entregas")?;
         let mut out = Vec::new();
         for mut p in due {
             let latest = handovers.iter().rev().find(|(m, _, _)| *m == p.member_id);
@@ -1486,7 +1428,7 @@ pub async fn complete(
     archive: &Archive,
     route_id: &str,
     inventory: Bytes,
-    inventory_sha256: Sha256,
+    inventory_sha256: Digest32,
     signed_on: &str,
 ) -> anyhow::Result<()> {
     let ctx = archive.context();
@@ -1514,7 +1456,7 @@ pub async fn complete(
     drop(conn);
     let mut payload = Vec::new();
     for f in &files {
-        let sha = Sha256::parse(&f.sha256)?;
+        let sha = Digest32::parse(&f.sha256)?;
         let bytes = archive
             .stored(&sha)
             .await
@@ -1564,7 +1506,7 @@ pub async fn complete(
                 "entrega_de": row.member_name,
                 "recibe": row.successor_name,
                 "archivos": files.len(),
-                "acta_firmada": inventory_sha256.hex(),
+                "acta_firmada": inventory_sha256.to_hex(),
                 "formato": "BagIt 1.0 (RFC 8493) en ZIP",
             }),
             content: Bytes::from(zip),
@@ -1577,7 +1519,7 @@ pub async fn complete(
     let changed = sqlx::query(
         "UPDATE archive_handovers SET status = 'archivada', inventory_sha256 = $1, package_sha256 = $2, package_size = $3, archived_at = $4, archived_on = $5 WHERE id = $6 AND status <> 'archivada'",
     )
-    .bind(inventory_sha256.hex())
+    .bind(inventory_sha256.to_hex())
     .bind(&ingested.object.sha256)
     .bind(size)
     .bind(now)
@@ -1592,7 +1534,7 @@ pub async fn complete(
             &Caller::service(ServiceName::Archive),
             "entrega.archivar",
             Some(&row.id),
-            json!({ "folio": row.folio, "paquete": ingested.object.sha256, "entrada": ingested.object.log_index, "acta": inventory_sha256.hex() }),
+            json!({ "folio": row.folio, "paquete": ingested.object.sha256, "entrada": ingested.object.log_index, "acta": inventory_sha256.to_hex() }),
         )
         .await?;
         ctx.outbox
@@ -1605,7 +1547,7 @@ pub async fn complete(
                     "folio": row.folio,
                     "member_id": row.member_id,
                     "package_sha256": ingested.object.sha256,
-                    "inventory_sha256": inventory_sha256.hex(),
+                    "inventory_sha256": inventory_sha256.to_hex(),
                     "log_index": ingested.object.log_index,
                 }),
             )

@@ -161,7 +161,10 @@ mod tests {
             Some("http://seaweedfs:8333")
         );
         assert!(archive.s3_allow_http);
-        assert_eq!(archive.s3_secret_access_key.as_deref(), Some("secreto"));
+        assert_eq!(
+            archive.s3_secret_access_key.as_ref().map(|s| s.expose()),
+            Some("secreto")
+        );
         assert_eq!(
             archive.log_key_file,
             Some(std::path::PathBuf::from("/run/secrets/log-key.pk8"))

@@ -38,7 +38,7 @@ use sqlx::AnyConnection;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::db::{self, EntryRow, HeadRow};
-use crate::digest::Sha256;
+use crate::digest::Digest32;
 use crate::tree::MerkleTree;
 
 /// The label that starts every leaf, so a leaf of this log can never be
@@ -49,7 +49,7 @@ pub const LEAF_LABEL: &[u8] = b"rubrica-archivo-v1\n";
 /// at this moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeafEntry {
-    pub sha256: Sha256,
+    pub sha256: Digest32,
     pub kind: String,
     /// Epoch milliseconds.
     pub created_at: i64,
@@ -116,7 +116,7 @@ pub fn leaf_of(row: &EntryRow) -> Result<Hash, LogFailure> {
             row.log_index
         ))
     };
-    let sha256 = Sha256::parse(&row.sha256).map_err(|_| tampered())?;
+    let sha256 = Digest32::parse(&row.sha256).map_err(|_| tampered())?;
     let leaf = LeafEntry {
         sha256,
         kind: row.kind.clone(),
@@ -306,7 +306,7 @@ impl TransparencyLog {
         let row = EntryRow {
             log_index: index as i64,
             leaf_hash: hex::encode(leaf),
-            sha256: entry.sha256.hex(),
+            sha256: entry.sha256.to_hex(),
             kind: entry.kind.clone(),
             created_at: entry.created_at,
         };
@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn a_leaf_binds_the_file_its_kind_and_its_time() {
         let entry = LeafEntry {
-            sha256: Sha256::of(b"acta"),
+            sha256: crate::digest::Sha256::digest(b"acta"),
             kind: "acta".into(),
             created_at: 1_795_000_000_000,
         };
@@ -349,7 +349,7 @@ mod tests {
         let base = entry.leaf_hash();
         for changed in [
             LeafEntry {
-                sha256: Sha256::of(b"otra"),
+                sha256: crate::digest::Sha256::digest(b"otra"),
                 ..entry.clone()
             },
             LeafEntry {

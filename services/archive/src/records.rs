@@ -29,7 +29,8 @@ use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 
 use crate::archive::{Archive, Deposit};
-use crate::digest::Sha256;
+use crate::digest::{Digest32, Sha256};
+use rubrica_contracts::client::{As, ServiceClient};
 
 /// The event this service emits once a record is archived.
 pub use rubrica_contracts::events::RECORD_ARCHIVED;
@@ -195,7 +196,7 @@ impl EventHandler for OnRouteCompleted {
                         "El evento route.completed no tiene la forma esperada ({e}); no se puede archivar su registro."
                     ))
                 })?;
-            if Sha256::parse(&payload.document.sha256).is_err()
+            if Digest32::parse(&payload.document.sha256).is_err()
                 || !payload.document.path.starts_with('/')
             {
                 return Err(HandlerError::Rejected(
@@ -448,7 +449,7 @@ impl Ingestor {
     }
 
     async fn attempt(&self, payload: &RouteCompleted) -> Outcome {
-        let expected = match Sha256::parse(&payload.document.sha256) {
+        let expected = match Digest32::parse(&payload.document.sha256) {
             Ok(sha) => sha,
             Err(e) => {
                 return Outcome::Refused {
@@ -462,14 +463,14 @@ impl Ingestor {
             Ok(bytes) => bytes,
             Err(reason) => return Outcome::Retry(reason),
         };
-        let actual = Sha256::of(&bytes);
+        let actual = Sha256::digest(&bytes);
         if actual != expected {
             return Outcome::Refused {
                 reason: format!(
                     "El PDF obtenido del servicio {} tiene la huella {actual}, no la {expected} que anunció la ruta: no es el registro firmado.",
                     payload.document.service
                 ),
-                sha256: Some(actual.hex()),
+                sha256: Some(actual.to_hex()),
                 report: None,
             };
         }
@@ -488,7 +489,7 @@ impl Ingestor {
             Ok(Err(e)) => {
                 return Outcome::Refused {
                     reason: format!("El PDF firmado no se pudo verificar: {e}"),
-                    sha256: Some(actual.hex()),
+                    sha256: Some(actual.to_hex()),
                     report: None,
                 };
             }
@@ -514,14 +515,14 @@ impl Ingestor {
             };
             return Outcome::Refused {
                 reason,
-                sha256: Some(actual.hex()),
+                sha256: Some(actual.to_hex()),
                 report: Some(report_json),
             };
         }
         if let Some(reason) = signer_mismatch(&report) {
             return Outcome::Refused {
                 reason,
-                sha256: Some(actual.hex()),
+                sha256: Some(actual.to_hex()),
                 report: Some(report_json),
             };
         }
@@ -544,47 +545,17 @@ impl Ingestor {
                 "el acta de entrega-recepción se archivó, pero no su paquete: {e:#}"
             ));
         }
-        Outcome::Archived(actual.hex())
+        Outcome::Archived(actual.to_hex())
     }
 
     async fn fetch(&self, document: &DocumentRef) -> Result<Bytes, String> {
-        let service = document.service;
-        let Some(base) = self.ctx().service_url(service) else {
-            return Err(format!(
-                "no está configurada la URL del servicio «{service}» (services.{service}.url), de donde se obtiene el PDF firmado"
-            ));
-        };
-        let url = format!("{}{}", base.trim_end_matches('/'), document.path);
-        let mut request = self.ctx().http.get(&url).timeout(Duration::from_secs(60));
-        if let Some(token) = &self.ctx().settings.internal_token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.map_err(|e| {
-            format!("no se pudo obtener el PDF firmado del servicio «{service}»: {e}")
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!(
-                "el servicio «{service}» respondió {status} al pedir el PDF firmado ({})",
-                document.path
-            ));
-        }
-        let max = self.ctx().settings.archive.max_object_bytes;
-        if response.content_length().is_some_and(|n| n > max as u64) {
-            return Err(format!(
-                "el PDF firmado excede archive.max_object_bytes ({max} bytes)"
-            ));
-        }
-        let bytes = response
-            .bytes()
+        ServiceClient::new(self.ctx(), document.service)
+            .timeout(Duration::from_secs(60))
+            .max_body(self.ctx().settings.archive.max_object_bytes)
+            .get_bytes(&document.path, As::Internal)
             .await
-            .map_err(|e| format!("se interrumpió la descarga del PDF firmado: {e}"))?;
-        if bytes.len() > max {
-            return Err(format!(
-                "el PDF firmado excede archive.max_object_bytes ({max} bytes)"
-            ));
-        }
-        Ok(bytes)
+            .map(Bytes::from)
+            .map_err(|e| format!("no se obtuvo el PDF firmado ({}): {e}", document.path))
     }
 
     /// Archives the verified PDF and its public record row.
@@ -592,7 +563,7 @@ impl Ingestor {
         &self,
         payload: &RouteCompleted,
         bytes: Bytes,
-        sha256: Sha256,
+        sha256: Digest32,
         report: &VerificationReport,
     ) -> anyhow::Result<()> {
         let signers = public_signers(report);
@@ -629,7 +600,7 @@ impl Ingestor {
             "INSERT INTO archive_records (sha256, route_id, secretariat_id, secretariat_name, kind, folio, title, record_date, record_year, size_bytes, signers, refusals, archived_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '[]', $12) ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(sha256.hex())
+        .bind(sha256.to_hex())
         .bind(&payload.route.id)
         .bind(&payload.secretariat.id)
         .bind(&payload.secretariat.name)
@@ -648,7 +619,7 @@ impl Ingestor {
             for word in title_words(&payload.route.title) {
                 sqlx::query("INSERT INTO archive_record_words (word, sha256) VALUES ($1, $2) ON CONFLICT (word, sha256) DO NOTHING")
                     .bind(&word)
-                    .bind(sha256.hex())
+                    .bind(sha256.to_hex())
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(
@@ -665,13 +636,13 @@ impl Ingestor {
                     &mut tx,
                     RECORD_ARCHIVED,
                     &json!({
-                        "sha256": sha256.hex(),
+                        "sha256": sha256.to_hex(),
                         "route_id": payload.route.id,
                         "secretariat_id": payload.secretariat.id,
                         "kind": kind,
                         "folio": payload.route.folio,
                         "log_index": ingested.object.log_index,
-                        "url": format!("{}/records/{}", self.archive.base_url(), sha256.hex()),
+                        "url": format!("{}/records/{}", self.archive.base_url(), sha256.to_hex()),
                     }),
                 )
                 .await?;

@@ -3,7 +3,7 @@
 //! an S3-compatible bucket named by `archive.object_store_url`.
 //!
 //! Objects are **content-addressed**: an object's path is its SHA-256
-//! ([`Sha256::object_path`]), so the same bytes always land in the same place
+//! ([`crate::digest::object_path`]), so the same bytes always land in the same place
 //! and different bytes never do. Writes are create-only (`PutMode::Create`):
 //! an object already there is read back and compared, and if it is the same
 //! the write succeeds without touching it; nothing is ever overwritten, and
@@ -20,7 +20,7 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload}
 use rubrica_platform::Settings;
 use rubrica_platform::http::Bytes;
 
-use crate::digest::Sha256;
+use crate::digest::{Digest32, Sha256};
 
 /// The archive's object store.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub enum StorageError {
     #[error(
         "el objeto {sha256} del almacén ({location}) no corresponde a su huella: el almacén fue alterado o está dañado"
     )]
-    Corrupted { sha256: Sha256, location: String },
+    Corrupted { sha256: Digest32, location: String },
 }
 
 /// How [`ObjectStorage::put`] went.
@@ -102,7 +102,7 @@ impl ObjectStorage {
                     builder = builder.with_access_key_id(id);
                 }
                 if let Some(secret) = &archive.s3_secret_access_key {
-                    builder = builder.with_secret_access_key(secret);
+                    builder = builder.with_secret_access_key(secret.expose());
                 }
                 let s3 = builder.build().map_err(|e| {
                     format!(
@@ -174,8 +174,8 @@ impl ObjectStorage {
 
     /// Stores `bytes` under their SHA-256 `sha256` (the caller computed it),
     /// create-only. Same bytes already there: success, nothing written.
-    pub async fn put(&self, sha256: &Sha256, bytes: Bytes) -> Result<Put, StorageError> {
-        let path = ObjectPath::from(sha256.object_path());
+    pub async fn put(&self, sha256: &Digest32, bytes: Bytes) -> Result<Put, StorageError> {
+        let path = ObjectPath::from(crate::digest::object_path(sha256));
         let create = PutOptions::from(PutMode::Create);
         match self
             .store
@@ -204,8 +204,8 @@ impl ObjectStorage {
 
     /// Deletes the object of `sha256` (gone already: fine). Only for staged
     /// bytes nothing refers to; archived objects are never deleted.
-    pub async fn delete_staged(&self, sha256: &Sha256) -> Result<(), StorageError> {
-        let path = ObjectPath::from(sha256.object_path());
+    pub async fn delete_staged(&self, sha256: &Digest32) -> Result<(), StorageError> {
+        let path = ObjectPath::from(crate::digest::object_path(sha256));
         match self.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.failed(e)),
@@ -213,7 +213,7 @@ impl ObjectStorage {
     }
 
     /// An object exists where `sha256` goes: it must be those very bytes.
-    async fn confirm(&self, sha256: &Sha256) -> Result<Put, StorageError> {
+    async fn confirm(&self, sha256: &Digest32) -> Result<Put, StorageError> {
         match self.get(sha256).await? {
             Some(_) => Ok(Put::AlreadyStored),
             // Listed as existing a moment ago and gone now: nothing in the
@@ -227,15 +227,15 @@ impl ObjectStorage {
 
     /// The bytes of `sha256`, checked against the hash before they are
     /// handed out; `None` when the store has no such object.
-    pub async fn get(&self, sha256: &Sha256) -> Result<Option<Bytes>, StorageError> {
-        let path = ObjectPath::from(sha256.object_path());
+    pub async fn get(&self, sha256: &Digest32) -> Result<Option<Bytes>, StorageError> {
+        let path = ObjectPath::from(crate::digest::object_path(sha256));
         let bytes = match self.store.get(&path).await {
             Ok(result) => result.bytes().await.map_err(|e| self.failed(e))?,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(self.failed(e)),
         };
         let checked = bytes.clone();
-        let actual = tokio::task::spawn_blocking(move || Sha256::of(&checked))
+        let actual = tokio::task::spawn_blocking(move || Sha256::digest(&checked))
             .await
             .map_err(|e| self.failed(object_store::Error::JoinError { source: e }))?;
         if actual == *sha256 {
@@ -273,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = local(dir.path());
         let bytes = Bytes::from_static(b"%PDF-1.7 acta");
-        let sha = Sha256::of(&bytes);
+        let sha = Sha256::digest(&bytes);
 
         assert_eq!(
             storage.put(&sha, bytes.clone()).await.unwrap(),
@@ -284,9 +284,12 @@ mod tests {
             Put::AlreadyStored
         );
         assert_eq!(storage.get(&sha).await.unwrap(), Some(bytes));
-        let file = dir.path().join("archive/objects").join(sha.object_path());
+        let file = dir
+            .path()
+            .join("archive/objects")
+            .join(crate::digest::object_path(&sha));
         assert!(file.is_file(), "{}", file.display());
-        assert_eq!(storage.get(&Sha256::of(b"otro")).await.unwrap(), None);
+        assert_eq!(storage.get(&Sha256::digest(b"otro")).await.unwrap(), None);
     }
 
     #[tokio::test]
@@ -294,9 +297,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let storage = local(dir.path());
         let bytes = Bytes::from_static(b"original");
-        let sha = Sha256::of(&bytes);
+        let sha = Sha256::digest(&bytes);
         storage.put(&sha, bytes.clone()).await.unwrap();
-        let file = dir.path().join("archive/objects").join(sha.object_path());
+        let file = dir
+            .path()
+            .join("archive/objects")
+            .join(crate::digest::object_path(&sha));
         std::fs::write(&file, b"alterado").unwrap();
 
         let err = storage.put(&sha, bytes).await.unwrap_err();

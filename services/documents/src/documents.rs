@@ -1,6 +1,7 @@
 //! The service's logic: render (bounded, off the async threads), keep
 //! versions, approve, and hand out PDFs and layout manifests.
 
+use rubrica_platform::OrUnexpected;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -33,12 +34,6 @@ pub enum DocumentsError {
     /// Any other client-facing or unexpected error.
     #[error(transparent)]
     Api(#[from] ApiError),
-}
-
-impl DocumentsError {
-    fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> DocumentsError {
-        move |e| DocumentsError::Api(ApiError::Unexpected(anyhow::Error::new(e).context(context)))
-    }
 }
 
 /// Builds the 422 problem: RFC 9457 with an `errors` member naming every
@@ -198,7 +193,7 @@ impl Documents {
             .context
             .begin()
             .await
-            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+            .or_unexpected("abriendo la transacción")?;
         let id = self
             .store_new(&mut tx, caller, &rendered, &data, None)
             .await?;
@@ -206,7 +201,7 @@ impl Documents {
             .outbox
             .commit(tx)
             .await
-            .map_err(DocumentsError::unexpected("confirmando el documento"))?;
+            .or_unexpected("confirmando el documento")?;
         Ok(version_view(&id, 1, &rendered))
     }
 
@@ -238,7 +233,7 @@ impl Documents {
         };
         db::insert_document(tx, &row, source_event_id)
             .await
-            .map_err(DocumentsError::unexpected("guardando el documento"))?;
+            .or_unexpected("guardando el documento")?;
         self.store_version(tx, caller, &id, 1, rendered, data, now)
             .await?;
         Ok(id)
@@ -277,7 +272,7 @@ impl Documents {
             },
         )
         .await
-        .map_err(DocumentsError::unexpected("guardando la versión"))?;
+        .or_unexpected("guardando la versión")?;
         let details = json!({
             "tipo": rendered.kind.as_str(),
             "folio": rendered.facts.folio,
@@ -288,7 +283,7 @@ impl Documents {
         self.context
             .audit(tx, caller, "documento.generado", Some(id), details)
             .await
-            .map_err(DocumentsError::unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         self.context
             .outbox
             .record(
@@ -306,7 +301,7 @@ impl Documents {
                 }),
             )
             .await
-            .map_err(DocumentsError::unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         Ok(())
     }
 
@@ -347,11 +342,11 @@ impl Documents {
             .context
             .begin()
             .await
-            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+            .or_unexpected("abriendo la transacción")?;
         let now = now_ms();
         let advanced = db::advance_version(&mut tx, id, existing.latest_version, now)
             .await
-            .map_err(DocumentsError::unexpected("avanzando la versión"))?;
+            .or_unexpected("avanzando la versión")?;
         if !advanced {
             return Err(ApiError::Conflict(
                 "El documento cambió mientras se generaba esta versión (otra versión o su aprobación). Consulte su estado y vuelva a intentarlo.".into(),
@@ -365,7 +360,7 @@ impl Documents {
             .outbox
             .commit(tx)
             .await
-            .map_err(DocumentsError::unexpected("confirmando la versión"))?;
+            .or_unexpected("confirmando la versión")?;
         Ok(version_view(id, version, &rendered))
     }
 
@@ -376,10 +371,10 @@ impl Documents {
             .context
             .begin()
             .await
-            .map_err(DocumentsError::unexpected("abriendo la transacción"))?;
+            .or_unexpected("abriendo la transacción")?;
         let existing = db::document(&mut tx, id)
             .await
-            .map_err(DocumentsError::unexpected("leyendo el documento"))?
+            .or_unexpected("leyendo el documento")?
             .ok_or_else(|| not_found(id))?;
         check_secretariat(caller, existing.secretariat_id.as_deref())?;
         if existing.approved_version.is_some() {
@@ -387,7 +382,7 @@ impl Documents {
         }
         let versions = db::versions(&mut tx, id)
             .await
-            .map_err(DocumentsError::unexpected("leyendo las versiones"))?;
+            .or_unexpected("leyendo las versiones")?;
         let Some(chosen) = versions.iter().find(|v| v.version == version) else {
             return Err(ApiError::NotFound(format!(
                 "El documento {} no tiene la versión {version}; sus versiones van de 1 a {}.",
@@ -398,7 +393,7 @@ impl Documents {
         let now = now_ms();
         if !db::approve(&mut tx, id, version, &caller.actor_id, now)
             .await
-            .map_err(DocumentsError::unexpected("aprobando"))?
+            .or_unexpected("aprobando")?
         {
             return Err(frozen(&existing).into());
         }
@@ -411,7 +406,7 @@ impl Documents {
                 json!({ "folio": existing.folio, "version": version, "sha256": chosen.sha256 }),
             )
             .await
-            .map_err(DocumentsError::unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         self.context
             .outbox
             .record(
@@ -430,7 +425,7 @@ impl Documents {
                 }),
             )
             .await
-            .map_err(DocumentsError::unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         let approved = DocumentRow {
             approved_version: Some(version),
             approved_at: Some(now),
@@ -442,7 +437,7 @@ impl Documents {
             .outbox
             .commit(tx)
             .await
-            .map_err(DocumentsError::unexpected("confirmando la aprobación"))?;
+            .or_unexpected("confirmando la aprobación")?;
         Ok(document_view(approved, versions))
     }
 
@@ -454,10 +449,10 @@ impl Documents {
             .pool()
             .acquire()
             .await
-            .map_err(DocumentsError::unexpected("conectando a la base de datos"))?;
+            .or_unexpected("conectando a la base de datos")?;
         let row = db::document(&mut conn, id)
             .await
-            .map_err(DocumentsError::unexpected("leyendo el documento"))?
+            .or_unexpected("leyendo el documento")?
             .ok_or_else(|| not_found(id))?;
         check_secretariat(caller, row.secretariat_id.as_deref())?;
         Ok(row)
@@ -469,7 +464,7 @@ impl Documents {
         let mut conn = self.conn().await?;
         let versions = db::versions(&mut conn, id)
             .await
-            .map_err(DocumentsError::unexpected("leyendo las versiones"))?;
+            .or_unexpected("leyendo las versiones")?;
         Ok(document_view(row, versions))
     }
 
@@ -487,7 +482,7 @@ impl Documents {
             }
             None => db::recent_documents(&mut conn, caller.secretariat_id.as_deref(), 100).await,
         }
-        .map_err(DocumentsError::unexpected("listando los documentos"))?;
+        .or_unexpected("listando los documentos")?;
         let mut views = Vec::new();
         for row in rows {
             if check_secretariat(caller, row.secretariat_id.as_deref()).is_err() {
@@ -495,7 +490,7 @@ impl Documents {
             }
             let versions = db::versions(&mut conn, &row.id)
                 .await
-                .map_err(DocumentsError::unexpected("leyendo las versiones"))?;
+                .or_unexpected("leyendo las versiones")?;
             views.push(document_view(row, versions));
         }
         Ok(views)
@@ -507,7 +502,8 @@ impl Documents {
             .pool()
             .acquire()
             .await
-            .map_err(DocumentsError::unexpected("conectando a la base de datos"))
+            .or_unexpected("conectando a la base de datos")
+            .map_err(DocumentsError::from)
     }
 
     /// Which version a read means: the one asked for, else the approved
@@ -547,7 +543,7 @@ impl Documents {
         let mut conn = self.conn().await?;
         let (pdf, sha256) = db::pdf(&mut conn, id, version)
             .await
-            .map_err(DocumentsError::unexpected("leyendo el PDF"))?
+            .or_unexpected("leyendo el PDF")?
             .ok_or_else(|| missing_version(&row, version))?;
         Ok((pdf, sha256, row.folio))
     }
@@ -565,7 +561,7 @@ impl Documents {
         let mut conn = self.conn().await?;
         let text = db::layout(&mut conn, id, version)
             .await
-            .map_err(DocumentsError::unexpected("leyendo el manifiesto"))?
+            .or_unexpected("leyendo el manifiesto")?
             .ok_or_else(|| missing_version(&row, version))?;
         serde_json::from_str(&text).map_err(|e| {
             ApiError::Unexpected(anyhow::Error::new(e).context("leyendo el manifiesto guardado"))

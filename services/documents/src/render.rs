@@ -4,8 +4,8 @@
 //! benchmark all call [`render`]; it is synchronous and CPU-bound (run it in
 //! `spawn_blocking` from async code).
 
+use rubrica_fiel::digest::Sha256;
 use rubrica_pdfsign::{LAYOUT_VERSION, LayoutManifest, PlacedRect, SignerLayout};
-use sha2::{Digest, Sha256};
 use typst::foundations::{Dict, Str, Value};
 
 use crate::engine::{self, ReservedBox, TemplateError, Templates};

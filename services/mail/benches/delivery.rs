@@ -18,10 +18,10 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rubrica_fiel::digest::Sha256;
 use rubrica_platform::launch::Suite;
 use rubrica_platform::{Event, ServiceName, Settings};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -211,9 +211,9 @@ async fn main() {
         data_dir: dir.path().join("datos"),
         ..Settings::default()
     };
-    settings.internal_token = Some(token.clone());
+    settings.internal_token = Some(token.clone().into());
     settings.log.filter = "warn".into();
-    settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
     settings.mail.concurrency = concurrency;
     settings.mail.poll_interval_ms = 100;
     settings.services.signing.url = Some(document_server(pdf.clone(), token.clone()).await);

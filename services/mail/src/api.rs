@@ -7,12 +7,13 @@
 //! and copies, 004); the installation operator sees every secretariat's
 //! messages. Bodies are never shown: they may hold access tokens.
 
+use rubrica_platform::OrUnexpected;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
-use rubrica_platform::http::{State, StatusCode};
+use rubrica_platform::http::{self, Caching, Disposition, State, StatusCode};
 use rubrica_platform::{Access, ApiError, ApiResult, Caller, Json, Problem, Role};
 use rubrica_platform::{ApiRouter, routes};
 use serde::{Deserialize, Serialize};
@@ -106,10 +107,6 @@ struct Api {
     transport: Arc<str>,
 }
 
-fn unexpected(what: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(what))
-}
-
 /// The secretariat whose mail the caller may see (`None`: every one, for
 /// the operator).
 fn scope(caller: &Caller) -> ApiResult<Option<String>> {
@@ -134,10 +131,10 @@ async fn visible(api: &Api, caller: &Caller, id: &str) -> ApiResult<MessageView>
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("abriendo una conexión"))?;
+        .or_unexpected("abriendo una conexión")?;
     let message = db::get_message(&mut conn, id)
         .await
-        .map_err(unexpected("leyendo el mensaje"))?;
+        .or_unexpected("leyendo el mensaje")?;
     match message {
         Some(m) if scope.is_none() || m.secretariat_id == scope => Ok(m),
         _ => Err(ApiError::NotFound(format!(
@@ -221,7 +218,7 @@ async fn list_messages(
     };
     let messages = db::list_messages(&api.mailer.context.db, &filter)
         .await
-        .map_err(unexpected("listando los mensajes"))?;
+        .or_unexpected("listando los mensajes")?;
     Ok(Json(messages))
 }
 
@@ -248,7 +245,7 @@ async fn get_message(
     let message = visible(&api, &caller, &id).await?;
     let history = db::attempts(&api.mailer.context.db, &id)
         .await
-        .map_err(unexpected("leyendo los intentos"))?;
+        .or_unexpected("leyendo los intentos")?;
     Ok(Json(MessageDetail { message, history }))
 }
 
@@ -269,6 +266,7 @@ async fn get_message(
     )
 )]
 async fn message_calendar(
+    request: actix_web::HttpRequest,
     State(api): State<Api>,
     caller: Caller,
     Path(id): Path<String>,
@@ -276,24 +274,14 @@ async fn message_calendar(
     visible(&api, &caller, &id).await?;
     let stored = db::load_message(&api.mailer.context.db, &id)
         .await
-        .map_err(unexpected("leyendo el mensaje"))?;
+        .or_unexpected("leyendo el mensaje")?;
     let Some((calendar, method)) = stored.and_then(|m| m.calendar.map(|c| (c, m.calendar_method)))
     else {
         return Err(ApiError::NotFound(format!(
             "El mensaje «{id}» no lleva invitación de calendario: solo las convocatorias y sus cambios la llevan."
         )));
     };
-    let method = method.unwrap_or_else(|| "REQUEST".into());
-    Ok(actix_web::HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::CONTENT_TYPE,
-            format!("text/calendar; charset=utf-8; method={method}"),
-        ))
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            "attachment; filename=\"sesion.ics\"",
-        ))
-        .body(calendar))
+    Ok(ics(&request, calendar, method))
 }
 
 /// What a reminder sent on demand did.
@@ -331,10 +319,10 @@ async fn remind_now(
     let mut tx = context
         .begin()
         .await
-        .map_err(unexpected("abriendo la transacción"))?;
+        .or_unexpected("abriendo la transacción")?;
     let open = db::open_route_secretariat(&mut tx, &id)
         .await
-        .map_err(unexpected("leyendo la ruta"))?;
+        .or_unexpected("leyendo la ruta")?;
     match open {
         Some(secretariat) if scope.is_none() || scope.as_deref() == Some(secretariat.as_str()) => {}
         _ => {
@@ -345,7 +333,7 @@ async fn remind_now(
     }
     let due = db::pending_signers(&mut tx, &id)
         .await
-        .map_err(unexpected("leyendo a quienes faltan de firmar"))?;
+        .or_unexpected("leyendo a quienes faltan de firmar")?;
     if due.is_empty() {
         return Err(ApiError::Conflict(
             "Nadie falta de firmar esta ruta: no hay a quién recordar.".into(),
@@ -364,10 +352,10 @@ async fn remind_now(
             serde_json::json!({ "pendientes": pending }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
+        .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     api.mailer.wake_now();
     Ok((Json(RemindersQueued { pending }), StatusCode::ACCEPTED))
 }
@@ -389,6 +377,7 @@ async fn remind_now(
     )
 )]
 async fn my_invitation(
+    request: actix_web::HttpRequest,
     State(api): State<Api>,
     caller: Caller,
     Path(id): Path<String>,
@@ -404,24 +393,29 @@ async fn my_invitation(
     };
     let found = db::latest_invitation(&api.mailer.context.db, secretariat_id, &id, member_id)
         .await
-        .map_err(unexpected("leyendo las invitaciones"))?;
+        .or_unexpected("leyendo las invitaciones")?;
     let Some((calendar, method)) = found else {
         return Err(not_sent());
     };
-    Ok(actix_web::HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::CONTENT_TYPE,
-            format!(
-                "text/calendar; charset=utf-8; method={}",
-                method.unwrap_or_else(|| "REQUEST".into())
-            ),
-        ))
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            "attachment; filename=\"sesion.ics\"",
-        ))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-        .body(calendar))
+    Ok(ics(&request, calendar, method))
+}
+
+/// A calendar invitation as sent (`METHOD` from the message, `REQUEST` when
+/// it was not recorded): personal data, never cached.
+fn ics(
+    request: &actix_web::HttpRequest,
+    calendar: String,
+    method: Option<String>,
+) -> actix_web::HttpResponse {
+    let method = method.unwrap_or_else(|| "REQUEST".into());
+    http::download(
+        request,
+        calendar,
+        &format!("text/calendar; charset=utf-8; method={method}"),
+        Disposition::Attachment("sesion.ics"),
+        None,
+        Caching::NoStore,
+    )
 }
 
 /// What a retry may correct.
@@ -492,10 +486,10 @@ async fn retry_message(
     let mut tx = context
         .begin()
         .await
-        .map_err(unexpected("abriendo la transacción"))?;
+        .or_unexpected("abriendo la transacción")?;
     if !db::requeue(&mut tx, &id, email.as_deref(), now_ms())
         .await
-        .map_err(unexpected("reencolando el mensaje"))?
+        .or_unexpected("reencolando el mensaje")?
     {
         return Err(ApiError::Conflict(format!(
             "El mensaje «{id}» cambió de estado mientras lo reintentaba: consúltelo de nuevo."
@@ -510,13 +504,13 @@ async fn retry_message(
             json!({ "direccion_corregida": email.is_some() }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
+        .or_unexpected("registrando en la bitácora")?;
     let view = db::get_message(&mut tx, &id)
         .await
-        .map_err(unexpected("leyendo el mensaje"))?;
+        .or_unexpected("leyendo el mensaje")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando el reintento"))?;
+        .or_unexpected("confirmando el reintento")?;
     api.mailer.wake_now();
     view.map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("No existe el mensaje «{id}».")))
@@ -576,11 +570,11 @@ async fn retry_dead_letters(
         },
     )
     .await
-    .map_err(unexpected("listando los mensajes fallidos"))?;
+    .or_unexpected("listando los mensajes fallidos")?;
     let mut tx = context
         .begin()
         .await
-        .map_err(unexpected("abriendo la transacción"))?;
+        .or_unexpected("abriendo la transacción")?;
     let mut retried = BulkRetried {
         requeued: 0,
         without_address: 0,
@@ -592,7 +586,7 @@ async fn retry_dead_letters(
         }
         if db::requeue(&mut tx, &message.id, None, now_ms())
             .await
-            .map_err(unexpected("reencolando un mensaje"))?
+            .or_unexpected("reencolando un mensaje")?
         {
             context
                 .audit(
@@ -603,13 +597,13 @@ async fn retry_dead_letters(
                     json!({ "direccion_corregida": false, "en_bloque": true }),
                 )
                 .await
-                .map_err(unexpected("registrando en la bitácora"))?;
+                .or_unexpected("registrando en la bitácora")?;
             retried.requeued += 1;
         }
     }
     tx.commit()
         .await
-        .map_err(unexpected("confirmando los reintentos"))?;
+        .or_unexpected("confirmando los reintentos")?;
     api.mailer.wake_now();
     Ok(Json(retried))
 }
@@ -645,7 +639,7 @@ async fn status(State(api): State<Api>, caller: Caller) -> ApiResult<Json<MailSt
         .collect();
     for (status, n) in db::counts(&api.mailer.context.db, secretariat_id.as_deref())
         .await
-        .map_err(unexpected("contando los mensajes"))?
+        .or_unexpected("contando los mensajes")?
     {
         counts.insert(status, n);
     }

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rubrica_fiel::digest::Sha256;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::{Database, Settings};
-use sha2::{Digest, Sha256};
 
 use crate::contracts::DocumentRef;
 use crate::db;
@@ -102,7 +102,7 @@ impl Attachments {
             .get(&url)
             .timeout(Duration::from_millis(self.settings.mail.smtp_timeout_ms));
         if let Some(token) = &self.settings.internal_token {
-            request = request.bearer_auth(token);
+            request = request.bearer_auth(token.expose());
         }
         let unreachable = |e: reqwest::Error| {
             SendError::transient(format!(

@@ -815,7 +815,8 @@ impl Apply<'_> {
                     .context
                     .settings
                     .internal_token
-                    .as_deref()
+                    .as_ref()
+                    .map(|s| s.expose())
                     .unwrap_or_default(),
                 rubrica_contracts::events::LINK_TOKEN_PURPOSE,
                 sealed,

@@ -64,7 +64,7 @@ pub enum Transport {
 impl Transport {
     /// The transport the settings ask for.
     pub fn from_settings(settings: &MailSettings, data_dir: &Path) -> Transport {
-        let Some(url) = settings.smtp_url.as_deref() else {
+        let Some(url) = settings.smtp_url.as_ref().map(|s| s.expose()) else {
             return Transport::Folder {
                 dir: settings
                     .outbox_dir

@@ -19,13 +19,17 @@
 //! guarantees correctness (several replicas, an expired turn, a client that
 //! never completes).
 
+use rubrica_contracts::client::{As, CallError, ServiceClient};
 use rubrica_contracts::events;
+use rubrica_contracts::views::{DocumentSummary, RequiredSigner};
+use rubrica_platform::OrUnexpected;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rubrica_fiel::digest::Sha256;
 use rubrica_fiel::{Certificate, FielError, Validator};
 use rubrica_pdfsign::{
     LayoutManifest, PdfSignError, PrepareOptions, PreparedRevision, Verdict, VerificationReport,
@@ -33,7 +37,6 @@ use rubrica_pdfsign::{
 use rubrica_platform::db::now_ms;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceContext, ServiceName};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::db::{self, NewHistory, PrepareRow, RouteRow, SignerRow};
@@ -172,10 +175,6 @@ impl Drop for ReleaseTurn<'_> {
     }
 }
 
-fn unexpected(what: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(what))
-}
-
 /// A library refusal as an HTTP answer: the person's fault → 4xx with the
 /// library's Spanish text; ours → 500.
 fn pdf_error(error: PdfSignError) -> ApiError {
@@ -263,7 +262,7 @@ impl Signing {
             .pool()
             .acquire()
             .await
-            .map_err(unexpected("abriendo conexión"))
+            .or_unexpected("abriendo conexión")
     }
 
     /// The signing service's base URL, as other services and the CLI reach it.
@@ -318,7 +317,7 @@ impl Signing {
         check_route_id(id)?;
         let route = db::route(conn, id)
             .await
-            .map_err(unexpected("leyendo la ruta"))?
+            .or_unexpected("leyendo la ruta")?
             .ok_or_else(|| route_not_found(id))?;
         let in_scope = caller.has_any(&[Role::Operator])
             || caller.secretariat_id.as_deref() == Some(route.secretariat_id.as_str());
@@ -328,7 +327,7 @@ impl Signing {
         if outgoing_only(caller) {
             let signers = db::signers(conn, &route.id)
                 .await
-                .map_err(unexpected("leyendo los firmantes"))?;
+                .or_unexpected("leyendo los firmantes")?;
             let signs = caller
                 .member_id
                 .as_deref()
@@ -344,13 +343,13 @@ impl Signing {
     async fn view(&self, conn: &mut sqlx::AnyConnection, route: RouteRow) -> ApiResult<RouteView> {
         let signers = db::signers(conn, &route.id)
             .await
-            .map_err(unexpected("leyendo los firmantes"))?;
+            .or_unexpected("leyendo los firmantes")?;
         let revisions = db::route_revisions(conn, &route.id)
             .await
-            .map_err(unexpected("leyendo las revisiones"))?;
+            .or_unexpected("leyendo las revisiones")?;
         let history = db::history(conn, &route.id)
             .await
-            .map_err(unexpected("leyendo el historial"))?;
+            .or_unexpected("leyendo el historial")?;
         let pending = signers
             .iter()
             .filter(|s| s.status != SIGNED)
@@ -400,7 +399,7 @@ impl Signing {
         let mut conn = self.conn().await?;
         let routes = db::routes(&mut conn, scope.as_deref(), limit)
             .await
-            .map_err(unexpected("listando las rutas"))?;
+            .or_unexpected("listando las rutas")?;
         let mut out = Vec::with_capacity(routes.len());
         let only_mine = outgoing_only(caller).then(|| caller.member_id.clone().unwrap_or_default());
         for route in routes {
@@ -434,7 +433,7 @@ impl Signing {
         let mut conn = self.conn().await?;
         let route = db::route(&mut conn, id)
             .await
-            .map_err(unexpected("leyendo la ruta"))?
+            .or_unexpected("leyendo la ruta")?
             .ok_or_else(|| route_not_found(id))?;
         self.route_pdf(&mut conn, &route, true).await
     }
@@ -457,7 +456,7 @@ impl Signing {
         };
         let bytes = db::revision(conn, &sha)
             .await
-            .map_err(unexpected("leyendo la revisión"))?
+            .or_unexpected("leyendo la revisión")?
             .ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!(
                     "falta la revisión {sha} de la ruta {}",
@@ -649,27 +648,27 @@ impl Signing {
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         db::insert_revision(&mut tx, &original_sha, &pdf, now)
             .await
-            .map_err(unexpected("guardando el acta aprobada"))?;
+            .or_unexpected("guardando el acta aprobada")?;
         db::insert_revision(&mut tx, &signable_sha, &signable, now)
             .await
-            .map_err(unexpected("guardando la revisión firmable"))?;
+            .or_unexpected("guardando la revisión firmable")?;
         db::insert_route(&mut tx, &route)
             .await
-            .map_err(unexpected("guardando la ruta"))?;
+            .or_unexpected("guardando la ruta")?;
         for signer in &signers {
             db::insert_signer(&mut tx, &route.id, signer)
                 .await
-                .map_err(unexpected("guardando los firmantes"))?;
+                .or_unexpected("guardando los firmantes")?;
         }
         db::add_route_revision(&mut tx, &route.id, &original_sha, "aprobada", None, now)
             .await
-            .map_err(unexpected("registrando la revisión"))?;
+            .or_unexpected("registrando la revisión")?;
         db::add_route_revision(&mut tx, &route.id, &signable_sha, "firmable", None, now)
             .await
-            .map_err(unexpected("registrando la revisión"))?;
+            .or_unexpected("registrando la revisión")?;
         let details = json!({
             "titulo": route.title,
             "orden": route.sign_order,
@@ -693,11 +692,11 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando el historial"))?;
+        .or_unexpected("registrando el historial")?;
         self.context
             .audit(&mut tx, caller, "ruta.abierta", Some(&route.id), details)
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         let opened = RouteOpened {
             secretariat: recipients.secretariat.clone(),
             route: self.route_info(&route),
@@ -715,12 +714,12 @@ impl Signing {
             .outbox
             .record(&mut tx, events::ROUTE_OPENED, &opened)
             .await
-            .map_err(unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         self.context
             .outbox
             .commit(tx)
             .await
-            .map_err(unexpected("confirmando la ruta"))?;
+            .or_unexpected("confirmando la ruta")?;
         tracing::info!(route_id = %route.id, signers = signers.len(), "ruta de firma abierta");
         let mut conn = self.conn().await?;
         self.view(&mut conn, route).await
@@ -747,105 +746,56 @@ impl Signing {
                 "El identificador de documento «{document_id}» no es válido: use el id que asignó el servicio de documentos."
             )));
         }
-        let Some(base) = self.context.service_url(ServiceName::Documents) else {
-            return Err(ApiError::Unavailable(
-                "No se puede obtener el documento: falta la URL del servicio de documentos (services.documents.url). Envíe el PDF y su manifiesto en la solicitud o avise al administrador.".into(),
-            ));
+        let not_approved = || {
+            ApiError::Unprocessable(format!(
+                "El servicio de documentos no tiene una versión aprobada del documento «{id}». Apruebe el documento antes de abrir su firma."
+            ))
         };
-        let base = base.trim_end_matches('/').to_string();
-        let get = |path: String| {
-            let mut request = self
-                .context
-                .http
-                .get(format!("{base}/internal/documents/{id}/{path}"))
-                .timeout(std::time::Duration::from_secs(30));
-            if let Some(token) = &self.context.settings.internal_token {
-                request = request.bearer_auth(token);
-            }
-            request
-        };
+        let documents = ServiceClient::new(&self.context, ServiceName::Documents)
+            .max_body(self.context.settings.signing.max_pdf_bytes + 1);
         // Whose document it is: the view the documents service shows.
-        let mut request = self
-            .context
-            .http
-            .get(format!("{base}/internal/documents/{id}"))
-            .timeout(std::time::Duration::from_secs(30));
-        if let Some(token) = &self.context.settings.internal_token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.map_err(|e| {
-            tracing::warn!(error = %e, "el servicio de documentos no respondió");
-            ApiError::Unavailable(
-                "El servicio de documentos no responde. Intente de nuevo en unos momentos.".into(),
-            )
-        })?;
-        match response.status().as_u16() {
-            200 => {}
-            404 => {
-                return Err(ApiError::Unprocessable(format!(
-                    "El servicio de documentos no tiene una versión aprobada del documento «{id}». Apruebe el documento antes de abrir su firma."
-                )));
-            }
-            status => {
-                return Err(ApiError::Unavailable(format!(
-                    "El servicio de documentos respondió {status} al consultar el documento «{id}». Intente de nuevo en unos momentos."
-                )));
-            }
-        }
-        let view: serde_json::Value = response.json().await.map_err(|_| {
-            ApiError::Unavailable(
-                "Se interrumpió la consulta del documento. Intente de nuevo.".into(),
-            )
-        })?;
-        let owner = view["secretariat_id"].as_str().unwrap_or_default();
+        let view: DocumentSummary = documents
+            .get_json(&format!("/internal/documents/{id}"), As::Internal)
+            .await
+            .map_err(|e| match e.status() {
+                Some(404) => not_approved(),
+                _ => e.into(),
+            })?;
+        let owner = view.secretariat_id.as_deref().unwrap_or_default();
         if owner != secretariat_id {
             return Err(ApiError::Forbidden(format!(
                 "El documento «{id}» es del secretariado «{}», no de «{secretariat_id}»: solo se abre la firma de los documentos del propio secretariado. Revise el identificador del documento.",
                 if owner.is_empty() { "(ninguno)" } else { owner }
             )));
         }
-        if let Some(kind) = kind {
-            let document_kind = view["kind"].as_str().unwrap_or_default();
-            if document_kind != kind {
-                return Err(ApiError::Unprocessable(format!(
-                    "El documento «{id}» es de tipo «{document_kind}», no «{kind}»: abra la firma con el tipo de registro del documento."
-                )));
-            }
+        if let Some(kind) = kind
+            && view.kind != kind
+        {
+            return Err(ApiError::Unprocessable(format!(
+                "El documento «{id}» es de tipo «{}», no «{kind}»: abra la firma con el tipo de registro del documento.",
+                view.kind
+            )));
         }
         let mut out = Vec::new();
         for part in ["pdf", "layout"] {
-            let response = get(part.into()).send().await.map_err(|e| {
-                tracing::warn!(error = %e, "el servicio de documentos no respondió");
-                ApiError::Unavailable(
-                    "El servicio de documentos no responde. Intente de nuevo en unos momentos."
-                        .into(),
-                )
-            })?;
-            match response.status().as_u16() {
-                200 => {}
-                404 | 409 | 422 => {
-                    return Err(ApiError::Unprocessable(format!(
-                        "El servicio de documentos no tiene una versión aprobada del documento «{id}». Apruebe el documento antes de abrir su firma."
-                    )));
-                }
-                status => {
-                    return Err(ApiError::Unavailable(format!(
-                        "El servicio de documentos respondió {status} al pedir el documento «{id}». Intente de nuevo en unos momentos."
-                    )));
-                }
-            }
-            let bytes = response.bytes().await.map_err(|_| {
-                ApiError::Unavailable(
-                    "Se interrumpió la descarga del documento. Intente de nuevo.".into(),
-                )
-            })?;
+            let bytes = documents
+                .get_bytes(&format!("/internal/documents/{id}/{part}"), As::Internal)
+                .await
+                .map_err(|e| match e {
+                    CallError::TooLarge { .. } => ApiError::PayloadTooLarge(format!(
+                        "El PDF del documento «{id}» excede lo que acepta el servicio de firma ({} bytes, signing.max_pdf_bytes).",
+                        self.context.settings.signing.max_pdf_bytes
+                    )),
+                    e if matches!(e.status(), Some(404 | 409 | 422)) => not_approved(),
+                    e => e.into(),
+                })?;
             self.check_size(bytes.len())?;
-            out.push(bytes.to_vec());
+            out.push(bytes);
         }
         let layout = out.pop().unwrap_or_default();
         let pdf = out.pop().unwrap_or_default();
         if kind.is_some() {
-            let session = view["session_id"].as_str().unwrap_or_default();
+            let session = view.session_id.as_deref().unwrap_or_default();
             if session.is_empty() {
                 return Err(ApiError::Unprocessable(format!(
                     "El documento «{id}» no pertenece a ninguna sesión: un acta o minuta se firma solo si se redactó a partir de una sesión cerrada."
@@ -861,38 +811,15 @@ impl Signing {
     /// Who must sign the record of `session`, from the secretariat (its
     /// attendance when it closed and the member registry).
     async fn session_signers(&self, session: &str) -> ApiResult<Vec<RequiredSigner>> {
-        let Some(base) = self.context.service_url(ServiceName::Secretariat) else {
-            return Err(ApiError::Unavailable(
-                "No se puede comprobar quién debe firmar: falta la URL del servicio de secretariado (services.secretariat.url). Avise al administrador.".into(),
-            ));
-        };
-        let mut request = self
-            .context
-            .http
-            .get(format!(
-                "{}/internal/sessions/{session}/signers",
-                base.trim_end_matches('/')
-            ))
-            .timeout(std::time::Duration::from_secs(30));
-        if let Some(token) = &self.context.settings.internal_token {
-            request = request.bearer_auth(token);
-        }
-        let unavailable = || {
-            ApiError::Unavailable(
-                "El servicio de secretariado no responde: no se pudo comprobar quién debe firmar. Intente de nuevo en unos momentos.".into(),
-            )
-        };
-        let response = request.send().await.map_err(|e| {
-            tracing::warn!(error = %e, "el secretariado no respondió");
-            unavailable()
-        })?;
-        match response.status().as_u16() {
-            200 => response.json().await.map_err(|_| unavailable()),
-            404 | 409 => Err(ApiError::Unprocessable(format!(
-                "La sesión «{session}» del documento no existe o no se ha cerrado: un acta o minuta se firma cuando su sesión ya cerró."
-            ))),
-            _ => Err(unavailable()),
-        }
+        ServiceClient::new(&self.context, ServiceName::Secretariat)
+            .get_json(&format!("/internal/sessions/{session}/signers"), As::Internal)
+            .await
+            .map_err(|e| match e.status() {
+                Some(404 | 409) => ApiError::Unprocessable(format!(
+                    "La sesión «{session}» del documento no existe o no se ha cerrado: un acta o minuta se firma cuando su sesión ya cerró."
+                )),
+                _ => e.into(),
+            })
     }
 
     /// `POST /routes/{id}/refuse`: the caller, a pending signer, refuses.
@@ -917,7 +844,7 @@ impl Signing {
         let route = self.visible_route(&mut conn, caller, id).await?;
         let signers = db::signers(&mut conn, id)
             .await
-            .map_err(unexpected("leyendo los firmantes"))?;
+            .or_unexpected("leyendo los firmantes")?;
         drop(conn);
         let signer = caller_signer(caller, &signers).ok_or_else(|| {
             ApiError::Forbidden(
@@ -944,13 +871,13 @@ impl Signing {
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         db::lock_route(&mut tx, id)
             .await
-            .map_err(unexpected("bloqueando la ruta"))?;
+            .or_unexpected("bloqueando la ruta")?;
         if !db::mark_refused(&mut tx, id, &signer.signer_id, &reason, now)
             .await
-            .map_err(unexpected("registrando el rechazo"))?
+            .or_unexpected("registrando el rechazo")?
         {
             return Err(ApiError::Conflict(
                 "Su estado en la ruta cambió mientras tanto (firmó o rechazó). Consulte la ruta de nuevo.".into(),
@@ -972,11 +899,11 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando el historial"))?;
+        .or_unexpected("registrando el historial")?;
         self.context
             .audit(&mut tx, caller, "ruta.rechazada", Some(id), details)
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         let refused = RouteRefused {
             secretariat: recipients.secretariat.clone(),
             route: self.route_info(&route),
@@ -992,12 +919,12 @@ impl Signing {
             .outbox
             .record(&mut tx, events::ROUTE_REFUSED, &refused)
             .await
-            .map_err(unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         self.context
             .outbox
             .commit(tx)
             .await
-            .map_err(unexpected("confirmando el rechazo"))?;
+            .or_unexpected("confirmando el rechazo")?;
         self.get(caller, id).await
     }
 
@@ -1027,10 +954,10 @@ impl Signing {
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         if !db::close_route(&mut tx, id, CANCELLED, None, reason.as_deref(), now)
             .await
-            .map_err(unexpected("cancelando la ruta"))?
+            .or_unexpected("cancelando la ruta")?
         {
             return Err(ApiError::Conflict(
                 "La ruta ya no está abierta (se completó o se canceló mientras tanto). Consulte su estado.".into(),
@@ -1052,11 +979,11 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando el historial"))?;
+        .or_unexpected("registrando el historial")?;
         self.context
             .audit(&mut tx, caller, "ruta.cancelada", Some(id), details)
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         self.context
             .outbox
             .record(
@@ -1068,12 +995,12 @@ impl Signing {
                 },
             )
             .await
-            .map_err(unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         self.context
             .outbox
             .commit(tx)
             .await
-            .map_err(unexpected("confirmando la cancelación"))?;
+            .or_unexpected("confirmando la cancelación")?;
         self.get(caller, id).await
     }
 
@@ -1121,7 +1048,7 @@ impl Signing {
         let route = self.visible_route(&mut conn, caller, id).await?;
         let signers = db::signers(&mut conn, id)
             .await
-            .map_err(unexpected("leyendo los firmantes"))?;
+            .or_unexpected("leyendo los firmantes")?;
         ensure_open(&route)?;
         let signer = signers
             .iter()
@@ -1155,13 +1082,13 @@ impl Signing {
         let mut conn = self.conn().await?;
         let route = db::route(&mut conn, id)
             .await
-            .map_err(unexpected("leyendo la ruta"))?
+            .or_unexpected("leyendo la ruta")?
             .ok_or_else(|| route_not_found(id))?;
         ensure_open(&route)?;
         let base_sha = route.current_sha256.clone();
         let base = db::revision(&mut conn, &base_sha)
             .await
-            .map_err(unexpected("leyendo la revisión actual"))?
+            .or_unexpected("leyendo la revisión actual")?
             .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("falta la revisión {base_sha}")))?;
         drop(conn);
 
@@ -1213,13 +1140,13 @@ impl Signing {
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         db::lock_route(&mut tx, id)
             .await
-            .map_err(unexpected("bloqueando la ruta"))?;
+            .or_unexpected("bloqueando la ruta")?;
         db::forget_expired_prepares(&mut tx, now)
             .await
-            .map_err(unexpected("olvidando firmas preparadas vencidas"))?;
+            .or_unexpected("olvidando firmas preparadas vencidas")?;
         db::insert_prepare(
             &mut tx,
             &prepare_id,
@@ -1233,7 +1160,7 @@ impl Signing {
             expires_at,
         )
         .await
-        .map_err(unexpected("guardando la firma preparada"))?;
+        .or_unexpected("guardando la firma preparada")?;
         let details = json!({ "preparacion": prepare_id, "sobre": base_sha, "vence": expires_at });
         db::append_history(
             &mut tx,
@@ -1250,14 +1177,14 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando el historial"))?;
+        .or_unexpected("registrando el historial")?;
         self.context
             .audit(&mut tx, caller, "firma.preparada", Some(id), details)
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         tx.commit()
             .await
-            .map_err(unexpected("confirmando la firma preparada"))?;
+            .or_unexpected("confirmando la firma preparada")?;
         if let Some(turn) = turn {
             self.turns.hold(&prepare_id, id, &signer.signer_id, turn);
         }
@@ -1298,7 +1225,7 @@ impl Signing {
         let route = self.visible_route(&mut conn, caller, id).await?;
         let prepare = db::prepare(&mut conn, request.prepare_id.trim())
             .await
-            .map_err(unexpected("leyendo la firma preparada"))?
+            .or_unexpected("leyendo la firma preparada")?
             .filter(|p| p.route_id == route.id && p.prepared_by == caller.actor_id)
             .ok_or_else(|| {
                 ApiError::NotFound(format!(
@@ -1359,28 +1286,28 @@ impl Signing {
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         // The revision row first (the route references it); rolled back
         // with everything else if the swap finds the route moved on.
         db::insert_revision(&mut tx, &new_sha, &signed, now)
             .await
-            .map_err(unexpected("guardando la revisión firmada"))?;
+            .or_unexpected("guardando la revisión firmada")?;
         if !db::swap_current(&mut tx, id, &prepare.base_sha256, &new_sha, now)
             .await
-            .map_err(unexpected("actualizando la revisión actual"))?
+            .or_unexpected("actualizando la revisión actual")?
         {
             drop(tx);
             let mut conn = self.conn().await?;
             let fresh = db::route(&mut conn, id)
                 .await
-                .map_err(unexpected("leyendo la ruta"))?
+                .or_unexpected("leyendo la ruta")?
                 .ok_or_else(|| route_not_found(id))?;
             ensure_open(&fresh)?;
             return Err(stale());
         }
         if db::finish_prepare(&mut tx, &prepare.id, now)
             .await
-            .map_err(unexpected("cerrando la firma preparada"))?
+            .or_unexpected("cerrando la firma preparada")?
             != 1
         {
             return Err(ApiError::Conflict(
@@ -1396,7 +1323,7 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando la firma"))?
+        .or_unexpected("registrando la firma")?
         {
             return Err(ApiError::Conflict(
                 "Su firma ya estaba registrada en esta ruta. No es necesario firmar de nuevo."
@@ -1412,7 +1339,7 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando la revisión"))?;
+        .or_unexpected("registrando la revisión")?;
         let details = json!({
             "firmante": prepare.signer_id,
             "certificado": prepare.certificate_number,
@@ -1434,14 +1361,14 @@ impl Signing {
             now,
         )
         .await
-        .map_err(unexpected("registrando el historial"))?;
+        .or_unexpected("registrando el historial")?;
         self.context
             .audit(&mut tx, caller, "ruta.firmada", Some(id), details)
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
         let signers = db::signers(&mut tx, id)
             .await
-            .map_err(unexpected("leyendo los firmantes"))?;
+            .or_unexpected("leyendo los firmantes")?;
         let pending: Vec<String> = signers
             .iter()
             .filter(|s| s.status != SIGNED)
@@ -1459,12 +1386,12 @@ impl Signing {
                 },
             )
             .await
-            .map_err(unexpected("registrando el evento"))?;
+            .or_unexpected("registrando el evento")?;
         let completed = pending.is_empty();
         if completed {
             db::close_route(&mut tx, id, COMPLETED, Some(&new_sha), None, now)
                 .await
-                .map_err(unexpected("completando la ruta"))?;
+                .or_unexpected("completando la ruta")?;
             let details = json!({ "final_sha256": new_sha, "firmas": signers.len() });
             db::append_history(
                 &mut tx,
@@ -1481,11 +1408,11 @@ impl Signing {
                 now,
             )
             .await
-            .map_err(unexpected("registrando el historial"))?;
+            .or_unexpected("registrando el historial")?;
             self.context
                 .audit(&mut tx, caller, "ruta.completada", Some(id), details)
                 .await
-                .map_err(unexpected("registrando en la bitácora"))?;
+                .or_unexpected("registrando en la bitácora")?;
             let recipients = Self::recipients(&route)?;
             let completed_event = RouteCompleted {
                 secretariat: recipients.secretariat.clone(),
@@ -1506,13 +1433,13 @@ impl Signing {
                 .outbox
                 .record(&mut tx, events::ROUTE_COMPLETED, &completed_event)
                 .await
-                .map_err(unexpected("registrando el evento"))?;
+                .or_unexpected("registrando el evento")?;
         }
         self.context
             .outbox
             .commit(tx)
             .await
-            .map_err(unexpected("confirmando la firma"))?;
+            .or_unexpected("confirmando la firma")?;
         tracing::info!(route_id = %id, signer = %prepare.signer_id, completed, "firma registrada");
         Ok(CompleteResponse {
             route: self.get(caller, id).await?,
@@ -1604,6 +1531,67 @@ fn final_filename(route: &RouteRow) -> String {
         })
         .collect();
     format!("{}-{name}-firmada.pdf", route.record_kind)
+}
+
+/// The layout of an acta or minuta must name exactly the people the
+/// session's attendance requires, each with their registered name and RFC
+/// (issue 15, finding 1): a layout cannot add a signer, drop one, or give a
+/// seat to somebody else.
+fn signers_match(layout: &LayoutManifest, required: &[RequiredSigner]) -> ApiResult<()> {
+    let mut problems = Vec::new();
+    for need in required {
+        match layout
+            .signers
+            .iter()
+            .find(|s| s.signer.id == need.member_id)
+        {
+            None => problems.push(format!("falta {} ({})", need.name, need.rfc)),
+            Some(s) if !s.signer.rfc.eq_ignore_ascii_case(&need.rfc) => problems.push(format!(
+                "{} figura con el RFC {} y el registro de integrantes dice {}",
+                need.name, s.signer.rfc, need.rfc
+            )),
+            Some(s) if rubrica_rules::fold(&s.signer.name) != rubrica_rules::fold(&need.name) => {
+                problems.push(format!(
+                    "el firmante {} figura como «{}» y el registro de integrantes dice «{}»",
+                    need.member_id, s.signer.name, need.name
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for extra in layout
+        .signers
+        .iter()
+        .filter(|s| !required.iter().any(|r| r.member_id == s.signer.id))
+    {
+        problems.push(format!(
+            "{} ({}) figura como firmante pero no asistió como firmante a la sesión",
+            extra.signer.name, extra.signer.rfc
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(format!(
+            "Los firmantes del documento no son los que la asistencia de la sesión requiere: {}. Genere el documento de nuevo desde la sesión cerrada.",
+            problems.join("; ")
+        )))
+    }
+}
+
+/// A member whose term ended and holds no other post: they read only the
+/// routes they sign (their acta de entrega-recepción, 000 III.7).
+fn outgoing_only(caller: &Caller) -> bool {
+    caller.has_any(&[Role::OutgoingMember])
+        && !caller.has_any(&[
+            Role::President,
+            Role::Facilitator,
+            Role::Titular,
+            Role::Suplente,
+            Role::Enlace,
+            Role::InvitedMember,
+            Role::Operator,
+        ])
 }
 
 #[cfg(test)]
@@ -1727,73 +1715,4 @@ mod tests {
         caller.member_id = Some("maria".into());
         assert_eq!(caller_signer(&caller, &signers).unwrap().signer_id, "maria");
     }
-}
-
-/// A signer the secretariat requires for a session's record.
-#[derive(Debug, serde::Deserialize)]
-struct RequiredSigner {
-    member_id: String,
-    name: String,
-    rfc: String,
-}
-
-/// The layout of an acta or minuta must name exactly the people the
-/// session's attendance requires, each with their registered name and RFC
-/// (issue 15, finding 1): a layout cannot add a signer, drop one, or give a
-/// seat to somebody else.
-fn signers_match(layout: &LayoutManifest, required: &[RequiredSigner]) -> ApiResult<()> {
-    let mut problems = Vec::new();
-    for need in required {
-        match layout
-            .signers
-            .iter()
-            .find(|s| s.signer.id == need.member_id)
-        {
-            None => problems.push(format!("falta {} ({})", need.name, need.rfc)),
-            Some(s) if !s.signer.rfc.eq_ignore_ascii_case(&need.rfc) => problems.push(format!(
-                "{} figura con el RFC {} y el registro de integrantes dice {}",
-                need.name, s.signer.rfc, need.rfc
-            )),
-            Some(s) if rubrica_rules::fold(&s.signer.name) != rubrica_rules::fold(&need.name) => {
-                problems.push(format!(
-                    "el firmante {} figura como «{}» y el registro de integrantes dice «{}»",
-                    need.member_id, s.signer.name, need.name
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    for extra in layout
-        .signers
-        .iter()
-        .filter(|s| !required.iter().any(|r| r.member_id == s.signer.id))
-    {
-        problems.push(format!(
-            "{} ({}) figura como firmante pero no asistió como firmante a la sesión",
-            extra.signer.name, extra.signer.rfc
-        ));
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Unprocessable(format!(
-            "Los firmantes del documento no son los que la asistencia de la sesión requiere: {}. Genere el documento de nuevo desde la sesión cerrada.",
-            problems.join("; ")
-        )))
-    }
-}
-
-/// A member whose term ended and holds no other post: they read only the
-/// routes they sign (their acta de entrega-recepción, 000 III.7).
-fn outgoing_only(caller: &Caller) -> bool {
-    caller.has_any(&[Role::OutgoingMember])
-        && !caller.has_any(&[
-            Role::President,
-            Role::Facilitator,
-            Role::Titular,
-            Role::Suplente,
-            Role::Enlace,
-            Role::InvitedMember,
-            Role::Operator,
-        ])
 }

@@ -25,9 +25,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use minijinja::{Environment, context};
+use rubrica_fiel::digest::Sha256;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 /// The value of a `Result<T, Box<HttpResponse>>`, or return its page.
 macro_rules! or_return {
@@ -219,7 +219,7 @@ impl WebState {
         let mut by_hashed = HashMap::new();
         let mut urls = HashMap::new();
         for (i, asset) in ASSETS.iter().enumerate() {
-            let hash = hex::encode(&Sha256::digest(asset.bytes)[..6]);
+            let hash = hex::encode(&Sha256::digest(asset.bytes).as_bytes()[..6]);
             let (stem, ext) = asset.name.rsplit_once('.').unwrap_or((asset.name, ""));
             let hashed = format!("{stem}.{hash}.{ext}");
             urls.insert(asset.name, format!("/static/{hashed}"));

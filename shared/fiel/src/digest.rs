@@ -106,6 +106,35 @@ impl Digest32 {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// Parses 64 hex characters (either case; surrounding spaces ignored),
+    /// as people paste a digest from `sha256sum` or a web page.
+    pub fn parse(text: &str) -> Result<Digest32, NotASha256> {
+        let trimmed = text.trim();
+        let refuse = || NotASha256(shorten(trimmed));
+        if trimmed.len() != 64 {
+            return Err(refuse());
+        }
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(trimmed, &mut bytes).map_err(|_| refuse())?;
+        Ok(Digest32(bytes))
+    }
+}
+
+/// A text that is not a SHA-256 in hex.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "«{0}» no es un SHA-256: escriba los 64 caracteres hexadecimales de la huella (0-9, a-f), por ejemplo el resultado de «sha256sum ARCHIVO»"
+)]
+pub struct NotASha256(pub String);
+
+/// At most 80 characters of a text echoed back in a message.
+pub fn shorten(text: &str) -> String {
+    if text.chars().count() <= 80 {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    }
 }
 
 impl From<[u8; 32]> for Digest32 {

@@ -7,7 +7,7 @@
 //! keeping the signed attributes' raw bytes because their DER is what was
 //! signed.
 
-use sha2::{Digest, Sha256};
+use rubrica_fiel::digest::Sha256;
 
 use crate::der::{self, Reader, Tlv, oid, tag};
 

@@ -12,9 +12,9 @@
 //! `complete` needs and can be stored between the two requests.
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use rubrica_fiel::digest::Sha256;
 use rubrica_fiel::{Certificate, Credential, FielError, Validator};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::appearance::{self, Face, Line};

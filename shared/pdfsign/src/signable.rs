@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
-use sha2::{Digest, Sha256};
+use rubrica_fiel::digest::Sha256;
 
 use crate::appearance::{self, Face, Line};
 use crate::error::{PdfSignError, Result};

@@ -12,12 +12,12 @@
 //! sentence in it is Spanish.
 
 use lopdf::{Object, ObjectId};
+use rubrica_fiel::digest::Sha256;
 use rubrica_fiel::{
     CaCertificate, Certificate, CertificateSummary, Check, Outcome, ValidationReport, Validator,
     Verdict,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::appearance::decode_text_string;

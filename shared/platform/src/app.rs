@@ -116,7 +116,12 @@ pub async fn build_service(
         }))
     });
 
-    let token = InternalToken(settings.internal_token.clone().map(Arc::from));
+    let token = InternalToken(
+        settings
+            .internal_token
+            .as_ref()
+            .map(|t| Arc::from(t.expose())),
+    );
     let internal = parts
         .internal
         .merge(

@@ -7,8 +7,8 @@
 //! [`verify`]. Appenders are serialised (an advisory lock on PostgreSQL, an
 //! immediate write transaction on SQLite) so sequence numbers have no gaps.
 
+use rubrica_fiel::digest::Sha256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use utoipa::ToSchema;
 
@@ -418,7 +418,7 @@ pub async fn anchor(context: &crate::ServiceContext) -> Result<Option<Anchor>, c
             "content_base64": base64::engine::general_purpose::STANDARD.encode(anchor.content()),
         }));
     if let Some(token) = &context.settings.internal_token {
-        request = request.bearer_auth(token);
+        request = request.bearer_auth(token.expose());
     }
     let response = request.send().await.map_err(|e| {
         tracing::warn!(error = %e, "el archivo no respondió al anclar la bitácora");

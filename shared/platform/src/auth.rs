@@ -24,8 +24,8 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage};
+use rubrica_fiel::digest::Sha256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -316,7 +316,7 @@ pub fn new_token(prefix: &str) -> String {
 pub struct RemoteAuthenticator {
     http: reqwest::Client,
     url: Option<String>,
-    internal_token: Option<String>,
+    internal_token: Option<crate::secret::Secret>,
     cache: Mutex<HashMap<String, (Instant, Option<Caller>)>>,
     ttl: Duration,
 }
@@ -326,7 +326,7 @@ impl RemoteAuthenticator {
     pub fn new(
         http: reqwest::Client,
         secretariat_url: Option<String>,
-        internal_token: Option<String>,
+        internal_token: Option<crate::secret::Secret>,
     ) -> Self {
         RemoteAuthenticator {
             http,
@@ -374,7 +374,7 @@ impl Authenticator for RemoteAuthenticator {
                     token: token.to_string(),
                 });
             if let Some(internal) = &self.internal_token {
-                request = request.bearer_auth(internal);
+                request = request.bearer_auth(internal.expose());
             }
             let response = request.send().await.map_err(|e| {
                 tracing::warn!(error = %e, "el secretariado no respondió a la verificación de sesión");

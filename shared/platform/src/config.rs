@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::secret::Secret;
 use crate::service::ServiceName;
 
 /// Environment variables with the `RUBRICA_` prefix that are not settings and
@@ -38,11 +39,11 @@ pub struct Settings {
     /// Shared secret for service-to-service calls (`/internal/…`). A secret:
     /// set it with `RUBRICA_INTERNAL_TOKEN_FILE` or `RUBRICA_INTERNAL_TOKEN`,
     /// never in a committed file.
-    pub internal_token: Option<String>,
+    pub internal_token: Option<Secret>,
     /// Database for every service that has no `services.<name>.database_url`:
     /// a `postgres://` URL puts each service in its own schema of that
     /// database; absent means one SQLite file per service under `data_dir`.
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Per-service settings: where the others reach it, and its database.
     pub services: ServicesSettings,
     /// Event delivery (outbox relay) tuning.
@@ -72,7 +73,7 @@ pub struct AuthSettings {
     /// The installation operator's bootstrap token (a secret: set it with
     /// `RUBRICA_AUTH__OPERATOR_TOKEN_FILE`). It creates secretariats and their
     /// first designations; absent, nobody can.
-    pub operator_token: Option<String>,
+    pub operator_token: Option<Secret>,
     /// Folder of trusted CA certificates (DER or PEM) for FIEL logins:
     /// SAT's roots in production, a test CA in tests.
     pub trust_anchors_dir: Option<PathBuf>,
@@ -137,7 +138,7 @@ pub struct MailSettings {
     /// as `.eml` files to `outbox_dir`. A secret when it carries a password:
     /// set it with `RUBRICA_MAIL__SMTP_URL_FILE`.
     #[serde(deserialize_with = "smtp_url")]
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret>,
     /// Folder of the `.eml` files when no SMTP server is configured; absent
     /// means `<data_dir>/mail/outbox`.
     pub outbox_dir: Option<PathBuf>,
@@ -174,7 +175,7 @@ pub struct MailSettings {
 
 /// Accepts only SMTP URLs the mail service can use, with a Spanish reason
 /// otherwise (the URL itself is not repeated: it may carry a password).
-fn smtp_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn smtp_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     let Some(url) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
@@ -210,7 +211,7 @@ fn smtp_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
         Some(problem) => Err(serde::de::Error::custom(format!(
             "mail.smtp_url {problem} (por ejemplo smtp://correo.example.mx:587?tls=starttls o smtps://usuario:contraseña@correo.example.mx)"
         ))),
-        None => Ok(Some(url)),
+        None => Ok(Some(Secret::from(url))),
     }
 }
 
@@ -233,7 +234,7 @@ pub struct ArchiveSettings {
     /// Secret access key (a secret: set it with
     /// `RUBRICA_ARCHIVE__S3_SECRET_ACCESS_KEY_FILE`); absent:
     /// `AWS_SECRET_ACCESS_KEY` or the instance's role.
-    pub s3_secret_access_key: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
     /// Allow `http://` endpoints (a bucket on the same private network).
     pub s3_allow_http: bool,
     /// The log's Ed25519 signing key (PKCS#8 DER). Absent with local storage:
@@ -373,7 +374,7 @@ pub struct ServiceSettings {
     /// this process and no URL is set, the launcher uses its own address.
     pub url: Option<String>,
     /// This service's own database, overriding the top-level `database_url`.
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
 }
 
 /// Outbox relay tuning.
@@ -621,6 +622,7 @@ impl Settings {
             )
             .flatten()
         {
+            let url = url.expose();
             if !(url.starts_with("postgres://")
                 || url.starts_with("postgresql://")
                 || url.starts_with("sqlite:"))
@@ -654,8 +656,9 @@ impl Settings {
         self.services
             .get(service)
             .database_url
-            .as_deref()
-            .or(self.database_url.as_deref())
+            .as_ref()
+            .or(self.database_url.as_ref())
+            .map(Secret::expose)
     }
 }
 
@@ -800,7 +803,10 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(loaded.settings.internal_token.as_deref(), Some("s3cr3t"));
+        assert_eq!(
+            loaded.settings.internal_token.as_ref().map(|s| s.expose()),
+            Some("s3cr3t")
+        );
     }
 
     #[test]

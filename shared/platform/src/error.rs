@@ -30,6 +30,25 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
+/// Turns an infrastructure failure (database, storage, I/O) into a logged
+/// 500 that says what was being done; the cause never reaches the client.
+///
+/// ```ignore
+/// sqlx::query("…").execute(&pool).await.or_unexpected("guardando la sesión")?;
+/// ```
+pub trait OrUnexpected<T> {
+    fn or_unexpected(self, doing: &'static str) -> Result<T, ApiError>;
+}
+
+impl<T, E> OrUnexpected<T> for Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn or_unexpected(self, doing: &'static str) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context(doing)))
+    }
+}
+
 /// An error that ends a request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -561,7 +561,7 @@ impl Relay {
             ))
             .json(event);
         if let Some(token) = &self.settings.internal_token {
-            request = request.bearer_auth(token);
+            request = request.bearer_auth(token.expose());
         }
         match request.send().await {
             Ok(response) if response.status().is_success() => Attempt::Delivered,

@@ -86,7 +86,7 @@ impl Suite {
             }
             // Embedded: every caller of /internal lives in this process, so a
             // fresh random token per run is enough and nothing is written down.
-            settings.internal_token = Some(random_token());
+            settings.internal_token = Some(random_token().into());
         }
         // A service running here and not given a URL is reached at our own
         // address (loopback when listening on every interface).
@@ -373,7 +373,7 @@ fn check_secrets(settings: &Settings) -> Result<(), LaunchError> {
         ),
     ] {
         if let Some(value) = value
-            && value.trim().chars().count() < MIN_SECRET_CHARS
+            && value.expose().trim().chars().count() < MIN_SECRET_CHARS
         {
             return Err(LaunchError::WeakSecret(name));
         }
@@ -418,4 +418,38 @@ async fn suite_ready(contexts: &[ServiceContext]) -> ApiResult<Json<Overall>> {
         })?;
     }
     Ok(Json(Overall { status: "listo" }))
+}
+
+/// Runs one service alone, as one process of a split deployment: the
+/// settings from the environment (and `RUBRICA_CONFIG`), logging, the
+/// listener on `http.host:http.port`, and a clean stop on SIGTERM/SIGINT.
+/// Every service's `main` is this call (`rubrica serve --only NAME` does the
+/// same from the launcher).
+pub async fn run_alone(spec: ServiceSpec) -> anyhow::Result<()> {
+    let loaded = Settings::load(None)?;
+    crate::telemetry::init(&loaded.settings.log);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let address = format!(
+        "{}:{}",
+        loaded.settings.http.host, loaded.settings.http.port
+    );
+    let listener = TcpListener::bind(&address).await?;
+    let name = spec.name;
+    let suite = Suite::assemble(
+        std::slice::from_ref(&spec),
+        &[name],
+        loaded.settings,
+        listener.local_addr()?,
+    )
+    .await?;
+    tracing::info!(
+        "servicio {name} escuchando en http://{}/{name}",
+        listener.local_addr()?
+    );
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_on_signal(shutdown.clone()));
+    suite.serve(listener, shutdown).await?;
+    Ok(())
 }

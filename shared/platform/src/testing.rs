@@ -4,6 +4,7 @@
 //! database: a new SQLite folder, or a new PostgreSQL database created on
 //! that server and dropped afterwards.
 
+use crate::secret::Secret;
 use std::path::Path;
 
 use sqlx::{Connection, Executor};
@@ -142,13 +143,14 @@ pub fn with_database(server: &str, name: &str) -> String {
 pub fn settings(data_dir: &Path, database_url: Option<String>) -> Settings {
     let mut settings = Settings {
         data_dir: data_dir.to_path_buf(),
-        database_url,
+        database_url: database_url.map(Secret::from),
         ..Settings::default()
     };
     settings.http.port = 0;
     settings.http.shutdown_grace_seconds = 5;
-    settings.internal_token = Some(format!("prueba-{}", uuid::Uuid::new_v4().simple()));
-    settings.auth.operator_token = Some(format!("operador-{}", uuid::Uuid::new_v4().simple()));
+    settings.internal_token = Some(format!("prueba-{}", uuid::Uuid::new_v4().simple()).into());
+    settings.auth.operator_token =
+        Some(format!("operador-{}", uuid::Uuid::new_v4().simple()).into());
     // Tests that check revocation configure `auth.crl_dir` and turn this on.
     settings.auth.revocation_required = false;
     settings.relay.poll_interval_ms = 50;

@@ -79,7 +79,7 @@ pub use renewal::{
     Call, CallRunner, Resignation, ResignationOutcome, SeatHolders, Vacancy, open_call_applies,
     resign, suplente_has_priority,
 };
-pub use roles::{Role, has_casting_vote, has_voice, has_vote, invited_member_seated};
+pub use roles::{Post, has_casting_vote, has_voice, has_vote, invited_member_seated};
 pub use scenario::{Scenario, ScenarioOutput, Session, evaluate_scenario};
 /// Case- and accent-insensitive form of a Spanish text (also used to search titles).
 pub use spanish::fold;

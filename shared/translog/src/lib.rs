@@ -19,8 +19,8 @@
 //! `O(log n)`.
 
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use rubrica_fiel::digest::Sha256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A SHA-256 value.
 pub type Hash = [u8; 32];

@@ -3,9 +3,9 @@
 //! facilitator routes its inventory for signature; once signed, the package
 //! is archived and downloadable as a ZIP. See [`crate::handovers`].
 
-use rubrica_platform::actix_web::http::header::{self, HeaderValue};
+use rubrica_platform::actix_web::http::header;
 use rubrica_platform::actix_web::{HttpRequest, HttpResponse};
-use rubrica_platform::http::{Body, Path, Query, State, StatusCode};
+use rubrica_platform::http::{self, Body, Caching, Disposition, Path, Query, State, StatusCode};
 use rubrica_platform::{ApiResult, Caller, Json, Problem, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -280,24 +280,20 @@ pub async fn inventory(
     )
 )]
 pub async fn package(
+    request: HttpRequest,
     State(handovers): State<Handovers>,
     caller: Caller,
     Path(path): Path<HandoverPath>,
 ) -> ApiResult<HttpResponse> {
     let (name, bytes) = handovers.package(&caller, &path.id).await?;
-    let mut response = HttpResponse::Ok();
-    response.insert_header((
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    ));
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        response.insert_header((header::CONTENT_DISPOSITION, disposition));
-    }
-    response.insert_header((
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    ));
-    Ok(response.body(bytes))
+    Ok(http::download(
+        &request,
+        bytes,
+        "application/zip",
+        Disposition::Attachment(&name),
+        None,
+        Caching::NoStore,
+    ))
 }
 
 /// Path of a secretariat.

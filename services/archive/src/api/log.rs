@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::archive::{Archive, EntryRef};
-use crate::digest::Sha256;
+use crate::digest::Digest32;
 use crate::model::{ConsistencyProof, EntriesPage, InclusionProof, PublicKey, SignedTreeHead};
 
 /// The newest signed tree head.
@@ -89,7 +89,7 @@ pub async fn inclusion(
 ) -> ApiResult<Json<InclusionProof>> {
     let entry = match (query.sha256.as_deref(), query.index) {
         (Some(sha256), None) => EntryRef::Sha256(
-            Sha256::parse(sha256).map_err(|e| ApiError::Unprocessable(format!("{e}.")))?,
+            Digest32::parse(sha256).map_err(|e| ApiError::Unprocessable(format!("{e}.")))?,
         ),
         (None, Some(index)) => EntryRef::Index(index),
         _ => {

@@ -2,15 +2,14 @@
 //! (internal).
 
 use base64::Engine;
-use rubrica_platform::actix_web::HttpResponse;
-use rubrica_platform::actix_web::http::header::{self, HeaderValue};
-use rubrica_platform::http::{Path, State, StatusCode};
+use rubrica_platform::actix_web::{HttpRequest, HttpResponse};
+use rubrica_platform::http::{self, Caching, Disposition, Path, State, StatusCode};
 use rubrica_platform::{ApiError, ApiResult, Caller, Json, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::archive::{Archive, Deposit};
-use crate::digest::{Sha256, shorten};
+use crate::digest::{Digest32, shorten};
 use crate::model::{Archived, ArchivedObject, HashQuery, HashVerification, NewObject};
 
 /// Path of an object.
@@ -37,19 +36,14 @@ pub struct ObjectPath {
     )
 )]
 pub async fn download(
+    request: HttpRequest,
     State(archive): State<Archive>,
     caller: Caller,
     Path(path): Path<ObjectPath>,
 ) -> ApiResult<HttpResponse> {
-    let sha256 = Sha256::parse(&path.sha256).map_err(|e| ApiError::BadRequest(format!("{e}.")))?;
+    let sha256 =
+        Digest32::parse(&path.sha256).map_err(|e| ApiError::BadRequest(format!("{e}.")))?;
     let (object, bytes) = archive.download(&sha256, &caller).await?;
-    let mut response = HttpResponse::Ok();
-    let media_type = HeaderValue::from_str(&object.media_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    response.insert_header((header::CONTENT_TYPE, media_type));
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", object.sha256)) {
-        response.insert_header((header::ETAG, etag));
-    }
     let extension = match object.media_type.as_str() {
         "application/pdf" => ".pdf",
         "application/zip" => ".zip",
@@ -57,23 +51,21 @@ pub async fn download(
         "text/csv" => ".csv",
         _ => "",
     };
-    if let Ok(disposition) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}-{}{extension}\"",
-        object.kind,
-        &object.sha256[..16]
-    )) {
-        response.insert_header((header::CONTENT_DISPOSITION, disposition));
-    }
+    let name = format!("{}-{}{extension}", object.kind, &object.sha256[..16]);
     // Content-addressed: the bytes under this name never change.
-    response.insert_header((
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(if object.published {
-            "public, max-age=31536000, immutable"
-        } else {
-            "private, no-store"
-        }),
-    ));
-    Ok(response.body(bytes))
+    let caching = if object.published {
+        Caching::Immutable
+    } else {
+        Caching::NoStore
+    };
+    Ok(http::download(
+        &request,
+        bytes,
+        &object.media_type,
+        Disposition::Attachment(&name),
+        Some(&object.sha256),
+        caching,
+    ))
 }
 
 /// Whether a SHA-256 is archived.
@@ -93,7 +85,7 @@ pub async fn verify_hash(
     Json(query): Json<HashQuery>,
 ) -> ApiResult<Json<HashVerification>> {
     let sha256 =
-        Sha256::parse(&query.sha256).map_err(|e| ApiError::Unprocessable(format!("{e}.")))?;
+        Digest32::parse(&query.sha256).map_err(|e| ApiError::Unprocessable(format!("{e}.")))?;
     Ok(Json(archive.verify_hash(&sha256).await?))
 }
 
@@ -202,7 +194,7 @@ pub fn parse_deposit(body: NewObject, max_bytes: usize) -> ApiResult<Deposit> {
     let expected_sha256 = body
         .expected_sha256
         .as_deref()
-        .map(Sha256::parse)
+        .map(Digest32::parse)
         .transpose()
         .map_err(|e| ApiError::Unprocessable(format!("expected_sha256: {e}.")))?;
     let content = base64::engine::general_purpose::STANDARD

@@ -2,6 +2,7 @@
 //! entry, public verification of an uploaded PDF, open data, and (for the
 //! President and the facilitator) the records the archive refused.
 
+use rubrica_platform::OrUnexpected;
 use std::sync::Arc;
 
 use rubrica_fiel::Validator;
@@ -15,7 +16,7 @@ use sqlx::any::AnyRow;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::archive::{Archive, EntryRef};
-use crate::digest::Sha256;
+use crate::digest::{Digest32, Sha256};
 use crate::model::InclusionProof;
 use crate::opendata::{self, Format};
 use crate::records::{PublicSigner, public_signers, title_words, verdict_word};
@@ -115,10 +116,6 @@ fn record_from_row(row: &AnyRow, base_url: &str) -> Result<RecordView, sqlx::Err
         refusals: serde_json::from_str(&refusals).unwrap_or_default(),
         archived_at: row.try_get(11)?,
     })
-}
-
-fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(context))
 }
 
 /// Lists and searches the archived records.
@@ -255,7 +252,7 @@ pub async fn list(
     let rows = query
         .fetch_all(&mut *conn)
         .await
-        .map_err(unexpected("buscando registros"))?;
+        .or_unexpected("buscando registros")?;
     let base_url = records.archive.base_url();
     let more = rows.len() as i64 > limit;
     let records = rows
@@ -263,7 +260,7 @@ pub async fn list(
         .take(limit as usize)
         .map(|row| record_from_row(row, &base_url))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(unexpected("leyendo registros"))?;
+        .or_unexpected("leyendo registros")?;
     Ok(Json(RecordPage {
         records,
         next_offset: more.then_some(offset + limit),
@@ -291,11 +288,11 @@ async fn word_counts(
     let rows = query
         .fetch_all(&mut *conn)
         .await
-        .map_err(unexpected("contando palabras"))?;
+        .or_unexpected("contando palabras")?;
     rows.iter()
         .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?)))
         .collect::<Result<_, sqlx::Error>>()
-        .map_err(unexpected("contando palabras"))
+        .or_unexpected("contando palabras")
 }
 
 enum Bind {
@@ -310,18 +307,18 @@ pub struct RecordPath {
     pub sha256: String,
 }
 
-async fn record_by_sha(records: &Records, sha256: &Sha256) -> ApiResult<Option<RecordView>> {
+async fn record_by_sha(records: &Records, sha256: &Digest32) -> ApiResult<Option<RecordView>> {
     let mut conn = records.archive.connection().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RECORD_COLUMNS} FROM archive_records WHERE sha256 = $1"
     )))
-    .bind(sha256.hex())
+    .bind(sha256.to_hex())
     .fetch_optional(&mut *conn)
     .await
-    .map_err(unexpected("buscando el registro"))?;
+    .or_unexpected("buscando el registro")?;
     row.map(|row| record_from_row(&row, &records.archive.base_url()))
         .transpose()
-        .map_err(unexpected("leyendo el registro"))
+        .or_unexpected("leyendo el registro")
 }
 
 /// One record: metadata, signers and log entry.
@@ -341,7 +338,8 @@ pub async fn get(
     State(records): State<Records>,
     Path(path): Path<RecordPath>,
 ) -> ApiResult<Json<RecordDetail>> {
-    let sha256 = Sha256::parse(&path.sha256).map_err(|e| ApiError::BadRequest(format!("{e}.")))?;
+    let sha256 =
+        Digest32::parse(&path.sha256).map_err(|e| ApiError::BadRequest(format!("{e}.")))?;
     let record = record_by_sha(&records, &sha256).await?.ok_or_else(|| {
         ApiError::NotFound(format!(
             "Ningún registro firmado archivado tiene la huella {sha256}. Búsquelo en GET /records o verifique el archivo en POST /verify/pdf."
@@ -406,7 +404,7 @@ pub async fn verify_pdf(
             "El archivo enviado no es un PDF (no empieza con «%PDF-»). Envíe los bytes exactos del PDF con Content-Type: application/pdf.".into(),
         ));
     }
-    let sha256 = Sha256::of(&body);
+    let sha256 = Sha256::digest(&body);
     let (validator, trust_note) = match records.validator.as_ref() {
         Ok(v) => (v.clone(), None),
         Err(reason) => (
@@ -475,7 +473,7 @@ pub async fn verify_pdf(
         text.push(note);
     }
     Ok(Json(PdfVerification {
-        sha256: sha256.hex(),
+        sha256: sha256.to_hex(),
         verdict: verdict_word(report.verdict).to_string(),
         record_complete: report.record_complete,
         signatures,
@@ -532,7 +530,7 @@ pub async fn refusals(
     .bind(caller.secretariat_id.clone().unwrap_or_default())
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo los rechazos"))?;
+    .or_unexpected("leyendo los rechazos")?;
     rows.iter()
         .map(|row| {
             let report: Option<String> = row.try_get(5)?;
@@ -548,7 +546,7 @@ pub async fn refusals(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map(Json)
-        .map_err(unexpected("leyendo los rechazos"))
+        .or_unexpected("leyendo los rechazos")
 }
 
 /// The Data Package descriptor.

@@ -2,6 +2,7 @@
 //! the President and the facilitator maintain them; members read them; the
 //! public site publishes them (section b, 000 V.10). Each change is audited.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Json, Path};
@@ -15,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::edge;
 use super::public::{SlugPath, connection, ensure_slugs, secretariat_by_slug};
-use super::roster::{Roster, ensure_secretariat, unexpected};
+use super::roster::{Roster, ensure_secretariat};
 use super::secretariats::SecretariatPath;
 
 /// 000 IV.1–3: the secretariat follows up the Local Action Plan's
@@ -207,10 +208,7 @@ pub async fn create_commitment(
         milestones.push((title, weight, due));
     }
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let roster = Roster::load(&mut tx, &path.id).await?;
     let seat = match body
         .responsible_seat
@@ -240,7 +238,7 @@ pub async fn create_commitment(
     .bind(&path.id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(unexpected("numerando el compromiso"))?;
+    .or_unexpected("numerando el compromiso")?;
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO commitments (id, secretariat_id, number, title, description, responsible_seat, starts_on, due_on, created_at, updated_at)
@@ -257,7 +255,7 @@ pub async fn create_commitment(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando el compromiso"))?;
+    .or_unexpected("guardando el compromiso")?;
     for (position, (title, weight, due)) in milestones.iter().enumerate() {
         sqlx::query(
             "INSERT INTO commitment_milestones (id, commitment_id, position, title, weight, due_on, progress, note, updated_at)
@@ -272,7 +270,7 @@ pub async fn create_commitment(
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("guardando los hitos"))?;
+        .or_unexpected("guardando los hitos")?;
     }
     ctx.audit(
         &mut tx,
@@ -282,11 +280,11 @@ pub async fn create_commitment(
         json!({ "numero": number, "titulo": title, "hitos": milestones.len() }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let view = load(&mut tx, &roster, Some(&id)).await?.pop();
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let view = view.ok_or_else(|| {
         ApiError::Unexpected(anyhow::anyhow!("compromiso recién creado no encontrado"))
     })?;
@@ -372,10 +370,7 @@ pub async fn update_milestone(
     }
     let note = edge::optional_text("note", body.note.as_deref(), 2000)?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let not_found = || {
         ApiError::NotFound(format!(
             "No existe el hito «{}». Consulte los compromisos en GET /secretariats/{{id}}/commitments.",
@@ -388,10 +383,10 @@ pub async fn update_milestone(
     .bind(&path.id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(unexpected("leyendo el hito"))?
+    .or_unexpected("leyendo el hito")?
     .ok_or_else(not_found)?;
-    let commitment: String = row.try_get(0).map_err(unexpected("leyendo el hito"))?;
-    let secretariat: String = row.try_get(1).map_err(unexpected("leyendo el hito"))?;
+    let commitment: String = row.try_get(0).or_unexpected("leyendo el hito")?;
+    let secretariat: String = row.try_get(1).or_unexpected("leyendo el hito")?;
     if ensure_secretariat(&caller, &secretariat).is_err() {
         return Err(not_found());
     }
@@ -404,13 +399,13 @@ pub async fn update_milestone(
     .bind(&path.id)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando el avance"))?;
+    .or_unexpected("guardando el avance")?;
     sqlx::query("UPDATE commitments SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&commitment)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("guardando el compromiso"))?;
+        .or_unexpected("guardando el compromiso")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -419,12 +414,12 @@ pub async fn update_milestone(
         json!({ "compromiso": commitment, "avance": body.progress, "nota": note }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let roster = Roster::load(&mut tx, &secretariat).await?;
     let view = load(&mut tx, &roster, Some(&commitment)).await?.pop();
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     view.map(Json).ok_or_else(not_found)
 }
 
@@ -442,11 +437,12 @@ async fn load(
     .bind(only.unwrap_or_default())
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo los compromisos"))?;
+    .or_unexpected("leyendo los compromisos")?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let read = |e| unexpected("leyendo los compromisos")(e);
+        let read =
+            |e| ApiError::Unexpected(anyhow::Error::new(e).context("leyendo los compromisos"));
         let id: String = r.try_get(0).map_err(read)?;
         let starts_on: String = r.try_get(5).map_err(read)?;
         let due_on: String = r.try_get(6).map_err(read)?;
@@ -458,7 +454,7 @@ async fn load(
         .bind(&id)
         .fetch_all(&mut *conn)
         .await
-        .map_err(unexpected("leyendo los hitos"))?
+        .or_unexpected("leyendo los hitos")?
         .iter()
         .map(|m| -> Result<MilestoneView, sqlx::Error> {
             Ok(MilestoneView {
@@ -472,7 +468,7 @@ async fn load(
             })
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(unexpected("leyendo los hitos"))?;
+        .or_unexpected("leyendo los hitos")?;
         let (start, due) = (
             edge::date("starts_on", &starts_on)?,
             edge::date("due_on", &due_on)?,

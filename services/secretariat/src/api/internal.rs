@@ -1,6 +1,7 @@
 //! What other services of the suite read from the secretariat, behind the
 //! internal token.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::error::Path;
 use rubrica_platform::{
     ApiError, ApiResult, ApiRouter, Json, Problem, ServiceContext, State, routes,
@@ -11,7 +12,6 @@ use utoipa::IntoParams;
 
 use super::db;
 use super::record::Signer;
-use super::roster::unexpected;
 
 /// The routes under `/internal`.
 pub fn internal_router(context: ServiceContext) -> ApiRouter {
@@ -52,10 +52,10 @@ pub async fn session_signers(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("abriendo conexión"))?;
+        .or_unexpected("abriendo conexión")?;
     let session = db::session(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo la sesión"))?
+        .or_unexpected("leyendo la sesión")?
         .ok_or_else(|| ApiError::NotFound(format!("No existe la sesión «{}».", path.id)))?;
     let Some(event_id) = session.closed_event_id else {
         return Err(ApiError::Conflict(format!(
@@ -67,9 +67,9 @@ pub async fn session_signers(
         .bind(&event_id)
         .fetch_one(&mut *conn)
         .await
-        .map_err(unexpected("leyendo el registro de la sesión"))?
+        .or_unexpected("leyendo el registro de la sesión")?
         .try_get(0)
-        .map_err(unexpected("leyendo el registro de la sesión"))?;
+        .or_unexpected("leyendo el registro de la sesión")?;
     // The `session.closed` payload is the session's record; only its
     // signers are read.
     #[derive(Deserialize)]

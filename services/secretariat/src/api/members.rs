@@ -2,6 +2,7 @@
 //! (000 II.2–3, III.7), resignations and the calls they open (000 II.4.V).
 
 use rubrica_fiel::Rfc;
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::{is_unique_violation, now_ms};
 use rubrica_platform::error::{Path, Query};
@@ -21,7 +22,7 @@ use crate::auth::changes::{self, Field, Subject};
 use super::db;
 use super::edge;
 use super::model::{CallRow, DesignationRow, MemberRow, Post};
-use super::roster::{Roster, ensure_secretariat, unexpected};
+use super::roster::{Roster, ensure_secretariat};
 use super::secretariats::{SecretariatPath, word};
 
 /// What registers a member.
@@ -104,14 +105,11 @@ pub async fn create_member(
     let name = edge::text("name", &body.name, 300)?;
     let rfc = parse_rfc(&body.rfc)?;
     let email = edge::email("email", &body.email)?;
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let roster = Roster::load(&mut tx, &path.id).await?;
     if let Some(existing) = db::member_by_rfc(&mut tx, &path.id, &rfc)
         .await
-        .map_err(unexpected("buscando el RFC"))?
+        .or_unexpected("buscando el RFC")?
     {
         return Err(duplicate_rfc(&rfc, &existing));
     }
@@ -130,7 +128,7 @@ pub async fn create_member(
                 member.rfc
             ))
         } else {
-            unexpected("guardando el integrante")(e)
+            ApiError::Unexpected(anyhow::Error::new(e).context("guardando el integrante"))
         }
     })?;
     ctx.audit(
@@ -141,10 +139,10 @@ pub async fn create_member(
         json!({ "secretariado": path.id, "nombre": member.name, "rfc": member.rfc, "correo": member.email }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok((Json(member_view(&member, &[], today)), StatusCode::CREATED))
 }
@@ -175,7 +173,7 @@ pub async fn list_members(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let roster = Roster::load(&mut conn, &path.id).await?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok(Json(
@@ -232,13 +230,10 @@ pub async fn update_member(
     Path(path): Path<MemberPath>,
     Json(body): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let mut member = db::member(&mut tx, &path.id)
         .await
-        .map_err(unexpected("leyendo el integrante"))?
+        .or_unexpected("leyendo el integrante")?
         .ok_or_else(|| member_not_found(&path.id))?;
     ensure_secretariat(&caller, &member.secretariat_id)?;
     if let Some(name) = &body.name {
@@ -257,7 +252,7 @@ pub async fn update_member(
         let rfc = parse_rfc(rfc)?;
         if let Some(other) = db::member_by_rfc(&mut tx, &member.secretariat_id, &rfc)
             .await
-            .map_err(unexpected("buscando el RFC"))?
+            .or_unexpected("buscando el RFC")?
             && other.id != member.id
         {
             return Err(duplicate_rfc(&rfc, &other));
@@ -268,7 +263,7 @@ pub async fn update_member(
     }
     db::update_member(&mut tx, &member)
         .await
-        .map_err(unexpected("guardando el integrante"))?;
+        .or_unexpected("guardando el integrante")?;
     for (field, value) in changes {
         let subject = Subject {
             id: &member.id,
@@ -287,11 +282,11 @@ pub async fn update_member(
         json!({ "nombre": body.name, "rfc": body.rfc, "correo": body.email }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let roster = Roster::load(&mut tx, &member.secretariat_id).await?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok(Json(MemberView {
         pending_changes: pending,
@@ -372,10 +367,7 @@ pub async fn create_designation(
         )));
     }
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let roster = Roster::load(&mut tx, &path.id).await?;
     let member = roster
         .members
@@ -498,7 +490,7 @@ pub async fn create_designation(
     };
     db::insert_designation(&mut tx, &designation)
         .await
-        .map_err(unexpected("guardando la designación"))?;
+        .or_unexpected("guardando la designación")?;
     close_filled_calls(&mut tx, &roster, &designation).await?;
     ctx.audit(
         &mut tx,
@@ -515,10 +507,10 @@ pub async fn create_designation(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok((
         Json(designation_view(&designation, today)),
@@ -545,7 +537,7 @@ async fn close_filled_calls(
     let other_held = roster.holder(seat, other, on).is_some();
     let calls = db::calls(tx, &roster.secretariat.id)
         .await
-        .map_err(unexpected("leyendo las convocatorias de vacantes"))?;
+        .or_unexpected("leyendo las convocatorias de vacantes")?;
     for call in calls
         .iter()
         .filter(|c| c.seat == *seat && c.status == "abierta")
@@ -555,7 +547,7 @@ async fn close_filled_calls(
         if filled {
             db::close_call(tx, &call.id, on)
                 .await
-                .map_err(unexpected("cerrando la convocatoria de vacante"))?;
+                .or_unexpected("cerrando la convocatoria de vacante")?;
         }
     }
     Ok(())
@@ -621,13 +613,10 @@ pub async fn update_designation(
     let reason = edge::optional_text("ended_reason", body.ended_reason.as_deref(), 200)?;
     let represented_body = edge::optional_text("body", body.body.as_deref(), 300)?;
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let mut designation = db::designation(&mut tx, &path.id)
         .await
-        .map_err(unexpected("leyendo la designación"))?
+        .or_unexpected("leyendo la designación")?
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "No existe la designación «{}». Consulte las designaciones en GET /secretariats/{{id}}/members.",
@@ -683,7 +672,7 @@ pub async fn update_designation(
     }
     db::update_designation(&mut tx, &designation)
         .await
-        .map_err(unexpected("guardando la designación"))?;
+        .or_unexpected("guardando la designación")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -698,10 +687,10 @@ pub async fn update_designation(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     Ok(Json(designation_view(&designation, today)))
 }
@@ -768,7 +757,7 @@ pub async fn list_terms(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let roster = Roster::load(&mut conn, &path.id).await?;
     let on = match query.on.as_deref() {
         Some(text) => edge::date("on", text)?,
@@ -967,10 +956,7 @@ pub async fn create_resignation(
         ApiError::Unprocessable("`effective_on` está fuera del calendario.".into())
     })?;
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let roster = Roster::load(&mut tx, &path.id).await?;
     let seat = roster
         .secretariat
@@ -1061,12 +1047,12 @@ pub async fn create_resignation(
     for d in &ended {
         db::update_designation(&mut tx, d)
             .await
-            .map_err(unexpected("terminando la designación"))?;
+            .or_unexpected("terminando la designación")?;
     }
     for d in &started {
         db::insert_designation(&mut tx, d)
             .await
-            .map_err(unexpected("registrando al nuevo titular"))?;
+            .or_unexpected("registrando al nuevo titular")?;
     }
     let resignation_word = word(&who);
     let mut calls = Vec::new();
@@ -1086,7 +1072,7 @@ pub async fn create_resignation(
         };
         db::insert_call(&mut tx, &row)
             .await
-            .map_err(unexpected("abriendo la convocatoria de vacante"))?;
+            .or_unexpected("abriendo la convocatoria de vacante")?;
         calls.push(call_view(&row));
     }
     ctx.audit(
@@ -1107,17 +1093,17 @@ pub async fn create_resignation(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let status = if body.dry_run {
         // Everything above ran as it would; nothing of it stays.
         tx.rollback()
             .await
-            .map_err(unexpected("descartando la transacción"))?;
+            .or_unexpected("descartando la transacción")?;
         StatusCode::OK
     } else {
         tx.commit()
             .await
-            .map_err(unexpected("confirmando la transacción"))?;
+            .or_unexpected("confirmando la transacción")?;
         StatusCode::CREATED
     };
     Ok((
@@ -1158,14 +1144,14 @@ pub async fn list_calls(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     db::secretariat(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&path.id))?;
     let calls = db::calls(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo las convocatorias de vacantes"))?;
+        .or_unexpected("leyendo las convocatorias de vacantes")?;
     Ok(Json(calls.iter().map(call_view).collect()))
 }
 

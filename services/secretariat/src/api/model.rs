@@ -10,71 +10,8 @@ use utoipa::ToSchema;
 
 use super::edge;
 
-/// A member's post in the secretariat (the `designations.role` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Post {
-    /// Voice and vote (000 III.1).
-    #[serde(rename = "titular")]
-    Titular,
-    /// Voice; votes when substituting the titular (000 III.2, V.3).
-    #[serde(rename = "suplente")]
-    Suplente,
-    /// Voice only (000 III.3).
-    #[serde(rename = "enlace")]
-    Enlace,
-    /// Voice, no vote (004).
-    #[serde(rename = "facilitador")]
-    Facilitator,
-    /// Voice only, for the life of their project (000 VIII).
-    #[serde(rename = "invitado")]
-    Invited,
-}
-
-impl Post {
-    /// The words a client writes.
-    pub const CHOICES: &'static [(&'static str, Post)] = &[
-        ("titular", Post::Titular),
-        ("suplente", Post::Suplente),
-        ("enlace", Post::Enlace),
-        ("facilitador", Post::Facilitator),
-        ("invitado", Post::Invited),
-    ];
-
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Post::Titular => "titular",
-            Post::Suplente => "suplente",
-            Post::Enlace => "enlace",
-            Post::Facilitator => "facilitador",
-            Post::Invited => "invitado",
-        }
-    }
-
-    /// Parses a stored word.
-    pub fn from_stored(text: &str) -> Option<Post> {
-        Post::CHOICES
-            .iter()
-            .find(|(w, _)| *w == text)
-            .map(|(_, p)| *p)
-    }
-
-    /// Whether the post belongs to a seat (titular, suplente, enlace).
-    pub fn has_seat(self) -> bool {
-        matches!(self, Post::Titular | Post::Suplente | Post::Enlace)
-    }
-
-    /// "el titular", "la persona facilitadora"… for messages.
-    pub fn name_es(self) -> &'static str {
-        match self {
-            Post::Titular => "titular",
-            Post::Suplente => "suplente",
-            Post::Enlace => "enlace",
-            Post::Facilitator => "facilitador",
-            Post::Invited => "miembro invitado",
-        }
-    }
-}
+/// A member's post (the `designations.role` column): the suite's one enum.
+pub use rubrica_rules::Post;
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@
 //! (`PUT /sessions/{id}/agenda` with `incorporated`), in the same
 //! transaction.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::Path;
@@ -17,7 +18,6 @@ use utoipa::ToSchema;
 
 use super::edge;
 use super::model::SessionStatus;
-use super::roster::unexpected;
 use super::scene::Scene;
 use super::sessions::SessionPath;
 
@@ -77,10 +77,7 @@ pub async fn propose(
         )
     })?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, None).await?;
     if scene.session.status != SessionStatus::Scheduled {
         return Err(ApiError::Conflict(format!(
@@ -111,7 +108,7 @@ pub async fn propose(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando la propuesta"))?;
+    .or_unexpected("guardando la propuesta")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -120,10 +117,10 @@ pub async fn propose(
         json!({ "folio": scene.session.folio, "punto": view.title }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(view), StatusCode::CREATED))
 }
 
@@ -152,7 +149,7 @@ pub async fn list_proposals(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let scene = Scene::load(&mut conn, &caller, &path.id, None).await?;
     let rows = sqlx::query(
         "SELECT id, member_id, member_name, title, description, status, created_at
@@ -161,7 +158,7 @@ pub async fn list_proposals(
     .bind(&scene.session.id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo las propuestas"))?;
+    .or_unexpected("leyendo las propuestas")?;
     rows.iter()
         .map(|r| -> Result<ProposalView, sqlx::Error> {
             Ok(ProposalView {
@@ -176,7 +173,7 @@ pub async fn list_proposals(
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Json)
-        .map_err(unexpected("leyendo las propuestas"))
+        .or_unexpected("leyendo las propuestas")
 }
 
 /// Marks proposals of `session_id` incorporated (in the agenda's
@@ -197,7 +194,7 @@ pub async fn incorporate(
         .bind(session_id)
         .execute(&mut *conn)
         .await
-        .map_err(unexpected("incorporando la propuesta"))?
+        .or_unexpected("incorporando la propuesta")?
         .rows_affected();
         if done == 0 {
             return Err(ApiError::Unprocessable(format!(

@@ -10,6 +10,7 @@
 //! built field by field, never the members' ones with fields removed.
 //! The names of public officials and members in their seats are public.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Json, Path};
@@ -26,7 +27,7 @@ use super::db;
 use super::edge;
 use super::model::{Post, SessionStatus, kind_str, kind_title, record_kind};
 use super::record;
-use super::roster::{Roster, calendar, ensure_secretariat, unexpected};
+use super::roster::{Roster, calendar, ensure_secretariat};
 use super::scene::Scene;
 use super::secretariats::{SecretariatPath, word};
 use rubrica_contracts::events::{
@@ -114,12 +115,12 @@ pub(super) async fn ensure_slugs(ctx: &ServiceContext) -> ApiResult<()> {
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let missing = sqlx::query("SELECT COUNT(*) FROM secretariats WHERE slug IS NULL")
         .fetch_one(&mut *conn)
         .await
         .and_then(|r| r.try_get::<i64, _>(0))
-        .map_err(unexpected("buscando secretariados sin nombre público"))?;
+        .or_unexpected("buscando secretariados sin nombre público")?;
     drop(conn);
     if missing == 0 {
         return Ok(());
@@ -161,10 +162,10 @@ pub(super) async fn secretariat_by_slug(conn: &mut AnyConnection, slug: &str) ->
         .bind(slug)
         .fetch_optional(&mut *conn)
         .await
-        .map_err(unexpected("buscando el secretariado"))?
+        .or_unexpected("buscando el secretariado")?
         .map(|r| r.try_get::<String, _>(0))
         .transpose()
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(not_found)
 }
 
@@ -175,7 +176,7 @@ pub(super) async fn connection(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))
+        .or_unexpected("obteniendo una conexión")
 }
 
 // --- secretariats -----------------------------------------------------------
@@ -357,9 +358,9 @@ async fn site_sections(
         .bind(secretariat_id)
         .fetch_one(&mut *conn)
         .await
-        .map_err(unexpected("leyendo el contacto y las ligas"))?;
-    let contact: Option<String> = row.try_get(0).map_err(unexpected("leyendo el contacto"))?;
-    let links: Option<String> = row.try_get(1).map_err(unexpected("leyendo las ligas"))?;
+        .or_unexpected("leyendo el contacto y las ligas")?;
+    let contact: Option<String> = row.try_get(0).or_unexpected("leyendo el contacto")?;
+    let links: Option<String> = row.try_get(1).or_unexpected("leyendo las ligas")?;
     Ok((
         contact.and_then(|c| serde_json::from_str(&c).ok()),
         links
@@ -395,7 +396,7 @@ pub async fn list_secretariats(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo los secretariados"))?;
+    .or_unexpected("leyendo los secretariados")?;
     rows.iter()
         .map(|r| -> Result<PublicSecretariatSummary, sqlx::Error> {
             Ok(PublicSecretariatSummary {
@@ -407,7 +408,7 @@ pub async fn list_secretariats(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map(Json)
-        .map_err(unexpected("leyendo los secretariados"))
+        .or_unexpected("leyendo los secretariados")
 }
 
 /// Reads a secretariat by its slug, with its seats today.
@@ -482,7 +483,7 @@ async fn answer_days(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResul
         .fetch_one(&mut *conn)
         .await
         .and_then(|r| r.try_get::<i64, _>(0))
-        .map_err(unexpected("leyendo el plazo de respuesta"))
+        .or_unexpected("leyendo el plazo de respuesta")
 }
 
 // --- sessions ---------------------------------------------------------------
@@ -532,7 +533,7 @@ pub async fn list_sessions(
     let id = secretariat_by_slug(&mut conn, &path.slug).await?;
     let sessions = db::sessions(&mut conn, &id)
         .await
-        .map_err(unexpected("leyendo las sesiones"))?;
+        .or_unexpected("leyendo las sesiones")?;
     // Every agenda title of the secretariat in one query, not one per session.
     let mut titles: std::collections::HashMap<String, Vec<String>> = Default::default();
     let rows = sqlx::query(
@@ -542,14 +543,14 @@ pub async fn list_sessions(
     .bind(&id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo el orden del día"))?;
+    .or_unexpected("leyendo el orden del día")?;
     for row in rows {
         let session: String = row
             .try_get("session_id")
-            .map_err(unexpected("leyendo el orden del día"))?;
+            .or_unexpected("leyendo el orden del día")?;
         let title: String = row
             .try_get("title")
-            .map_err(unexpected("leyendo el orden del día"))?;
+            .or_unexpected("leyendo el orden del día")?;
         titles.entry(session).or_default().push(title);
     }
     let mut out = Vec::with_capacity(sessions.len());
@@ -727,14 +728,14 @@ pub async fn get_session(
             .bind(&path.folio)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(unexpected("buscando la sesión"))?
+            .or_unexpected("buscando la sesión")?
             .map(|r| r.try_get::<String, _>(0))
             .transpose()
-            .map_err(unexpected("leyendo la sesión"))?
+            .or_unexpected("leyendo la sesión")?
             .ok_or_else(not_found)?;
     let session = db::session(&mut conn, &session_id)
         .await
-        .map_err(unexpected("leyendo la sesión"))?
+        .or_unexpected("leyendo la sesión")?
         .ok_or_else(not_found)?;
     let scene = Scene::around(&mut conn, session).await?;
     Ok(Json(public_session(&scene, &path.slug)))
@@ -946,7 +947,7 @@ async fn acknowledge(
     ctx.outbox
         .record(tx, PUBLIC_ACKNOWLEDGEMENT, &payload)
         .await
-        .map_err(unexpected("registrando el acuse por correo"))?;
+        .or_unexpected("registrando el acuse por correo")?;
     Ok(())
 }
 
@@ -1040,13 +1041,10 @@ pub async fn create_inquiry(
     drop(conn);
     admit_form(&ctx, &caller, body.website.as_deref()).await?;
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let secretariat = db::secretariat(&mut tx, &secretariat_id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&secretariat_id))?;
     let days = answer_days(&mut tx, &secretariat_id).await?;
     let calendar = calendar(&mut tx, &secretariat_id).await?;
@@ -1070,7 +1068,7 @@ pub async fn create_inquiry(
     .bind(now_ms())
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando la duda, queja o sugerencia"))?;
+    .or_unexpected("guardando la duda, queja o sugerencia")?;
     acknowledge(
         &ctx,
         &mut tx,
@@ -1094,10 +1092,10 @@ pub async fn create_inquiry(
         json!({ "folio": folio, "categoria": category, "secretariado": secretariat_id }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((
         Json(InquiryStatus {
             folio,
@@ -1155,11 +1153,11 @@ pub async fn get_inquiry(
     .bind(&folio)
     .fetch_optional(&mut *conn)
     .await
-    .map_err(unexpected("buscando el folio"))?
+    .or_unexpected("buscando el folio")?
     .ok_or_else(not_found)?;
     status_from(&row)
         .map(Json)
-        .map_err(unexpected("leyendo el folio"))
+        .or_unexpected("leyendo el folio")
 }
 
 fn status_from(row: &sqlx::any::AnyRow) -> Result<InquiryStatus, sqlx::Error> {
@@ -1219,7 +1217,7 @@ pub async fn list_inquiries(
     let mut conn = connection(&ctx).await?;
     let secretariat = db::secretariat(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&path.id))?;
     let today = edge::iso(edge::today(secretariat.utc_offset_minutes));
     let rows = sqlx::query(
@@ -1230,7 +1228,7 @@ pub async fn list_inquiries(
     .bind(&path.id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo las dudas, quejas y sugerencias"))?;
+    .or_unexpected("leyendo las dudas, quejas y sugerencias")?;
     rows.iter()
         .map(|row| -> Result<InquiryView, sqlx::Error> {
             let status = status_from(row)?;
@@ -1245,7 +1243,7 @@ pub async fn list_inquiries(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map(Json)
-        .map_err(unexpected("leyendo las dudas, quejas y sugerencias"))
+        .or_unexpected("leyendo las dudas, quejas y sugerencias")
 }
 
 /// The answer to an inquiry.
@@ -1288,15 +1286,12 @@ pub async fn answer_inquiry(
     Json(body): Json<InquiryAnswer>,
 ) -> ApiResult<Json<InquiryView>> {
     let answer = edge::text("answer", &body.answer, 5_000)?;
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let row = sqlx::query("SELECT secretariat_id, status, folio FROM inquiries WHERE id = $1")
         .bind(&path.id)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(unexpected("buscando la duda, queja o sugerencia"))?
+        .or_unexpected("buscando la duda, queja o sugerencia")?
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "No existe la duda, queja o sugerencia «{}». Consulte la lista en GET /secretariats/{{id}}/inquiries.",
@@ -1305,13 +1300,9 @@ pub async fn answer_inquiry(
         })?;
     let secretariat_id: String = row
         .try_get("secretariat_id")
-        .map_err(unexpected("leyendo la duda"))?;
-    let status: String = row
-        .try_get("status")
-        .map_err(unexpected("leyendo la duda"))?;
-    let folio: String = row
-        .try_get("folio")
-        .map_err(unexpected("leyendo la duda"))?;
+        .or_unexpected("leyendo la duda")?;
+    let status: String = row.try_get("status").or_unexpected("leyendo la duda")?;
+    let folio: String = row.try_get("folio").or_unexpected("leyendo la duda")?;
     ensure_secretariat(&caller, &secretariat_id)?;
     if status != "recibida" {
         return Err(ApiError::Conflict(format!(
@@ -1327,7 +1318,7 @@ pub async fn answer_inquiry(
     .bind(&caller.actor_id)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando la respuesta"))?;
+    .or_unexpected("guardando la respuesta")?;
     let (email, name, category, filed_on, due_on): (
         Option<String>,
         Option<String>,
@@ -1347,17 +1338,17 @@ pub async fn answer_inquiry(
                 r.try_get("due_on")?,
             ))
         })
-        .map_err(unexpected("leyendo la duda"))?;
+        .or_unexpected("leyendo la duda")?;
     let secretariat = db::secretariat(&mut tx, &secretariat_id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&secretariat_id))?;
     let slug: Option<String> = sqlx::query("SELECT slug FROM secretariats WHERE id = $1")
         .bind(&secretariat_id)
         .fetch_one(&mut *tx)
         .await
         .and_then(|r| r.try_get(0))
-        .map_err(unexpected("leyendo el secretariado"))?;
+        .or_unexpected("leyendo el secretariado")?;
     acknowledge(
         &ctx,
         &mut tx,
@@ -1381,7 +1372,7 @@ pub async fn answer_inquiry(
         json!({ "folio": folio, "respuesta": answer }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let row = sqlx::query(
         "SELECT i.id, i.folio, i.category, i.body, i.name, i.email, i.status, i.filed_on, i.due_on, i.answer, i.answered_at, s.slug, s.name AS secretariat_name, s.utc_offset_minutes
          FROM inquiries i JOIN secretariats s ON s.id = i.secretariat_id WHERE i.id = $1",
@@ -1389,10 +1380,10 @@ pub async fn answer_inquiry(
     .bind(&path.id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(unexpected("leyendo la respuesta"))?;
+    .or_unexpected("leyendo la respuesta")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     let view = (|| -> Result<InquiryView, sqlx::Error> {
         Ok(InquiryView {
             id: row.try_get("id")?,
@@ -1403,7 +1394,7 @@ pub async fn answer_inquiry(
             overdue: false,
         })
     })()
-    .map_err(unexpected("leyendo la respuesta"))?;
+    .or_unexpected("leyendo la respuesta")?;
     Ok(Json(view))
 }
 
@@ -1497,13 +1488,10 @@ pub async fn create_join_request(
     drop(conn);
     admit_form(&ctx, &caller, body.website.as_deref()).await?;
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let secretariat = db::secretariat(&mut tx, &secretariat_id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&secretariat_id))?;
     let today = edge::today(secretariat.utc_offset_minutes);
     let folio = new_folio("SUM", today.year());
@@ -1524,7 +1512,7 @@ pub async fn create_join_request(
     .bind(now_ms())
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando la solicitud"))?;
+    .or_unexpected("guardando la solicitud")?;
     acknowledge(
         &ctx,
         &mut tx,
@@ -1548,10 +1536,10 @@ pub async fn create_join_request(
         json!({ "folio": folio, "sector": sector, "secretariado": secretariat_id }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((
         Json(JoinReceipt {
             folio,
@@ -1592,7 +1580,7 @@ pub async fn list_join_requests(
     .bind(&path.id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("leyendo las solicitudes"))?;
+    .or_unexpected("leyendo las solicitudes")?;
     rows.iter()
         .map(|r| -> Result<JoinRequestView, sqlx::Error> {
             Ok(JoinRequestView {
@@ -1608,7 +1596,7 @@ pub async fn list_join_requests(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map(Json)
-        .map_err(unexpected("leyendo las solicitudes"))
+        .or_unexpected("leyendo las solicitudes")
 }
 
 // --- open data: aggregate figures -------------------------------------------
@@ -1665,7 +1653,7 @@ pub async fn figures(
     let id = secretariat_by_slug(&mut conn, &path.slug).await?;
     let secretariat = db::secretariat(&mut conn, &id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&id))?;
     let today = edge::iso(edge::today(secretariat.utc_offset_minutes));
     let rows = sqlx::query(
@@ -1674,7 +1662,7 @@ pub async fn figures(
     .bind(&id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("contando las dudas, quejas y sugerencias"))?;
+    .or_unexpected("contando las dudas, quejas y sugerencias")?;
     let mut inquiries: Vec<InquiryFigures> = CATEGORIES
         .iter()
         .map(|(c, _)| InquiryFigures {
@@ -1695,7 +1683,7 @@ pub async fn figures(
             ))
         };
         let (category, status, due_on, answered_at) =
-            read().map_err(unexpected("contando las dudas, quejas y sugerencias"))?;
+            read().or_unexpected("contando las dudas, quejas y sugerencias")?;
         let Some(f) = inquiries.iter_mut().find(|f| f.category == category) else {
             continue;
         };
@@ -1717,7 +1705,7 @@ pub async fn figures(
     .bind(&id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(unexpected("contando las solicitudes"))?;
+    .or_unexpected("contando las solicitudes")?;
     let mut join_requests: Vec<SectorFigures> = SECTORS
         .iter()
         .map(|(sector, _)| SectorFigures {
@@ -1728,10 +1716,8 @@ pub async fn figures(
     for row in sectors {
         let sector: String = row
             .try_get("sector")
-            .map_err(unexpected("contando las solicitudes"))?;
-        let n: i64 = row
-            .try_get("n")
-            .map_err(unexpected("contando las solicitudes"))?;
+            .or_unexpected("contando las solicitudes")?;
+        let n: i64 = row.try_get("n").or_unexpected("contando las solicitudes")?;
         if let Some(f) = join_requests.iter_mut().find(|f| f.sector == sector) {
             f.requests = n;
         }

@@ -2,6 +2,7 @@
 //! designations, and the rules configuration with each seat's `active` flag
 //! as of that day (000 V.2: a seat is active when it has a designated titular).
 
+use rubrica_platform::OrUnexpected;
 use std::collections::BTreeMap;
 
 use rubrica_platform::{ApiError, ApiResult, Caller, Role};
@@ -25,17 +26,17 @@ impl Roster {
     pub async fn load(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<Roster> {
         let secretariat = db::secretariat(conn, secretariat_id)
             .await
-            .map_err(unexpected("leyendo el secretariado"))?
+            .or_unexpected("leyendo el secretariado")?
             .ok_or_else(|| secretariat_not_found(secretariat_id))?;
         let members = db::members(conn, secretariat_id)
             .await
-            .map_err(unexpected("leyendo los integrantes"))?
+            .or_unexpected("leyendo los integrantes")?
             .into_iter()
             .map(|m| (m.id.clone(), m))
             .collect();
         let designations = db::designations(conn, secretariat_id)
             .await
-            .map_err(unexpected("leyendo las designaciones"))?;
+            .or_unexpected("leyendo las designaciones")?;
         Ok(Roster {
             secretariat,
             members,
@@ -91,13 +92,8 @@ impl Roster {
 pub async fn calendar(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<Calendar> {
     let days = db::non_working_days(conn, secretariat_id)
         .await
-        .map_err(unexpected("leyendo los días inhábiles"))?;
+        .or_unexpected("leyendo los días inhábiles")?;
     Ok(Calendar::new(days.into_iter().map(|(d, _)| d)))
-}
-
-/// A 500 that says what was being done.
-pub fn unexpected(context: &'static str) -> impl FnOnce(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(context))
 }
 
 pub fn secretariat_not_found(id: &str) -> ApiError {

@@ -1,6 +1,7 @@
 //! A session with everything the rules look at: who sits where on its day,
 //! who is in the room at a given instant, and what was already decided.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::{ApiError, ApiResult, Caller};
 use rubrica_rules::{Attendance, Config, Presence, QuorumFinding, SeatId, quorum};
 use sqlx::AnyConnection;
@@ -8,7 +9,7 @@ use sqlx::AnyConnection;
 use super::db;
 use super::edge;
 use super::model::*;
-use super::roster::{Roster, ensure_secretariat, unexpected};
+use super::roster::{Roster, ensure_secretariat};
 
 /// A session and its surroundings, read in one transaction.
 pub struct Scene {
@@ -36,7 +37,7 @@ impl Scene {
             Some(now) => db::lock_session(conn, session_id, now).await,
             None => db::session(conn, session_id).await,
         }
-        .map_err(unexpected("leyendo la sesión"))?
+        .or_unexpected("leyendo la sesión")?
         .ok_or_else(|| session_not_found(session_id))?;
         ensure_secretariat(caller, &session.secretariat_id)?;
         Scene::around(conn, session).await
@@ -48,19 +49,19 @@ impl Scene {
         let config = roster.config_on(session.held_on);
         let agenda = db::agenda(conn, &session.id)
             .await
-            .map_err(unexpected("leyendo el orden del día"))?;
+            .or_unexpected("leyendo el orden del día")?;
         let attendance = db::attendance(conn, &session.id)
             .await
-            .map_err(unexpected("leyendo la asistencia"))?;
+            .or_unexpected("leyendo la asistencia")?;
         let motions = db::motions(conn, &session.id)
             .await
-            .map_err(unexpected("leyendo las votaciones"))?;
+            .or_unexpected("leyendo las votaciones")?;
         let votes = db::votes(conn, &session.id)
             .await
-            .map_err(unexpected("leyendo los votos"))?;
+            .or_unexpected("leyendo los votos")?;
         let agreements = db::agreements(conn, &session.id)
             .await
-            .map_err(unexpected("leyendo los acuerdos"))?;
+            .or_unexpected("leyendo los acuerdos")?;
         Ok(Scene {
             roster,
             session,

@@ -1,6 +1,7 @@
 //! Secretariats created from a preset of the rules (000; 004 Table 2), their
 //! settings, and their seats.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
@@ -15,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::db;
 use super::edge;
 use super::model::{Post, SecretariatRow, SignerSettings};
-use super::roster::{Roster, ensure_secretariat, secretariat_not_found, unexpected};
+use super::roster::{Roster, ensure_secretariat, secretariat_not_found};
 
 /// A preset of the rules.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -161,19 +162,16 @@ pub async fn create_secretariat(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     db::insert_secretariat(&mut tx, &secretariat)
         .await
-        .map_err(unexpected("guardando el secretariado"))?;
+        .or_unexpected("guardando el secretariado")?;
     super::public::assign_slug(&mut tx, &secretariat.id, &secretariat.name)
         .await
-        .map_err(unexpected("dando al secretariado su nombre público"))?;
+        .or_unexpected("dando al secretariado su nombre público")?;
     db::replace_non_working_days(&mut tx, &secretariat.id, &days)
         .await
-        .map_err(unexpected("guardando los días inhábiles"))?;
+        .or_unexpected("guardando los días inhábiles")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -182,10 +180,10 @@ pub async fn create_secretariat(
         json!({ "nombre": secretariat.name, "preset": secretariat.preset, "ajustes": body.overrides }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(view(&secretariat, &days)), StatusCode::CREATED))
 }
 
@@ -222,14 +220,14 @@ pub async fn get_secretariat(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let secretariat = db::secretariat(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| secretariat_not_found(&path.id))?;
     let days = db::non_working_days(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo los días inhábiles"))?;
+        .or_unexpected("leyendo los días inhábiles")?;
     Ok(Json(view(&secretariat, &days)))
 }
 
@@ -306,16 +304,13 @@ pub async fn update_secretariat(
         ));
     }
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let roster = Roster::load(&mut tx, &path.id).await?;
     let mut secretariat = roster.secretariat.clone();
     if body.overrides.is_some() || body.name.is_some() {
         if let Some(folio) = db::open_session_folio(&mut tx, &path.id)
             .await
-            .map_err(unexpected("buscando sesiones abiertas"))?
+            .or_unexpected("buscando sesiones abiertas")?
         {
             return Err(ApiError::Conflict(format!(
                 "La sesión {folio} está abierta: las reglas no pueden cambiar a mitad de una sesión. Ciérrela y vuelva a intentarlo."
@@ -353,11 +348,11 @@ pub async fn update_secretariat(
     secretariat.updated_at = now_ms();
     db::update_secretariat(&mut tx, &secretariat)
         .await
-        .map_err(unexpected("guardando el secretariado"))?;
+        .or_unexpected("guardando el secretariado")?;
     if let Some(days) = &new_days {
         db::replace_non_working_days(&mut tx, &secretariat.id, days)
             .await
-            .map_err(unexpected("guardando los días inhábiles"))?;
+            .or_unexpected("guardando los días inhábiles")?;
     }
     super::public::set_site_sections(
         &mut tx,
@@ -366,11 +361,11 @@ pub async fn update_secretariat(
         body.links.as_deref(),
     )
     .await
-    .map_err(unexpected("guardando el contacto y las ligas"))?;
+    .or_unexpected("guardando el contacto y las ligas")?;
     if let Some(days) = body.inquiry_answer_days {
         super::public::set_answer_days(&mut tx, &secretariat.id, days)
             .await
-            .map_err(unexpected("guardando el plazo de respuesta"))?;
+            .or_unexpected("guardando el plazo de respuesta")?;
     }
     ctx.audit(
         &mut tx,
@@ -389,13 +384,13 @@ pub async fn update_secretariat(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let days = db::non_working_days(&mut tx, &secretariat.id)
         .await
-        .map_err(unexpected("leyendo los días inhábiles"))?;
+        .or_unexpected("leyendo los días inhábiles")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(view(&secretariat, &days)))
 }
 
@@ -467,7 +462,7 @@ pub async fn list_seats(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let roster = Roster::load(&mut conn, &path.id).await?;
     let day = match query.on.as_deref() {
         Some(text) => edge::date("on", text)?,

@@ -3,6 +3,7 @@
 //! deliberations, and closing — which hands the record to the documents
 //! service through the `session.closed` event.
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::{is_unique_violation, now_ms};
 use rubrica_platform::error::Path;
@@ -18,7 +19,7 @@ use super::db;
 use super::edge;
 use super::model::*;
 use super::record::{self, SessionRecord};
-use super::roster::{Roster, calendar, ensure_secretariat, unexpected};
+use super::roster::{Roster, calendar, ensure_secretariat};
 use super::scene::Scene;
 use super::secretariats::SecretariatPath;
 
@@ -123,14 +124,11 @@ pub async fn create_session(
     let place = edge::text("place", &body.place, 500)?;
     let agenda_input = parse_agenda(&body.agenda, "agenda")?;
 
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     Roster::load(&mut tx, &path.id).await?;
     let number = db::next_session_number(&mut tx, &path.id, kind, held_on.year())
         .await
-        .map_err(unexpected("numerando la sesión"))?;
+        .or_unexpected("numerando la sesión")?;
     let now = now_ms();
     let session = SessionRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -164,7 +162,7 @@ pub async fn create_session(
                 session.folio
             ))
         } else {
-            unexpected("guardando la sesión")(e)
+            ApiError::Unexpected(anyhow::Error::new(e).context("guardando la sesión"))
         }
     })?;
     db::replace_agenda(
@@ -173,7 +171,7 @@ pub async fn create_session(
         &agenda_rows(&session.id, agenda_input),
     )
     .await
-    .map_err(unexpected("guardando el orden del día"))?;
+    .or_unexpected("guardando el orden del día")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -189,11 +187,11 @@ pub async fn create_session(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(detail), StatusCode::CREATED))
 }
 
@@ -223,14 +221,14 @@ pub async fn list_sessions(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     db::secretariat(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| super::roster::secretariat_not_found(&path.id))?;
     let sessions = db::sessions(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo las sesiones"))?;
+        .or_unexpected("leyendo las sesiones")?;
     Ok(Json(
         sessions
             .into_iter()
@@ -273,7 +271,7 @@ pub async fn get_session(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let scene = Scene::load(&mut conn, &caller, &path.id, None).await?;
     Ok(Json(detail(scene)?))
 }
@@ -328,10 +326,7 @@ pub async fn update_session(
         .map(|p| edge::text("place", p, 500))
         .transpose()?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     if !matches!(
         scene.session.status,
@@ -359,7 +354,7 @@ pub async fn update_session(
     session.updated_at = now;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     // The members hold a convocatoria for the old date, time or place: they
     // get the session as it now stands, with the same calendar invitation
     // updated (the mail service raises its SEQUENCE).
@@ -385,7 +380,7 @@ pub async fn update_session(
         ctx.outbox
             .record(&mut tx, SESSION_UPDATED, &update)
             .await
-            .map_err(unexpected("registrando el evento de la reprogramación"))?;
+            .or_unexpected("registrando el evento de la reprogramación")?;
     }
     ctx.audit(
         &mut tx,
@@ -395,12 +390,12 @@ pub async fn update_session(
         json!({ "folio": session.folio, "fecha": body.date, "hora": body.time, "lugar": body.place }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     ctx.outbox
         .commit(tx)
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -441,10 +436,7 @@ pub async fn replace_agenda(
 ) -> ApiResult<Json<SessionDetail>> {
     let items = parse_agenda(&body.items, "items")?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     let mut session = scene.session.clone();
     match session.status {
@@ -472,11 +464,11 @@ pub async fn replace_agenda(
     session.updated_at = now;
     db::replace_agenda(&mut tx, &session.id, &agenda_rows(&session.id, items))
         .await
-        .map_err(unexpected("guardando el orden del día"))?;
+        .or_unexpected("guardando el orden del día")?;
     super::proposals::incorporate(&mut tx, &session.id, &body.incorporated, now).await?;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -485,11 +477,11 @@ pub async fn replace_agenda(
         json!({ "folio": session.folio, "puntos": body.items.iter().map(|i| i.title.trim()).collect::<Vec<_>>() }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -528,10 +520,7 @@ pub async fn issue_convocatoria(
 ) -> ApiResult<Json<SessionDetail>> {
     let issued = edge::optional_date("issued_on", body.issued_on.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     let mut session = scene.session.clone();
     match session.status {
@@ -576,12 +565,12 @@ pub async fn issue_convocatoria(
     session.updated_at = now;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     let announcement = convocatoria_announcement(&scene, &session, issued, &notice);
     ctx.outbox
         .record(&mut tx, CONVOCATORIA_ISSUED, &announcement)
         .await
-        .map_err(unexpected("registrando el evento de la convocatoria"))?;
+        .or_unexpected("registrando el evento de la convocatoria")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -590,12 +579,12 @@ pub async fn issue_convocatoria(
         json!({ "folio": session.folio, "emitida": edge::iso(issued), "anticipacion": notice }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     ctx.outbox
         .commit(tx)
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -651,7 +640,7 @@ pub async fn notice_check(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let scene = Scene::load(&mut conn, &caller, &path.id, None).await?;
     let session = &scene.session;
     let issued = issued.unwrap_or_else(|| edge::today(scene.offset()));
@@ -833,10 +822,7 @@ pub async fn cancel_session(
         .map(|r| edge::text("reason", r, 2000))
         .transpose()?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     let was = scene.session.status;
     if !matches!(was, SessionStatus::Scheduled | SessionStatus::Convened) {
@@ -847,7 +833,7 @@ pub async fn cancel_session(
     session.updated_at = now;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     if was == SessionStatus::Convened {
         let (recipients, facilitators) = members_to_tell(&scene, edge::today(scene.offset()));
         let cancelled = SessionCancelled {
@@ -861,7 +847,7 @@ pub async fn cancel_session(
         ctx.outbox
             .record(&mut tx, SESSION_CANCELLED, &cancelled)
             .await
-            .map_err(unexpected("registrando el evento de la cancelación"))?;
+            .or_unexpected("registrando el evento de la cancelación")?;
     }
     ctx.audit(
         &mut tx,
@@ -871,12 +857,12 @@ pub async fn cancel_session(
         json!({ "folio": session.folio, "motivo": reason, "estaba": was.as_str() }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     ctx.outbox
         .commit(tx)
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -942,10 +928,7 @@ pub async fn record_attendance(
     )?;
     let at = edge::instant("at", body.at.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     let s = &scene.session;
     let accepts = match s.status {
@@ -1019,7 +1002,7 @@ pub async fn record_attendance(
             };
             db::insert_arrival(&mut tx, &row)
                 .await
-                .map_err(unexpected("registrando la llegada"))?;
+                .or_unexpected("registrando la llegada")?;
             (row.capacity, row.seat)
         }
         Event::Departure => {
@@ -1039,7 +1022,7 @@ pub async fn record_attendance(
             }
             db::set_departure(&mut tx, &stay.id, at)
                 .await
-                .map_err(unexpected("registrando la salida"))?;
+                .or_unexpected("registrando la salida")?;
             (stay.capacity, stay.seat.clone())
         }
     };
@@ -1062,10 +1045,10 @@ pub async fn record_attendance(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let session = db::session(&mut tx, &path.id)
         .await
-        .map_err(unexpected("leyendo la sesión"))?
+        .or_unexpected("leyendo la sesión")?
         .ok_or_else(|| super::scene::session_not_found(&path.id))?;
     let after = Scene::around(&mut tx, session).await?;
     let quorum = after.quorum_at(at)?;
@@ -1090,7 +1073,7 @@ pub async fn record_attendance(
     };
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(view))
 }
 
@@ -1129,10 +1112,7 @@ pub async fn open_session(
 ) -> ApiResult<Json<SessionDetail>> {
     let at = edge::instant("at", body.at.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     let work_meeting = scene.session.kind == SessionKind::WorkMeeting;
     match scene.session.status {
@@ -1162,7 +1142,7 @@ pub async fn open_session(
     session.updated_at = now;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1171,11 +1151,11 @@ pub async fn open_session(
         json!({ "folio": session.folio, "momento": edge::rfc3339(at, scene.offset()), "quorum": quorum }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, session).await?)?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -1225,10 +1205,7 @@ pub async fn approve_agenda(
     let at = edge::instant("at", body.at.as_deref())?;
     let votes = parse_votes(&body.votes)?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     if scene.session.status != SessionStatus::Open {
         return Err(scene.refuse("votar el orden del día"));
@@ -1265,7 +1242,7 @@ pub async fn approve_agenda(
     session.updated_at = now;
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1274,10 +1251,10 @@ pub async fn approve_agenda(
         json!({ "folio": session.folio, "aprobacion": approval }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(approval))
 }
 
@@ -1323,10 +1300,7 @@ pub async fn record_deliberation(
 ) -> ApiResult<Json<SessionDetail>> {
     let text = edge::text("text", &body.text, 20_000)?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     scene.require_open_with_agenda("registrar deliberaciones")?;
     let item = scene
@@ -1343,7 +1317,7 @@ pub async fn record_deliberation(
         })?;
     db::set_deliberation(&mut tx, &item.id, &text)
         .await
-        .map_err(unexpected("guardando la deliberación"))?;
+        .or_unexpected("guardando la deliberación")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1352,11 +1326,11 @@ pub async fn record_deliberation(
         json!({ "folio": scene.session.folio, "punto": path.position, "texto": text }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let detail = detail(Scene::around(&mut tx, scene.session).await?)?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok(Json(detail))
 }
 
@@ -1395,10 +1369,7 @@ pub async fn close_session(
 ) -> ApiResult<Json<ClosedSession>> {
     let at = edge::instant("at", body.at.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     match scene.session.status {
         SessionStatus::Open => {}
@@ -1419,7 +1390,7 @@ pub async fn close_session(
     scene.require_after_opening("at", at)?;
     db::depart_everyone(&mut tx, &scene.session.id, at)
         .await
-        .map_err(unexpected("registrando las salidas al cierre"))?;
+        .or_unexpected("registrando las salidas al cierre")?;
     let mut session = scene.session.clone();
     session.status = SessionStatus::Closed;
     session.closed_at = Some(at);
@@ -1430,11 +1401,11 @@ pub async fn close_session(
         .outbox
         .record(&mut tx, SESSION_CLOSED, &record)
         .await
-        .map_err(unexpected("registrando el evento session.closed"))?;
+        .or_unexpected("registrando el evento session.closed")?;
     session.closed_event_id = Some(event.id.clone());
     db::update_session(&mut tx, &session)
         .await
-        .map_err(unexpected("guardando la sesión"))?;
+        .or_unexpected("guardando la sesión")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -1449,11 +1420,11 @@ pub async fn close_session(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     ctx.outbox
         .commit(tx)
         .await
-        .map_err(unexpected("confirmando el cierre"))?;
+        .or_unexpected("confirmando el cierre")?;
     Ok(Json(ClosedSession {
         event_id: event.id,
         record,

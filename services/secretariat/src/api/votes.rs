@@ -2,6 +2,7 @@
 //! quorum re-evaluated at each vote (000 V.2), and the agreements born of
 //! approved motions with their follow-up (000 IV.2–3).
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::error::{Path, Query};
@@ -16,7 +17,7 @@ use super::db;
 use super::edge;
 use super::model::*;
 use super::record::{self, AgreementRecord, MotionRecord};
-use super::roster::{ensure_secretariat, secretariat_not_found, unexpected};
+use super::roster::{ensure_secretariat, secretariat_not_found};
 use super::scene::Scene;
 use super::secretariats::SecretariatPath;
 use super::sessions::{SessionPath, VoteInput, parse_votes};
@@ -66,10 +67,7 @@ pub async fn create_motion(
     let votes = parse_votes(&body.votes)?;
     let at = edge::instant("at", body.at.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     scene.require_open_with_agenda("votar")?;
     scene.require_after_opening("at", at)?;
@@ -100,7 +98,7 @@ pub async fn create_motion(
     };
     db::insert_motion(&mut tx, &motion)
         .await
-        .map_err(unexpected("guardando la votación"))?;
+        .or_unexpected("guardando la votación")?;
     for (seat, vote) in &votes {
         let cast_by = scene.representative(&attendance, seat, at);
         db::insert_vote(
@@ -114,7 +112,7 @@ pub async fn create_motion(
             },
         )
         .await
-        .map_err(unexpected("guardando un voto"))?;
+        .or_unexpected("guardando un voto")?;
     }
     ctx.audit(
         &mut tx,
@@ -131,7 +129,7 @@ pub async fn create_motion(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let after = Scene::around(&mut tx, scene.session).await?;
     let view = record::build(&after, now)
         .motions
@@ -142,7 +140,7 @@ pub async fn create_motion(
         })?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(view), StatusCode::CREATED))
 }
 
@@ -190,10 +188,7 @@ pub async fn create_agreement(
     let text = edge::optional_text("text", body.text.as_deref(), 5000)?;
     let due_on = edge::optional_date("due_on", body.due_on.as_deref())?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let scene = Scene::load(&mut tx, &caller, &path.id, Some(now)).await?;
     scene.require_open_with_agenda("registrar acuerdos")?;
     let motion = scene
@@ -251,7 +246,7 @@ pub async fn create_agreement(
     };
     db::insert_agreement(&mut tx, &agreement)
         .await
-        .map_err(unexpected("guardando el acuerdo"))?;
+        .or_unexpected("guardando el acuerdo")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -266,7 +261,7 @@ pub async fn create_agreement(
         }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let after = Scene::around(&mut tx, scene.session).await?;
     let view = record::build(&after, now)
         .agreements
@@ -277,7 +272,7 @@ pub async fn create_agreement(
         })?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(view), StatusCode::CREATED))
 }
 
@@ -351,13 +346,10 @@ pub async fn create_follow_up(
     let status = edge::one_of("status", &body.status, AGREEMENT_STATUSES)?;
     let note = edge::optional_text("note", body.note.as_deref(), 5000)?;
     let now = now_ms();
-    let mut tx = ctx
-        .begin()
-        .await
-        .map_err(unexpected("abriendo la transacción"))?;
+    let mut tx = ctx.begin().await.or_unexpected("abriendo la transacción")?;
     let agreement = db::agreement(&mut tx, &path.id)
         .await
-        .map_err(unexpected("leyendo el acuerdo"))?
+        .or_unexpected("leyendo el acuerdo")?
         .ok_or_else(|| agreement_not_found(&path.id))?;
     ensure_secretariat(&caller, &agreement.secretariat_id)?;
     let update = AgreementUpdateRow {
@@ -370,7 +362,7 @@ pub async fn create_follow_up(
     };
     db::insert_agreement_update(&mut tx, &update)
         .await
-        .map_err(unexpected("guardando el seguimiento"))?;
+        .or_unexpected("guardando el seguimiento")?;
     ctx.audit(
         &mut tx,
         &caller,
@@ -379,15 +371,15 @@ pub async fn create_follow_up(
         json!({ "folio": agreement.folio, "estado": status, "nota": update.note }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     let agreement = db::agreement(&mut tx, &path.id)
         .await
-        .map_err(unexpected("leyendo el acuerdo"))?
+        .or_unexpected("leyendo el acuerdo")?
         .ok_or_else(|| agreement_not_found(&path.id))?;
     let view = agreement_view(&mut tx, agreement).await?;
     tx.commit()
         .await
-        .map_err(unexpected("confirmando la transacción"))?;
+        .or_unexpected("confirmando la transacción")?;
     Ok((Json(view), StatusCode::CREATED))
 }
 
@@ -432,14 +424,14 @@ pub async fn list_agreements(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     db::secretariat(&mut conn, &path.id)
         .await
-        .map_err(unexpected("leyendo el secretariado"))?
+        .or_unexpected("leyendo el secretariado")?
         .ok_or_else(|| secretariat_not_found(&path.id))?;
     let agreements = db::secretariat_agreements(&mut conn, &path.id, status)
         .await
-        .map_err(unexpected("leyendo los acuerdos"))?;
+        .or_unexpected("leyendo los acuerdos")?;
     let mut views = Vec::with_capacity(agreements.len());
     for agreement in agreements {
         views.push(agreement_view(&mut conn, agreement).await?);
@@ -453,7 +445,7 @@ async fn agreement_view(
 ) -> ApiResult<AgreementView> {
     let updates = db::agreement_updates(conn, &agreement.id)
         .await
-        .map_err(unexpected("leyendo el seguimiento"))?;
+        .or_unexpected("leyendo el seguimiento")?;
     Ok(AgreementView {
         id: agreement.id,
         session_id: agreement.session_id,

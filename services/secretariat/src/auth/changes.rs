@@ -12,6 +12,7 @@
 //! audited; a request that is never confirmed lapses after
 //! [`CONFIRMATION_DAYS`].
 
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::auth::{new_token, token_hash};
 use rubrica_platform::db::now_ms;
 use rubrica_platform::{ApiError, Caller, ServiceContext, ServiceName};
@@ -60,10 +61,6 @@ pub struct Subject<'a> {
     pub email: &'a str,
 }
 
-fn unexpected(doing: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
-}
-
 /// Records a requested change (replacing an earlier one of the same field)
 /// and, for an email, mails the confirmation link to the new address. The
 /// member's record is not touched.
@@ -86,7 +83,7 @@ pub async fn request(
     .bind(field.as_str())
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("anulando el cambio anterior"))?;
+    .or_unexpected("anulando el cambio anterior")?;
     let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO member_contact_changes (id, member_id, field, new_value, requested_by, created_at, expires_at)
@@ -101,7 +98,7 @@ pub async fn request(
     .bind(expires_at)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando el cambio"))?;
+    .or_unexpected("guardando el cambio")?;
     let how = match field {
         Field::Rfc => format!(
             "Surte efecto cuando {} inicie sesión con la FIEL del RFC {new_value} (a su nombre), antes de {CONFIRMATION_DAYS} días.",
@@ -123,7 +120,7 @@ pub async fn request(
         json!({ "campo": field.as_str(), "nuevo": new_value, "cambio": id, "vence": expires_at }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     Ok(PendingChange {
         id,
         field,
@@ -156,7 +153,7 @@ async fn mail_confirmation(
     .bind(change_id)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("guardando el enlace de confirmación"))?;
+    .or_unexpected("guardando el enlace de confirmación")?;
     let server = ctx
         .settings
         .http
@@ -184,14 +181,18 @@ async fn mail_confirmation(
             },
         )
         .await
-        .map_err(unexpected("encolando el correo de confirmación"))?;
+        .or_unexpected("encolando el correo de confirmación")?;
     Ok(())
 }
 
 /// Seals a link token for the outbox (issue 15, finding 11).
 pub fn seal_link_token(ctx: &ServiceContext, token: &str) -> Result<String, ApiError> {
     rubrica_platform::sealed::seal(
-        ctx.settings.internal_token.as_deref().unwrap_or_default(),
+        ctx.settings
+            .internal_token
+            .as_ref()
+            .map(|s| s.expose())
+            .unwrap_or_default(),
         rubrica_contracts::events::LINK_TOKEN_PURPOSE,
         token,
     )
@@ -223,13 +224,13 @@ async fn apply(
         .bind(member_id)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("aplicando el cambio"))?;
+        .or_unexpected("aplicando el cambio")?;
     sqlx::query("UPDATE member_contact_changes SET confirmed_at = $1 WHERE id = $2")
         .bind(now)
         .bind(change_id)
         .execute(&mut *tx)
         .await
-        .map_err(unexpected("confirmando el cambio"))?;
+        .or_unexpected("confirmando el cambio")?;
     sqlx::query(
         "UPDATE auth_sessions SET revoked_at = $1 WHERE member_id = $2 AND revoked_at IS NULL",
     )
@@ -237,7 +238,7 @@ async fn apply(
     .bind(member_id)
     .execute(&mut *tx)
     .await
-    .map_err(unexpected("cerrando las sesiones del integrante"))?;
+    .or_unexpected("cerrando las sesiones del integrante")?;
     ctx.audit(
         tx,
         actor,
@@ -246,7 +247,7 @@ async fn apply(
         json!({ "campo": field.as_str(), "nuevo": new_value, "cambio": change_id }),
     )
     .await
-    .map_err(unexpected("registrando en la bitácora"))?;
+    .or_unexpected("registrando en la bitácora")?;
     Ok(())
 }
 
@@ -272,13 +273,13 @@ pub async fn confirm_rfc(
     .bind(now)
     .fetch_all(&mut *tx)
     .await
-    .map_err(unexpected("buscando cambios de RFC pendientes"))?;
+    .or_unexpected("buscando cambios de RFC pendientes")?;
     for row in rows {
         let (change_id, member_id, name, secretariat_id): (String, String, String, String) = (
-            row.try_get(0).map_err(unexpected("leyendo el cambio"))?,
-            row.try_get(1).map_err(unexpected("leyendo el cambio"))?,
-            row.try_get(2).map_err(unexpected("leyendo el cambio"))?,
-            row.try_get(3).map_err(unexpected("leyendo el cambio"))?,
+            row.try_get(0).or_unexpected("leyendo el cambio")?,
+            row.try_get(1).or_unexpected("leyendo el cambio")?,
+            row.try_get(2).or_unexpected("leyendo el cambio")?,
+            row.try_get(3).or_unexpected("leyendo el cambio")?,
         );
         if rubrica_rules::fold(&name) != rubrica_rules::fold(holder_name) {
             continue;
@@ -312,14 +313,14 @@ pub async fn confirm_email(
     .bind(change_id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(unexpected("buscando el cambio de correo"))?;
+    .or_unexpected("buscando el cambio de correo")?;
     let Some(row) = row else {
         return Err(ApiError::Unauthorized(
             "El enlace confirmaba un cambio de correo que ya no está pendiente (se confirmó, se reemplazó por otro o venció). Pida a la Presidencia que lo solicite de nuevo.".into(),
         ));
     };
-    let member_id: String = row.try_get(0).map_err(unexpected("leyendo el cambio"))?;
-    let new_value: String = row.try_get(1).map_err(unexpected("leyendo el cambio"))?;
+    let member_id: String = row.try_get(0).or_unexpected("leyendo el cambio")?;
+    let new_value: String = row.try_get(1).or_unexpected("leyendo el cambio")?;
     apply(
         ctx,
         tx,
@@ -346,7 +347,7 @@ pub async fn pending(
     .bind(now_ms())
     .fetch_all(&mut *tx)
     .await
-    .map_err(unexpected("leyendo los cambios pendientes"))?;
+    .or_unexpected("leyendo los cambios pendientes")?;
     rows.iter()
         .map(|r| {
             let field: String = r.try_get(1)?;
@@ -374,5 +375,5 @@ pub async fn pending(
             })
         })
         .collect::<Result<_, sqlx::Error>>()
-        .map_err(unexpected("leyendo los cambios pendientes"))
+        .or_unexpected("leyendo los cambios pendientes")
 }

@@ -27,6 +27,7 @@ pub mod changes;
 mod db;
 mod routes;
 
+use rubrica_platform::OrUnexpected;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -66,7 +67,7 @@ impl Auth {
     /// Resolves a bearer token: the operator's, a session, or an API token.
     pub async fn resolve(&self, token: &str) -> Result<Option<Caller>, ApiError> {
         if let Some(operator) = &self.context.settings.auth.operator_token
-            && bool::from(operator.as_bytes().ct_eq(token.as_bytes()))
+            && bool::from(operator.expose().as_bytes().ct_eq(token.as_bytes()))
         {
             return Ok(Some(operator_caller()));
         }
@@ -77,17 +78,17 @@ impl Auth {
         })?;
         if let Some(session) = db::active_session(&mut conn, &hash, now)
             .await
-            .map_err(unexpected("buscando la sesión"))?
+            .or_unexpected("buscando la sesión")?
         {
             let member = db::member(&mut conn, &session.member_id)
                 .await
-                .map_err(unexpected("leyendo el integrante"))?;
+                .or_unexpected("leyendo el integrante")?;
             let Some(member) = member else {
                 return Ok(None);
             };
             let roles = db::roles_on(&mut conn, &member.id, OffsetDateTime::now_utc())
                 .await
-                .map_err(unexpected("calculando los roles"))?;
+                .or_unexpected("calculando los roles")?;
             return Ok(Some(Caller {
                 actor_id: member.id.clone(),
                 name: member.name,
@@ -103,7 +104,7 @@ impl Auth {
         }
         if let Some(api) = db::active_api_token(&mut conn, &hash, now)
             .await
-            .map_err(unexpected("buscando el token de API"))?
+            .or_unexpected("buscando el token de API")?
         {
             if !token_still_backed(&mut conn, &api).await? {
                 return Ok(None);
@@ -183,7 +184,7 @@ async fn token_still_backed(
     }
     let roles = db::roles_on(conn, &token.created_by, time::OffsetDateTime::now_utc())
         .await
-        .map_err(unexpected("calculando los roles de quien creó el token"))?;
+        .or_unexpected("calculando los roles de quien creó el token")?;
     Ok(roles.contains(&token.role))
 }
 
@@ -204,11 +205,6 @@ fn operator_caller() -> Caller {
         credential_id: None,
         address: None,
     }
-}
-
-/// Maps an infrastructure error to a logged 500 with what was being done.
-fn unexpected(doing: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
-    move |e| ApiError::Unexpected(anyhow::Error::new(e).context(doing))
 }
 
 /// Parses a role name as API tokens carry it.

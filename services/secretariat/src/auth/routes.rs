@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rubrica_fiel::Certificate;
+use rubrica_platform::OrUnexpected;
 use rubrica_platform::State;
 use rubrica_platform::actix_web::HttpResponse;
 use rubrica_platform::auth::{AuthMethod, IntrospectRequest, new_token, token_hash};
@@ -21,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use rubrica_contracts::login::{LoginChallenge, origin_of};
 
 use super::db::{self, ApiTokenInfo};
-use super::{Auth, parse_role, parse_service, unexpected};
+use super::{Auth, parse_role, parse_service};
 
 /// Everybody who holds a session of any kind.
 const ANY_SESSION: &[Role] = &[
@@ -313,11 +314,11 @@ pub(crate) async fn check_rate(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("abriendo conexión"))?;
+        .or_unexpected("abriendo conexión")?;
     for (counter, subject) in counters {
         let count = db::failures_since(&mut conn, &counter.key(subject), since)
             .await
-            .map_err(unexpected("contando intentos"))?;
+            .or_unexpected("contando intentos")?;
         if count >= counter.limit(settings) as i64 {
             return Err(counter.refusal(settings.attempt_window_minutes));
         }
@@ -398,7 +399,7 @@ async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<C
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     db::insert_challenge(
         &mut tx,
         &uuid::Uuid::now_v7().to_string(),
@@ -407,8 +408,8 @@ async fn challenge(State(auth): State<Auth>, caller: Caller) -> ApiResult<Json<C
         expires_at,
     )
     .await
-    .map_err(unexpected("guardando el reto"))?;
-    tx.commit().await.map_err(unexpected("guardando el reto"))?;
+    .or_unexpected("guardando el reto")?;
+    tx.commit().await.or_unexpected("guardando el reto")?;
     Ok(Json(Challenge {
         nonce,
         expires_at,
@@ -460,13 +461,11 @@ async fn login_fiel(
             .context
             .begin()
             .await
-            .map_err(unexpected("abriendo transacción"))?;
+            .or_unexpected("abriendo transacción")?;
         let fresh = db::consume_challenge(&mut tx, &token_hash(&login.nonce), now)
             .await
-            .map_err(unexpected("consumiendo el reto"))?;
-        tx.commit()
-            .await
-            .map_err(unexpected("consumiendo el reto"))?;
+            .or_unexpected("consumiendo el reto")?;
+        tx.commit().await.or_unexpected("consumiendo el reto")?;
         if !fresh {
             record_failure(&auth.context, &keys).await;
             return Err(ApiError::Unauthorized(
@@ -502,10 +501,10 @@ async fn login_fiel(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     let candidates = db::members_by_rfc(&mut tx, rfc.as_ref())
         .await
-        .map_err(unexpected("buscando el integrante"))?;
+        .or_unexpected("buscando el integrante")?;
     let member = match (candidates.len(), &login.secretariat_id) {
         // Nobody has this RFC yet: perhaps a member confirms a change to it.
         (0, _) => match super::changes::confirm_rfc(
@@ -519,7 +518,7 @@ async fn login_fiel(
         {
             Some(id) => db::member(&mut tx, &id)
                 .await
-                .map_err(unexpected("leyendo el integrante"))?,
+                .or_unexpected("leyendo el integrante")?,
             None => None,
         },
         (_, Some(wanted)) => candidates.into_iter().find(|m| &m.secretariat_id == wanted),
@@ -537,7 +536,7 @@ async fn login_fiel(
     };
     let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
         .await
-        .map_err(unexpected("calculando los roles"))?;
+        .or_unexpected("calculando los roles")?;
     if roles.is_empty() {
         drop(tx);
         record_failure(&auth.context, &keys).await;
@@ -553,9 +552,7 @@ async fn login_fiel(
         caller.address.clone(),
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(unexpected("guardando la sesión"))?;
+    tx.commit().await.or_unexpected("guardando la sesión")?;
     Ok(Json(granted))
 }
 
@@ -589,7 +586,7 @@ async fn grant_session(
         address.as_deref(),
     )
     .await
-    .map_err(unexpected("guardando la sesión"))?;
+    .or_unexpected("guardando la sesión")?;
     let caller = Caller {
         actor_id: member.id.clone(),
         name: member.name.clone(),
@@ -615,7 +612,7 @@ async fn grant_session(
             json!({ "certificado": certificate_number, "vence": expires_at }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
+        .or_unexpected("registrando en la bitácora")?;
     Ok(SessionGranted {
         token,
         expires_at,
@@ -661,14 +658,14 @@ async fn request_email_link(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     let members = db::members_by_email(&mut tx, &email)
         .await
-        .map_err(unexpected("buscando el integrante"))?;
+        .or_unexpected("buscando el integrante")?;
     for member in members {
         let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
             .await
-            .map_err(unexpected("calculando los roles"))?;
+            .or_unexpected("calculando los roles")?;
         if roles.is_empty() {
             continue;
         }
@@ -685,7 +682,7 @@ async fn request_email_link(
             expires_at,
         )
         .await
-        .map_err(unexpected("guardando el enlace"))?;
+        .or_unexpected("guardando el enlace")?;
         let server = auth
             .context
             .settings
@@ -715,7 +712,7 @@ async fn request_email_link(
                 }),
             )
             .await
-            .map_err(unexpected("encolando el correo"))?;
+            .or_unexpected("encolando el correo")?;
         let acting = Caller {
             actor_id: member.id.clone(),
             name: member.name.clone(),
@@ -737,13 +734,13 @@ async fn request_email_link(
                 json!({ "vence": expires_at }),
             )
             .await
-            .map_err(unexpected("registrando en la bitácora"))?;
+            .or_unexpected("registrando en la bitácora")?;
     }
     auth.context
         .outbox
         .commit(tx)
         .await
-        .map_err(unexpected("guardando el enlace"))?;
+        .or_unexpected("guardando el enlace")?;
     Ok((
         Json(EmailLinkAccepted {
             mensaje: format!(
@@ -784,10 +781,10 @@ async fn redeem_email_link(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     let consumed = db::consume_link(&mut tx, &token_hash(request.token.trim()), now_ms())
         .await
-        .map_err(unexpected("consumiendo el enlace"))?;
+        .or_unexpected("consumiendo el enlace")?;
     let Some((member_id, change)) = consumed else {
         drop(tx);
         record_failure(&auth.context, &keys).await;
@@ -795,11 +792,11 @@ async fn redeem_email_link(
     };
     let member = db::member(&mut tx, &member_id)
         .await
-        .map_err(unexpected("leyendo el integrante"))?
+        .or_unexpected("leyendo el integrante")?
         .ok_or_else(refused)?;
     let roles = db::roles_on(&mut tx, &member.id, time::OffsetDateTime::now_utc())
         .await
-        .map_err(unexpected("calculando los roles"))?;
+        .or_unexpected("calculando los roles")?;
     if roles.is_empty() {
         return Err(refused());
     }
@@ -820,7 +817,7 @@ async fn redeem_email_link(
             super::changes::confirm_email(&auth.context, &mut tx, &change, &actor).await?;
             db::member(&mut tx, &member_id)
                 .await
-                .map_err(unexpected("leyendo el integrante"))?
+                .or_unexpected("leyendo el integrante")?
                 .ok_or_else(refused)?
         }
     };
@@ -834,9 +831,7 @@ async fn redeem_email_link(
         caller.address.clone(),
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(unexpected("guardando la sesión"))?;
+    tx.commit().await.or_unexpected("guardando la sesión")?;
     Ok(Json(granted))
 }
 
@@ -877,17 +872,15 @@ async fn logout(State(auth): State<Auth>, caller: Caller) -> ApiResult<HttpRespo
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     db::revoke_session(&mut tx, &id, now_ms())
         .await
-        .map_err(unexpected("revocando la sesión"))?;
+        .or_unexpected("revocando la sesión")?;
     auth.context
         .audit(&mut tx, &caller, "acceso.cierre", Some(&id), json!({}))
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-    tx.commit()
-        .await
-        .map_err(unexpected("revocando la sesión"))?;
+        .or_unexpected("registrando en la bitácora")?;
+    tx.commit().await.or_unexpected("revocando la sesión")?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -931,10 +924,10 @@ async fn list_sessions(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("obteniendo una conexión"))?;
+        .or_unexpected("obteniendo una conexión")?;
     let rows = db::open_sessions(&mut conn, &member_id, now_ms())
         .await
-        .map_err(unexpected("leyendo las sesiones"))?;
+        .or_unexpected("leyendo las sesiones")?;
     Ok(Json(
         rows.into_iter()
             .map(
@@ -995,10 +988,10 @@ async fn close_session(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     let closed = db::revoke_member_session(&mut tx, &path.id, &member_id, now_ms())
         .await
-        .map_err(unexpected("cerrando la sesión"))?;
+        .or_unexpected("cerrando la sesión")?;
     if !closed {
         return Err(ApiError::NotFound(
             "Esa no es una de sus sesiones abiertas: consulte la lista en GET /auth/sessions."
@@ -1014,10 +1007,8 @@ async fn close_session(
             json!({ "desde_otra_sesion": true }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-    tx.commit()
-        .await
-        .map_err(unexpected("cerrando la sesión"))?;
+        .or_unexpected("registrando en la bitácora")?;
+    tx.commit().await.or_unexpected("cerrando la sesión")?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -1095,10 +1086,10 @@ async fn create_api_token(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     if !db::secretariat_exists(&mut tx, &request.secretariat_id)
         .await
-        .map_err(unexpected("buscando el secretariado"))?
+        .or_unexpected("buscando el secretariado")?
     {
         return Err(ApiError::Unprocessable(format!(
             "No existe el secretariado «{}». Revise el identificador.",
@@ -1126,7 +1117,7 @@ async fn create_api_token(
         expires_at,
     )
     .await
-    .map_err(unexpected("guardando el token"))?;
+    .or_unexpected("guardando el token")?;
     auth.context
         .audit(
             &mut tx,
@@ -1136,10 +1127,8 @@ async fn create_api_token(
             json!({ "nombre": name, "servicio": service, "rol": role_name, "secretariado": request.secretariat_id, "vence": expires_at }),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-    tx.commit()
-        .await
-        .map_err(unexpected("guardando el token"))?;
+        .or_unexpected("registrando en la bitácora")?;
+    tx.commit().await.or_unexpected("guardando el token")?;
     Ok((
         Json(ApiTokenCreated {
             id,
@@ -1180,10 +1169,10 @@ async fn list_api_tokens(
         .pool()
         .acquire()
         .await
-        .map_err(unexpected("abriendo conexión"))?;
+        .or_unexpected("abriendo conexión")?;
     let tokens = db::list_api_tokens(&mut conn, scope.as_deref())
         .await
-        .map_err(unexpected("listando los tokens"))?;
+        .or_unexpected("listando los tokens")?;
     Ok(Json(tokens))
 }
 
@@ -1209,15 +1198,15 @@ async fn revoke_api_token(
         .context
         .begin()
         .await
-        .map_err(unexpected("abriendo transacción"))?;
+        .or_unexpected("abriendo transacción")?;
     let secretariat = db::api_token_secretariat(&mut tx, &id)
         .await
-        .map_err(unexpected("buscando el token"))?
+        .or_unexpected("buscando el token")?
         .ok_or_else(|| ApiError::NotFound(format!("No existe el token de API «{id}».")))?;
     ensure_own_secretariat(&caller, &secretariat)?;
     db::revoke_api_token(&mut tx, &id, now_ms())
         .await
-        .map_err(unexpected("revocando el token"))?;
+        .or_unexpected("revocando el token")?;
     auth.context
         .audit(
             &mut tx,
@@ -1227,10 +1216,8 @@ async fn revoke_api_token(
             json!({}),
         )
         .await
-        .map_err(unexpected("registrando en la bitácora"))?;
-    tx.commit()
-        .await
-        .map_err(unexpected("revocando el token"))?;
+        .or_unexpected("registrando en la bitácora")?;
+    tx.commit().await.or_unexpected("revocando el token")?;
     Ok(HttpResponse::NoContent().finish())
 }
 

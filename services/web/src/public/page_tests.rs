@@ -11,8 +11,8 @@ use actix_web::http::header;
 use actix_web::{App, HttpResponse, HttpServer, test, web as aweb};
 use base64::Engine;
 use ring::signature::KeyPair;
+use rubrica_fiel::digest::Sha256;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::super::{WebConfig, WebState, configure};
 

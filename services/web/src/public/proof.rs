@@ -6,8 +6,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rubrica_fiel::digest::Sha256;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const LEAF_LABEL: &[u8] = b"rubrica-archivo-v1\n";
 const HEAD_LABEL: &[u8] = b"rubrica-registro-v1\n";

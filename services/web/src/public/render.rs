@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
+use rubrica_fiel::digest::Sha256;
 
 use super::super::{CSP, WebState};
 
@@ -270,7 +270,10 @@ fn respond(
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         return response.body(body);
     }
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&Sha256::digest(&body).as_bytes()[..16])
+    );
     let modified = match (freshness, last_modified_ms) {
         (Freshness::Immutable { last_modified_ms }, _) | (_, Some(last_modified_ms)) => {
             SystemTime::UNIX_EPOCH

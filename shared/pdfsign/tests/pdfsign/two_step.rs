@@ -1,7 +1,7 @@
 //! Remote two-step signing: prepare → sign elsewhere → complete.
 
+use rubrica_fiel::digest::Sha256;
 use rubrica_pdfsign::{PrepareOptions, PreparedRevision, Verdict, complete, prepare, verify};
-use sha2::{Digest, Sha256};
 
 use crate::helpers::{credential, signed_acta, validator};
 
