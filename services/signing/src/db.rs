@@ -1,12 +1,12 @@
 //! The signing service's SQL, nothing else. Every function takes a
 //! connection (inside a transaction when it writes).
 
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use crate::model::{HistoryEntry, RevisionView};
 
 /// A route as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct RouteRow {
     pub id: String,
     pub secretariat_id: String,
@@ -31,7 +31,7 @@ pub struct RouteRow {
 }
 
 /// A signer as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct SignerRow {
     pub signer_id: String,
     pub position: i64,
@@ -48,7 +48,7 @@ pub struct SignerRow {
 }
 
 /// A prepared signature as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct PrepareRow {
     pub id: String,
     pub route_id: String,
@@ -90,7 +90,7 @@ pub async fn revision(
         .bind(sha256)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| r.try_get("content")).transpose()
 }
 
 /// Inserts a new route.
@@ -229,28 +229,7 @@ const ROUTE_COLUMNS: &str = "id, secretariat_id, title, record_kind, folio, due_
     created_at, updated_at, closed_at";
 
 fn route_row(r: &sqlx::any::AnyRow) -> Result<RouteRow, sqlx::Error> {
-    Ok(RouteRow {
-        id: r.try_get(0)?,
-        secretariat_id: r.try_get(1)?,
-        title: r.try_get(2)?,
-        record_kind: r.try_get(3)?,
-        folio: r.try_get(4)?,
-        due_on: r.try_get(5)?,
-        document_id: r.try_get(6)?,
-        sign_order: r.try_get(7)?,
-        status: r.try_get(8)?,
-        original_sha256: r.try_get(9)?,
-        signable_sha256: r.try_get(10)?,
-        current_sha256: r.try_get(11)?,
-        final_sha256: r.try_get(12)?,
-        layout: r.try_get(13)?,
-        recipients: r.try_get(14)?,
-        cancel_reason: r.try_get(15)?,
-        opened_by: r.try_get(16)?,
-        created_at: r.try_get(17)?,
-        updated_at: r.try_get(18)?,
-        closed_at: r.try_get(19)?,
-    })
+    RouteRow::from_row(r)
 }
 
 /// A route by id.
@@ -305,24 +284,7 @@ pub async fn signers(
     .bind(route_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SignerRow {
-                signer_id: r.try_get(0)?,
-                position: r.try_get(1)?,
-                name: r.try_get(2)?,
-                rfc: r.try_get(3)?,
-                seat: r.try_get(4)?,
-                role: r.try_get(5)?,
-                email: r.try_get(6)?,
-                status: r.try_get(7)?,
-                signed_at: r.try_get(8)?,
-                certificate_number: r.try_get(9)?,
-                refusal_reason: r.try_get(10)?,
-                refused_at: r.try_get(11)?,
-            })
-        })
-        .collect()
+    rows.iter().map(SignerRow::from_row).collect()
 }
 
 /// A route's revisions, in order.
@@ -338,18 +300,7 @@ pub async fn route_revisions(
     .bind(route_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RevisionView {
-                seq: r.try_get(0)?,
-                sha256: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                signer_id: r.try_get(3)?,
-                size_bytes: r.try_get(4)?,
-                created_at: r.try_get(5)?,
-            })
-        })
-        .collect()
+    rows.iter().map(RevisionView::from_row).collect()
 }
 
 /// A route's history, in order.
@@ -366,16 +317,16 @@ pub async fn history(
     .await?;
     rows.iter()
         .map(|r| {
-            let details: String = r.try_get(8)?;
+            let details: String = r.try_get("details")?;
             Ok(HistoryEntry {
-                seq: r.try_get(0)?,
-                occurred_at: r.try_get(1)?,
-                action: r.try_get(2)?,
-                actor_id: r.try_get(3)?,
-                actor_name: r.try_get(4)?,
-                signer_id: r.try_get(5)?,
-                certificate_number: r.try_get(6)?,
-                address: r.try_get(7)?,
+                seq: r.try_get("seq")?,
+                occurred_at: r.try_get("occurred_at")?,
+                action: r.try_get("action")?,
+                actor_id: r.try_get("actor_id")?,
+                actor_name: r.try_get("actor_name")?,
+                signer_id: r.try_get("signer_id")?,
+                certificate_number: r.try_get("certificate_number")?,
+                address: r.try_get("address")?,
                 details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
             })
         })
@@ -427,20 +378,7 @@ pub async fn prepare(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| {
-        Ok(PrepareRow {
-            id: r.try_get(0)?,
-            route_id: r.try_get(1)?,
-            signer_id: r.try_get(2)?,
-            base_sha256: r.try_get(3)?,
-            certificate_number: r.try_get(4)?,
-            prepared_by: r.try_get(5)?,
-            state: r.try_get(6)?,
-            expires_at: r.try_get(7)?,
-            completed_at: r.try_get(8)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(PrepareRow::from_row).transpose()
 }
 
 /// Marks a prepare used and drops its bytes (they are now a stored revision).

@@ -113,7 +113,7 @@ pub struct HistoryEntry {
 }
 
 /// One revision of a route's PDF.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, sqlx::FromRow)]
 pub struct RevisionView {
     pub seq: i64,
     pub sha256: String,

@@ -183,6 +183,9 @@ struct Member {
     read_only: bool,
     certificate: Option<CertificateInfo>,
     expires_at: i64,
+    /// The secretariat's UTC offset: every time on the member's pages is
+    /// shown in it.
+    utc_offset_minutes: i64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

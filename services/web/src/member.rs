@@ -162,22 +162,24 @@ pub(crate) async fn login_fiel(
     if !answer.status.is_success() {
         return problem(answer.status, &answer.detail());
     }
-    let certificate = BASE64
-        .decode(body.certificate.trim())
-        .ok()
-        .and_then(|der| rubrica_fiel::Certificate::from_bytes(&der).ok())
-        .map(|c| CertificateInfo {
-            number: c.display_number(),
-            not_before: fecha_time(c.not_before()),
-            not_after: fecha_time(c.not_after()),
-            issuer: c.issuer_name().to_string(),
-        });
-    let Some(member) = member_from(&answer.body, false, certificate) else {
+    let Some(mut member) = member_from(&answer.body, false, None) else {
         return problem(
             StatusCode::BAD_GATEWAY,
             "El secretariado no devolvió una sesión válida. Intente de nuevo.",
         );
     };
+    member.utc_offset_minutes = inner.secretariat_offset(&member).await;
+    let minutes = member.utc_offset_minutes;
+    member.certificate = BASE64
+        .decode(body.certificate.trim())
+        .ok()
+        .and_then(|der| rubrica_fiel::Certificate::from_bytes(&der).ok())
+        .map(|c| CertificateInfo {
+            number: c.display_number(),
+            not_before: fecha_time(c.not_before(), minutes),
+            not_after: fecha_time(c.not_after(), minutes),
+            issuer: c.issuer_name().to_string(),
+        });
     let id = inner.start(&current.id, member);
     json_response(
         StatusCode::OK,
@@ -209,7 +211,34 @@ pub(crate) fn member_from(
         read_only,
         certificate,
         expires_at: granted["expires_at"].as_i64().unwrap_or_default(),
+        utc_offset_minutes: rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES,
     })
+}
+
+impl Inner {
+    /// The member's secretariat's UTC offset, asked once at login with the
+    /// member's own token (central Mexico if it cannot be read: the pages
+    /// still work and say which zone they show).
+    pub(crate) async fn secretariat_offset(&self, member: &Member) -> i64 {
+        let default = rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES;
+        let Some(stl) = member.secretariat_id.as_deref().filter(|s| valid_id(s)) else {
+            return default;
+        };
+        match self
+            .call(
+                Method::GET,
+                self.secretariat(&format!("/secretariats/{stl}")),
+                Some(&member.token),
+                None,
+            )
+            .await
+        {
+            Ok(answer) if answer.status.is_success() => answer.body["utc_offset_minutes"]
+                .as_i64()
+                .unwrap_or(default),
+            _ => default,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -320,7 +349,8 @@ pub(crate) async fn redeem_link(
         );
     }
     match member_from(&answer.body, true, None) {
-        Some(member) => {
+        Some(mut member) => {
+            member.utc_offset_minutes = inner.secretariat_offset(&member).await;
             let id = inner.start(&current.id, member);
             redirect("/pendientes", Some(set_cookie(Some(&id))))
         }
@@ -1137,7 +1167,7 @@ pub(crate) async fn account(state: web::Data<WebState>, request: HttpRequest) ->
             seat => v(&seat),
             sessions => v(&sessions),
             page => "cuenta",
-            expires => fecha_ms(member.expires_at),
+            expires => fecha_ms(member.expires_at, member.utc_offset_minutes),
         },
     )
 }
@@ -1282,6 +1312,7 @@ mod placement_tests {
             read_only: false,
             certificate: None,
             expires_at: 0,
+            utc_offset_minutes: -360,
         };
         let slot = |page: u32, x: f64, y: f64| json!({ "page": page, "x": x, "y": y, "width": 60.0, "height": 30.0 });
         let layout = json!({

@@ -148,6 +148,7 @@ async fn login(
         read_only: false,
         certificate: None,
         expires_at: 0,
+        utc_offset_minutes: rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES,
     };
     let id = inner.start(&current.id, member);
     redirect("/operador", Some(set_cookie(Some(&id))))

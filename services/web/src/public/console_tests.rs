@@ -99,6 +99,7 @@ fn member(roles: &[&str]) -> Member {
         read_only: false,
         certificate: None,
         expires_at: i64::MAX,
+        utc_offset_minutes: -360,
     }
 }
 
