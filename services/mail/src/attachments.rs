@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rubrica_contracts::client::{As, CallError, ServiceClient};
 use rubrica_fiel::digest::Sha256;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::{Database, Settings};
@@ -90,50 +91,28 @@ impl Attachments {
     /// Downloads `document` from its service with the internal token.
     async fn fetch(&self, document: &DocumentRef, sha: &str) -> Result<Vec<u8>, SendError> {
         let service = document.service;
-        let Some(base) = self.settings.services.get(service).url.as_deref() else {
-            return Err(SendError::transient(format!(
-                "no está configurada la URL del servicio «{service}» (services.{service}.url), de donde se obtiene el adjunto {}",
-                document.filename
-            )));
-        };
-        let url = format!("{}{}", base.trim_end_matches('/'), document.path);
-        let mut request = self
-            .http
-            .get(&url)
-            .timeout(Duration::from_millis(self.settings.mail.smtp_timeout_ms));
-        if let Some(token) = &self.settings.internal_token {
-            request = request.bearer_auth(token.expose());
-        }
-        let unreachable = |e: reqwest::Error| {
-            SendError::transient(format!(
-                "no se pudo obtener el adjunto {} del servicio «{service}»: {e}",
-                document.filename
-            ))
-        };
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status();
-        if !status.is_success() {
-            let detail = format!(
-                "el servicio «{service}» respondió {status} al pedir el adjunto {}",
-                document.filename
-            );
-            // 404 may mean "not there yet"; other client errors will not pass.
-            return Err(
-                if status.is_server_error() || status == 404 || status == 408 || status == 429 {
-                    SendError::transient(detail)
-                } else {
-                    SendError::permanent(detail)
-                },
-            );
-        }
         let max = self.settings.mail.attachment_max_bytes;
-        if response.content_length().is_some_and(|n| n > max) || document.size > max {
+        if document.size > max {
             return Err(too_large(document, max));
         }
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        if bytes.len() as u64 > max {
-            return Err(too_large(document, max));
-        }
+        let bytes = ServiceClient::with(&self.settings, &self.http, service)
+            .timeout(Duration::from_millis(self.settings.mail.smtp_timeout_ms))
+            .max_body(usize::try_from(max).unwrap_or(usize::MAX))
+            .get_bytes(&document.path, As::Internal)
+            .await
+            .map_err(|e| {
+                let detail = format!("no se pudo obtener el adjunto {}: {e}", document.filename);
+                match e {
+                    CallError::TooLarge { .. } => too_large(document, max),
+                    // 404 may mean "not there yet"; other client errors will not pass.
+                    CallError::Status { status, .. }
+                        if status < 500 && !matches!(status, 404 | 408 | 429) =>
+                    {
+                        SendError::permanent(detail)
+                    }
+                    _ => SendError::transient(detail),
+                }
+            })?;
         let actual = hex::encode(Sha256::digest(&bytes));
         if actual != sha || bytes.len() as u64 != document.size {
             return Err(SendError::permanent(format!(
@@ -143,7 +122,7 @@ impl Attachments {
                 bytes.len()
             )));
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 }
 

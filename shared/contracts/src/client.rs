@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use rubrica_platform::{ApiError, ServiceContext, ServiceName};
+use rubrica_platform::{ApiError, ServiceContext, ServiceName, Settings};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -112,7 +112,8 @@ impl From<CallError> for ApiError {
 /// A call to one service of the suite. See the module documentation.
 #[derive(Clone)]
 pub struct ServiceClient<'a> {
-    context: &'a ServiceContext,
+    settings: &'a Settings,
+    http: &'a reqwest::Client,
     service: ServiceName,
     timeout: Duration,
     max_body: usize,
@@ -121,8 +122,19 @@ pub struct ServiceClient<'a> {
 impl<'a> ServiceClient<'a> {
     /// Calls to `service`, 30 s and 1 MiB at most unless changed.
     pub fn new(context: &'a ServiceContext, service: ServiceName) -> ServiceClient<'a> {
+        ServiceClient::with(&context.settings, &context.http, service)
+    }
+
+    /// The same, for code that holds the settings and the HTTP client
+    /// rather than a whole service context (e.g. mail's attachment fetcher).
+    pub fn with(
+        settings: &'a Settings,
+        http: &'a reqwest::Client,
+        service: ServiceName,
+    ) -> ServiceClient<'a> {
         ServiceClient {
-            context,
+            settings,
+            http,
             service,
             timeout: Duration::from_secs(30),
             max_body: 1024 * 1024,
@@ -191,18 +203,17 @@ impl<'a> ServiceClient<'a> {
     ) -> Result<Vec<u8>, CallError> {
         let service = self.service;
         let base = self
-            .context
-            .service_url(service)
+            .settings
+            .services
+            .get(service)
+            .url
+            .as_deref()
             .ok_or(CallError::NotConfigured { service })?;
         let url = format!("{}{path}", base.trim_end_matches('/'));
-        let mut request = self
-            .context
-            .http
-            .request(method, &url)
-            .timeout(self.timeout);
+        let mut request = self.http.request(method, &url).timeout(self.timeout);
         match who {
             As::Internal => {
-                if let Some(token) = &self.context.settings.internal_token {
+                if let Some(token) = &self.settings.internal_token {
                     request = request.bearer_auth(token.expose());
                 }
             }

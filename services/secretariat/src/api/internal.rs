@@ -11,6 +11,8 @@ use sqlx::Row;
 use utoipa::IntoParams;
 
 use super::db;
+use rubrica_contracts::views::RequiredSigner;
+
 use super::record::Signer;
 
 /// The routes under `/internal`.
@@ -38,7 +40,7 @@ pub struct SessionPath {
     params(SessionPath),
     security(("internal_token" = [])),
     responses(
-        (status = 200, description = "Los firmantes, en el orden del registro", body = Vec<Signer>),
+        (status = 200, description = "Los firmantes, en el orden del registro", body = Vec<RequiredSigner>),
         (status = 404, description = "No existe la sesión", body = Problem),
         (status = 409, description = "La sesión no se ha cerrado", body = Problem),
     )
@@ -46,7 +48,7 @@ pub struct SessionPath {
 pub async fn session_signers(
     State(ctx): State<ServiceContext>,
     Path(path): Path<SessionPath>,
-) -> ApiResult<Json<Vec<Signer>>> {
+) -> ApiResult<Json<Vec<RequiredSigner>>> {
     let mut conn = ctx
         .db
         .pool()
@@ -79,5 +81,15 @@ pub async fn session_signers(
     let closed: Closed = serde_json::from_str(&payload).map_err(|e| {
         ApiError::Unexpected(anyhow::Error::new(e).context("leyendo el registro de la sesión"))
     })?;
-    Ok(Json(closed.signers))
+    Ok(Json(
+        closed
+            .signers
+            .into_iter()
+            .map(|s| RequiredSigner {
+                member_id: s.member_id,
+                name: s.name,
+                rfc: s.rfc,
+            })
+            .collect(),
+    ))
 }
