@@ -46,71 +46,8 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-const KINDS: [&str; 3] = ["acta", "minuta", "convocatoria"];
+use rubrica_archive::generated::KINDS;
 const SECRETARIATS: [&str; 4] = ["stl-jalisco", "stl-morelos", "stl-sinaloa", "stl-oaxaca"];
-
-async fn fill(db: &Database, n: i64) {
-    let mut tx = db.begin_write().await.unwrap();
-    let signers = serde_json::json!([
-        { "name": "MARÍA GONZÁLEZ RUIZ", "seat": "Órgano garante", "role": "Titular", "certificate_number": "30001000000500003416", "signing_time": "2026-12-07T18:00:00Z", "verdict": "valida" },
-        { "name": "JUAN PÉREZ LÓPEZ", "seat": "Academia", "role": "Titular", "certificate_number": "30001000000500003417", "signing_time": "2026-12-07T18:05:00Z", "verdict": "valida" }
-    ])
-    .to_string();
-    for i in 0..n {
-        let sha = format!("{:064x}", i as u128 * 2_654_435_761 + 1);
-        let kind = KINDS[(i % 3) as usize];
-        let secretariat = SECRETARIATS[(i % 4) as usize];
-        let year = 2016 + (i % 11);
-        let date = format!("{year}-{:02}-{:02}", 1 + (i % 12), 1 + (i % 28));
-        let title = format!("Acta de la sesión ordinaria número {i} del secretariado");
-        sqlx::query("INSERT INTO archive_log_entries (log_index, leaf_hash, sha256, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(i)
-            .bind(&sha)
-            .bind(&sha)
-            .bind(kind)
-            .bind(i)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO archive_objects (sha256, log_index, size_bytes, media_type, kind, title, secretariat_id, metadata, published, source, created_at) VALUES ($1, $2, 430000, 'application/pdf', $3, $4, $5, '{}', 1, 'signing', $2)")
-            .bind(&sha)
-            .bind(i)
-            .bind(kind)
-            .bind(&title)
-            .bind(secretariat)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO archive_records (sha256, route_id, secretariat_id, secretariat_name, kind, folio, title, record_date, record_year, size_bytes, signers, refusals, archived_at) VALUES ($1, $2, $3, 'Secretariado Técnico Local', $4, $5, $6, $7, $8, 430000, $9, '[]', $10)")
-            .bind(&sha)
-            .bind(format!("ruta-{i}"))
-            .bind(secretariat)
-            .bind(kind)
-            .bind(format!("STL-{year}-{i:06}"))
-            .bind(&title)
-            .bind(&date)
-            .bind(year)
-            .bind(&signers)
-            .bind(i)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        for word in rubrica_archive::records::title_words(&title) {
-            sqlx::query("INSERT INTO archive_record_words (word, sha256) VALUES ($1, $2)")
-                .bind(&word)
-                .bind(&sha)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO archive_word_counts (word, records) VALUES ($1, 1) ON CONFLICT (word) DO UPDATE SET records = archive_word_counts.records + 1")
-                .bind(word)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
-    }
-    tx.commit().await.unwrap();
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -127,7 +64,7 @@ async fn run(n: i64) {
         let db = Database::open(ServiceName::Archive, &Arc::new(settings.clone()), &MIGRATOR)
             .await
             .unwrap();
-        fill(&db, n).await;
+        rubrica_archive::generated::fill(&db, &settings, n, &SECRETARIATS).await;
     }
     println!(
         "{n} registros generados en {:.1} s",

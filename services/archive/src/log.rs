@@ -188,7 +188,7 @@ impl TransparencyLog {
     }
 
     /// Signs the head of a tree of `size` entries.
-    fn sign(&self, size: u64, root: &Hash) -> HeadRow {
+    pub(crate) fn sign(&self, size: u64, root: &Hash) -> HeadRow {
         let head = self.signer.sign(size, root, now_ms().max(0) as u64);
         HeadRow {
             tree_size: size as i64,
