@@ -20,7 +20,6 @@
 //! archive never acts with more authority than the person asking.
 
 use rubrica_platform::OrUnexpected;
-use rubrica_platform::actix_web::http::header::HeaderValue;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::http::Bytes;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceName};
@@ -344,7 +343,7 @@ pub struct Handovers {
 }
 
 /// The forwarded credential of the caller.
-pub type Credential = Option<HeaderValue>;
+pub type Credential = Option<Vec<u8>>;
 
 impl Handovers {
     fn ctx(&self) -> &rubrica_platform::ServiceContext {
@@ -466,7 +465,7 @@ impl Handovers {
         let client = ServiceClient::new(self.ctx(), service)
             .timeout(std::time::Duration::from_secs(120))
             .max_body(self.ctx().settings.archive.max_object_bytes);
-        let who = As::Caller(credential.as_ref().map(HeaderValue::as_bytes));
+        let who = As::Caller(credential.as_deref());
         Ok(client.send_json(method, path, who, body.as_ref()).await?)
     }
 

@@ -19,7 +19,10 @@ use crate::handovers::{
 pub const RECEIVERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
 
 fn credential(request: &HttpRequest) -> Credential {
-    request.headers().get(header::AUTHORIZATION).cloned()
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec())
 }
 
 /// Path of a handover.
