@@ -2,10 +2,10 @@
 //! connection (a transaction when it writes); rows are plain structs.
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// A record as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct DocumentRow {
     pub id: String,
     pub kind: String,
@@ -22,7 +22,7 @@ pub struct DocumentRow {
 }
 
 /// A version without its bytes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct VersionRow {
     pub version: i64,
     pub sha256: String,
@@ -50,20 +50,7 @@ pub struct NewVersion<'a> {
 const DOCUMENT_COLUMNS: &str = "id, kind, folio, title, secretariat_id, session_id, latest_version, approved_version, approved_at, approved_by, created_at, updated_at";
 
 fn document_from_row(row: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
-    Ok(DocumentRow {
-        id: row.try_get(0)?,
-        kind: row.try_get(1)?,
-        folio: row.try_get(2)?,
-        title: row.try_get(3)?,
-        secretariat_id: row.try_get(4)?,
-        session_id: row.try_get(5)?,
-        latest_version: row.try_get(6)?,
-        approved_version: row.try_get(7)?,
-        approved_at: row.try_get(8)?,
-        approved_by: row.try_get(9)?,
-        created_at: row.try_get(10)?,
-        updated_at: row.try_get(11)?,
-    })
+    DocumentRow::from_row(row)
 }
 
 /// Inserts a new record (its first version is inserted apart).
@@ -181,19 +168,7 @@ pub async fn versions(conn: &mut AnyConnection, id: &str) -> Result<Vec<VersionR
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(VersionRow {
-                version: r.try_get(0)?,
-                sha256: r.try_get(1)?,
-                page_count: r.try_get(2)?,
-                page_width: r.try_get(3)?,
-                page_height: r.try_get(4)?,
-                created_at: r.try_get(5)?,
-                created_by: r.try_get(6)?,
-            })
-        })
-        .collect()
+    rows.iter().map(VersionRow::from_row).collect()
 }
 
 /// The PDF and SHA-256 of a version.
@@ -209,7 +184,8 @@ pub async fn pdf(
     .bind(version)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    row.map(|r| Ok((r.try_get("pdf")?, r.try_get("sha256")?)))
+        .transpose()
 }
 
 /// The layout manifest (JSON text) of a version.
@@ -224,7 +200,7 @@ pub async fn layout(
             .bind(version)
             .fetch_optional(&mut *conn)
             .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| r.try_get("layout")).transpose()
 }
 
 /// Moves a draft to its next version; `false` when someone else did first
