@@ -66,26 +66,20 @@ impl Signing {
             ));
         }
         let details = json!({ "firmante": signer.signer_id, "motivo": reason });
-        db::append_history(
+        self.record_act(
             &mut tx,
+            caller,
             id,
-            NewHistory {
-                action: "rechazada",
-                actor_id: &caller.actor_id,
-                actor_name: &caller.name,
+            Act {
+                history: "rechazada",
+                audit: "ruta.rechazada",
                 signer_id: Some(&signer.signer_id),
                 certificate_number: None,
-                address: caller.address.as_deref(),
-                details: details.clone(),
             },
+            details,
             now,
         )
-        .await
-        .or_unexpected("registrando el historial")?;
-        self.context
-            .audit(&mut tx, caller, "ruta.rechazada", Some(id), details)
-            .await
-            .or_unexpected("registrando en la bitácora")?;
+        .await?;
         let refused = RouteRefused {
             secretariat: recipients.secretariat.clone(),
             route: self.route_info(&route),
@@ -146,26 +140,20 @@ impl Signing {
             ));
         }
         let details = json!({ "motivo": reason });
-        db::append_history(
+        self.record_act(
             &mut tx,
+            caller,
             id,
-            NewHistory {
-                action: "cancelada",
-                actor_id: &caller.actor_id,
-                actor_name: &caller.name,
+            Act {
+                history: "cancelada",
+                audit: "ruta.cancelada",
                 signer_id: None,
                 certificate_number: None,
-                address: caller.address.as_deref(),
-                details: details.clone(),
             },
+            details,
             now,
         )
-        .await
-        .or_unexpected("registrando el historial")?;
-        self.context
-            .audit(&mut tx, caller, "ruta.cancelada", Some(id), details)
-            .await
-            .or_unexpected("registrando en la bitácora")?;
+        .await?;
         self.context
             .outbox
             .record(

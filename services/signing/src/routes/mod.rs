@@ -75,6 +75,16 @@ pub struct Signing {
     turns: Arc<Turns>,
 }
 
+/// One act on a route, as the route's history and the audit trail name it.
+struct Act<'a> {
+    /// The history's action (`abierta`, `firmada`, …).
+    history: &'static str,
+    /// The audit trail's action (`ruta.abierta`, `firma.preparada`, …).
+    audit: &'static str,
+    signer_id: Option<&'a str>,
+    certificate_number: Option<&'a str>,
+}
+
 /// A library refusal as an HTTP answer: the person's fault → 4xx with the
 /// library's Spanish text; ours → 500.
 fn pdf_error(error: PdfSignError) -> ApiError {
@@ -145,6 +155,40 @@ impl Signing {
     /// The service's context.
     pub fn context(&self) -> &ServiceContext {
         &self.context
+    }
+
+    /// Writes `act` on `route_id` by `caller` to the route's history and to
+    /// the audit trail, in the caller's transaction.
+    async fn record_act(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        route_id: &str,
+        act: Act<'_>,
+        details: serde_json::Value,
+        now: i64,
+    ) -> ApiResult<()> {
+        db::append_history(
+            tx,
+            route_id,
+            NewHistory {
+                action: act.history,
+                actor_id: &caller.actor_id,
+                actor_name: &caller.name,
+                signer_id: act.signer_id,
+                certificate_number: act.certificate_number,
+                address: caller.address.as_deref(),
+                details: details.clone(),
+            },
+            now,
+        )
+        .await
+        .or_unexpected("registrando el historial")?;
+        self.context
+            .audit(tx, caller, act.audit, Some(route_id), details)
+            .await
+            .or_unexpected("registrando en la bitácora")?;
+        Ok(())
     }
 
     /// Runs CPU-heavy work off the async threads, in the process's bounded

@@ -183,26 +183,20 @@ impl Signing {
             "firmable_sha256": signable_sha,
             "documento": route.document_id,
         });
-        db::append_history(
+        self.record_act(
             &mut tx,
+            caller,
             &route.id,
-            NewHistory {
-                action: "abierta",
-                actor_id: &caller.actor_id,
-                actor_name: &caller.name,
+            Act {
+                history: "abierta",
+                audit: "ruta.abierta",
                 signer_id: None,
                 certificate_number: None,
-                address: caller.address.as_deref(),
-                details: details.clone(),
             },
+            details,
             now,
         )
-        .await
-        .or_unexpected("registrando el historial")?;
-        self.context
-            .audit(&mut tx, caller, "ruta.abierta", Some(&route.id), details)
-            .await
-            .or_unexpected("registrando en la bitácora")?;
+        .await?;
         let opened = RouteOpened {
             secretariat: recipients.secretariat.clone(),
             route: self.route_info(&route),

@@ -163,26 +163,20 @@ impl Signing {
         .await
         .or_unexpected("guardando la firma preparada")?;
         let details = json!({ "preparacion": prepare_id, "sobre": base_sha, "vence": expires_at });
-        db::append_history(
+        self.record_act(
             &mut tx,
+            caller,
             id,
-            NewHistory {
-                action: "preparada",
-                actor_id: &caller.actor_id,
-                actor_name: &caller.name,
+            Act {
+                history: "preparada",
+                audit: "firma.preparada",
                 signer_id: Some(&signer.signer_id),
                 certificate_number: Some(&number),
-                address: caller.address.as_deref(),
-                details: details.clone(),
             },
+            details,
             now,
         )
-        .await
-        .or_unexpected("registrando el historial")?;
-        self.context
-            .audit(&mut tx, caller, "firma.preparada", Some(id), details)
-            .await
-            .or_unexpected("registrando en la bitácora")?;
+        .await?;
         tx.commit()
             .await
             .or_unexpected("confirmando la firma preparada")?;
@@ -347,26 +341,20 @@ impl Signing {
             "revision_sha256": new_sha,
             "sobre": prepare.base_sha256,
         });
-        db::append_history(
+        self.record_act(
             &mut tx,
+            caller,
             id,
-            NewHistory {
-                action: "firmada",
-                actor_id: &caller.actor_id,
-                actor_name: &caller.name,
+            Act {
+                history: "firmada",
+                audit: "ruta.firmada",
                 signer_id: Some(&prepare.signer_id),
                 certificate_number: Some(&prepare.certificate_number),
-                address: caller.address.as_deref(),
-                details: details.clone(),
             },
+            details,
             now,
         )
-        .await
-        .or_unexpected("registrando el historial")?;
-        self.context
-            .audit(&mut tx, caller, "ruta.firmada", Some(id), details)
-            .await
-            .or_unexpected("registrando en la bitácora")?;
+        .await?;
         let signers = db::signers(&mut tx, id)
             .await
             .or_unexpected("leyendo los firmantes")?;
@@ -394,26 +382,20 @@ impl Signing {
                 .await
                 .or_unexpected("completando la ruta")?;
             let details = json!({ "final_sha256": new_sha, "firmas": signers.len() });
-            db::append_history(
+            self.record_act(
                 &mut tx,
+                caller,
                 id,
-                NewHistory {
-                    action: "completada",
-                    actor_id: &caller.actor_id,
-                    actor_name: &caller.name,
+                Act {
+                    history: "completada",
+                    audit: "ruta.completada",
                     signer_id: None,
                     certificate_number: None,
-                    address: caller.address.as_deref(),
-                    details: details.clone(),
                 },
+                details,
                 now,
             )
-            .await
-            .or_unexpected("registrando el historial")?;
-            self.context
-                .audit(&mut tx, caller, "ruta.completada", Some(id), details)
-                .await
-                .or_unexpected("registrando en la bitácora")?;
+            .await?;
             let recipients = Self::recipients(&route)?;
             let completed_event = RouteCompleted {
                 secretariat: recipients.secretariat.clone(),
