@@ -17,6 +17,9 @@
 //! The client runs in the same process and on the same two cores as the
 //! server. Reports numbers; asserts nothing about time.
 
+mod common;
+use common::{ms, percentile};
+
 use std::time::{Duration, Instant};
 
 use rubrica::commands::demo::{demo_settings, install_pki};
@@ -35,17 +38,6 @@ const PAGES: [&str; 9] = [
     "registro.json",
     "folio",
 ];
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 fn main() {
     let mut args = std::env::args()

@@ -37,6 +37,9 @@
 //! is led by RSA (`num_bigint_dig` Montgomery: the clients' signatures and
 //! logins, the server's checks) and SQLite reading revision blobs.
 
+mod common;
+use common::{ms, percentile};
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -143,17 +146,6 @@ fn peak_rss_mb() -> u64 {
         })
         .unwrap_or(0)
         / 1024
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 fn main() {
