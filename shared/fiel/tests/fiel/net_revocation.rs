@@ -231,7 +231,7 @@ fn an_ocsp_responder_that_is_down_means_not_checked_and_a_refusal_when_required(
     ));
 }
 
-/// A one-file HTTP server on loopback: answers every GET with the current
+/// A one-file HTTP server on loopback: answers every request with the current
 /// bytes, or 503 when there are none. Stops on drop.
 struct CrlServer {
     body: Arc<Mutex<Option<Vec<u8>>>>,
@@ -259,7 +259,23 @@ impl CrlServer {
                             .unwrap();
                         let mut request = Vec::new();
                         let mut buf = [0u8; 1024];
-                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let end = loop {
+                            if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break at + 4;
+                            }
+                            match stream.read(&mut buf) {
+                                Ok(0) | Err(_) => break request.len(),
+                                Ok(n) => request.extend_from_slice(&buf[..n]),
+                            }
+                        };
+                        // Read the body too (an OCSP POST), so closing does not reset.
+                        let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while request.len() < end + length {
                             match stream.read(&mut buf) {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => request.extend_from_slice(&buf[..n]),
@@ -431,4 +447,51 @@ fn an_unreachable_crl_url_at_start_is_not_checked_not_a_start_up_error() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_replayed_ocsp_answer_is_refused_by_its_nonce_and_one_without_a_nonce_is_accepted_while_current()
+ {
+    // Arrange: real answers of the CA's delegated responder to requests made
+    // earlier with openssl, one with its own nonce and one without any.
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    sh(
+        dir,
+        r#"
+        openssl x509 -inform DER -in "$PKI/maria.cer" -out maria.pem
+        openssl ocsp -issuer "$PKI/ca.pem" -cert maria.pem -reqout with-nonce.req >/dev/null 2>&1
+        openssl ocsp -issuer "$PKI/ca.pem" -cert maria.pem -no_nonce -reqout no-nonce.req >/dev/null 2>&1
+        for r in with-nonce no-nonce; do
+          openssl ocsp -index "$PKI/revocation/index.txt" -CA "$PKI/ca.pem" \
+            -rsigner "$PKI/revocation/ocsp.pem" -rkey "$PKI/revocation/ocsp.key.pem" \
+            -reqin "$r.req" -respout "$r.resp" -ndays 1 >/dev/null 2>&1
+        done
+        "#,
+    );
+    let replayed = CrlServer::start(std::fs::read(dir.join("with-nonce.resp")).unwrap());
+    let without = CrlServer::start(std::fs::read(dir.join("no-nonce.resp")).unwrap());
+    let maria = pki_certificate("maria");
+    let now = OffsetDateTime::now_utc();
+
+    // Act
+    let replay = ocsp_validator(&replayed.url, true).validate(&maria, now);
+    let no_nonce = ocsp_validator(&without.url, true).validate(&maria, now);
+
+    // Assert
+    match &replay.revocation_status {
+        RevocationStatus::Unknown { reason } => assert!(reason.contains("nonce"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(replay.verdict, Verdict::Indeterminate);
+    assert!(
+        matches!(
+            no_nonce.revocation_status,
+            RevocationStatus::Good {
+                method: RevocationMethod::Ocsp,
+                ..
+            }
+        ),
+        "{no_nonce:#?}"
+    );
 }
