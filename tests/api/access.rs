@@ -623,6 +623,113 @@ async fn with_an_ocsp_responder_a_revoked_member_cannot_log_in_and_a_silent_resp
 }
 
 #[tokio::test]
+async fn with_an_ocsp_responder_public_verification_reports_a_revoked_signer_as_revoked() {
+    use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, example};
+    let responder = OcspResponder::start();
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.ocsp_url = Some(responder.url.clone());
+    settings.auth.revocation_required = true;
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    // An acta signed by maria and by RAQUEL, whose certificate the CA revoked.
+    let who = |id: &str, name: &str, rfc: &str| SignerIdentity {
+        id: id.into(),
+        name: name.into(),
+        seat: "academia".into(),
+        role: "titular".into(),
+        rfc: rfc.into(),
+    };
+    let signable = rubrica_pdfsign::make_signable(
+        &example::acta(2),
+        &LayoutManifest::standard(
+            2,
+            example::A4,
+            vec![
+                who("maria", "MARIA GONZALEZ RUIZ", MARIA),
+                who("raquel", "RAQUEL REVOCADA MORA", "REMR820202RV4"),
+            ],
+        ),
+    )
+    .unwrap();
+    let one =
+        rubrica_pdfsign::sign(&signable, &credential("maria"), &PrepareOptions::now()).unwrap();
+    let signed =
+        rubrica_pdfsign::sign(&one, &credential("revoked"), &PrepareOptions::now()).unwrap();
+
+    for (url, request) in [
+        (
+            format!("{}/verify/pdf", app.url(ServiceName::Archive)),
+            app.client
+                .post(format!("{}/verify/pdf", app.url(ServiceName::Archive)))
+                .header("content-type", "application/pdf")
+                .body(signed.clone()),
+        ),
+        (
+            format!("{}/verify", app.url(ServiceName::Signing)),
+            app.client
+                .post(format!("{}/verify", app.url(ServiceName::Signing)))
+                .json(&json!({ "pdf_base64": BASE64.encode(&signed) })),
+        ),
+    ] {
+        // Act
+        let response = request.send().await.unwrap();
+
+        // Assert
+        assert_eq!(response.status(), 200, "{url}");
+        let body: Value = response.json().await.unwrap();
+        let report = if body["report"].is_object() {
+            &body["report"]
+        } else {
+            &body
+        };
+        let signatures = report["signatures"].as_array().unwrap();
+        let of = |name: &str| {
+            signatures
+                .iter()
+                .find(|s| s.to_string().contains(name))
+                .unwrap_or_else(|| panic!("{url}: {name} in {report}"))
+        };
+        // The signing service reports checks; the archive, a Spanish verdict
+        // and summary per signature.
+        let maria = of("MARIA GONZALEZ RUIZ");
+        assert!(
+            maria["verdict"] == "valid" || maria["verdict"] == "valida",
+            "{url}: {maria}"
+        );
+        let raquel = of("RAQUEL REVOCADA MORA");
+        assert!(
+            raquel["verdict"] == "invalid" || raquel["verdict"] == "invalida",
+            "{url}: {raquel}"
+        );
+        assert!(raquel.to_string().contains("revocado"), "{url}: {raquel}");
+        if let Some(checks) = maria.get("checks") {
+            assert_eq!(checks["revocation"]["outcome"], "passed", "{url}: {maria}");
+            assert!(
+                checks["revocation"]["explanation"]
+                    .as_str()
+                    .unwrap()
+                    .contains("OCSP"),
+                "{url}: {maria}"
+            );
+            assert_eq!(
+                raquel["checks"]["revocation"]["outcome"], "failed",
+                "{url}: {raquel}"
+            );
+        }
+        assert_ne!(report["verdict"], "valid", "{url}: {report}");
+    }
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
 async fn strangers_failing_with_a_members_certificate_are_limited_by_their_address_and_never_lock_the_member_out()
  {
     let data = TestData::new(&TestBackend::Sqlite).await;
