@@ -92,7 +92,7 @@ enum Command {
     /// Verifica un archivo: que está en el registro público y firmado del archivo (--log) y, si es PDF, sus firmas.
     #[command(
         help_template = "{about}\n\nUso: {usage}\n\n{all-args}\n",
-        override_usage = "rubrica verify ARCHIVO [--trust ca.pem|CARPETA [--crl ARCHIVO.crl|CARPETA]...] [--log URL [--log-key LLAVE]] [--json]",
+        override_usage = "rubrica verify ARCHIVO [--trust ca.pem|CARPETA [--crl ARCHIVO.crl|CARPETA|URL]... [--ocsp URL]] [--log URL [--log-key LLAVE]] [--json]",
         next_help_heading = "Opciones"
     )]
     Verify(VerifyArgs),
@@ -202,9 +202,12 @@ struct VerifyArgs {
     /// Certificado o carpeta de autoridades certificadoras de confianza para las firmas de un PDF (sin él, ninguna firma se da por válida).
     #[arg(long, value_name = "ca.pem|CARPETA")]
     trust: Option<PathBuf>,
-    /// Lista de revocación (CRL, DER o PEM) de una autoridad de --trust, o carpeta de archivos .crl: un certificado revocado antes de la firma la invalida. Sin ella, el informe dice que la revocación no se verificó. Puede repetirse.
-    #[arg(long, value_name = "ARCHIVO.crl|CARPETA", requires = "trust")]
+    /// Lista de revocación (CRL, DER o PEM) de una autoridad de --trust, carpeta de archivos .crl o dirección http(s):// de donde descargarla: un certificado revocado antes de la firma la invalida. Sin ella ni --ocsp, el informe dice que la revocación no se verificó. Puede repetirse.
+    #[arg(long, value_name = "ARCHIVO.crl|CARPETA|URL", requires = "trust")]
     crl: Vec<PathBuf>,
+    /// Dirección (http:// o https://) del servicio OCSP de una autoridad de --trust: se le pregunta por cada certificado; su respuesta cuenta solo si la firma esa autoridad o un respondedor autorizado por ella.
+    #[arg(long, value_name = "URL", requires = "trust")]
+    ocsp: Option<String>,
     /// Imprime el resultado en JSON.
     #[arg(long)]
     json: bool,
@@ -333,12 +336,38 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The revocation sources of `rubrica verify`: `--crl` files, folders and
+/// URLs, and `--ocsp`.
+fn revocation(args: &VerifyArgs) -> rubrica_fiel::RevocationSource {
+    use rubrica_fiel::RevocationSource;
+    let is_url = |p: &&PathBuf| {
+        p.to_str()
+            .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+    };
+    RevocationSource::several([
+        RevocationSource::CrlFiles(args.crl.iter().filter(|p| !is_url(p)).cloned().collect()),
+        RevocationSource::CrlUrls(
+            args.crl
+                .iter()
+                .filter(is_url)
+                .filter_map(|p| p.to_str().map(str::to_owned))
+                .collect(),
+        ),
+        RevocationSource::Ocsp(args.ocsp.clone().unwrap_or_default()),
+    ])
+}
+
 /// Runs a command that needs no async runtime; gives back any other.
 fn run_offline(command: Command) -> Result<ExitCode, Box<Command>> {
     match command {
-        Command::Verify(args) if args.log.is_none() => Ok(ExitCode::from(
-            crate::commands::pdf::verify(&args.file, args.trust.as_deref(), &args.crl, args.json),
-        )),
+        Command::Verify(args) if args.log.is_none() => {
+            Ok(ExitCode::from(crate::commands::pdf::verify(
+                &args.file,
+                args.trust.as_deref(),
+                &revocation(&args),
+                args.json,
+            )))
+        }
         Command::Sign(args) if args.server.is_none() || args.route.is_none() => {
             Ok(sign_offline(&args))
         }
@@ -468,14 +497,18 @@ async fn verify(args: VerifyArgs) -> ExitCode {
                 return ExitCode::from(log_code);
             }
             println!();
-            let pdf_code =
-                crate::commands::pdf::verify(&args.file, args.trust.as_deref(), &args.crl, false);
+            let pdf_code = crate::commands::pdf::verify(
+                &args.file,
+                args.trust.as_deref(),
+                &revocation(&args),
+                false,
+            );
             ExitCode::from(log_code.max(pdf_code))
         }
         None => ExitCode::from(crate::commands::pdf::verify(
             &args.file,
             args.trust.as_deref(),
-            &args.crl,
+            &revocation(&args),
             args.json,
         )),
     }

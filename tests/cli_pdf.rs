@@ -226,6 +226,96 @@ fn sign_refuses_with_exit_2_and_a_spanish_message() {
     );
 }
 
+/// maria's signature in a `verify --json` report.
+fn marias_signature(report: &Value) -> Value {
+    report["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.to_string().contains("MARIA GONZALEZ RUIZ"))
+        .expect("maria's signature")
+        .clone()
+}
+
+#[test]
+fn verify_with_ocsp_asks_the_cas_responder_and_says_when_it_does_not_answer() {
+    two_signatures();
+    let dir = workdir();
+    // The test CA's delegated responder, answering from its database, on a
+    // loopback port ("ACCEPT …" on stdout once it listens).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut responder = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "ocsp",
+            "-index",
+            "revocation/index.txt",
+            "-CA",
+            "ca.pem",
+            "-rsigner",
+            "revocation/ocsp.pem",
+            "-rkey",
+            "revocation/ocsp.key.pem",
+            "-port",
+            &port.to_string(),
+            "-ndays",
+            "1",
+            "-ignore_err",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl ocsp starts");
+    let mut stdout = std::io::BufReader::new(responder.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("ACCEPT"), "{line}");
+    let url = format!("http://127.0.0.1:{port}/");
+
+    // Act: maria was never revoked (juan may be, by another test).
+    let answered = rubrica(&[
+        "verify", "two.pdf", "--trust", "ca.pem", "--ocsp", &url, "--json",
+    ]);
+    let _ = responder.kill();
+    let _ = responder.wait();
+    let silent = rubrica(&[
+        "verify", "two.pdf", "--trust", "ca.pem", "--ocsp", &url, "--json",
+    ]);
+
+    // Assert
+    let report: Value = serde_json::from_slice(&answered.stdout).expect("JSON on stdout");
+    let maria = marias_signature(&report);
+    assert_eq!(
+        maria["checks"]["revocation"]["outcome"], "passed",
+        "{maria}"
+    );
+    assert!(
+        maria["checks"]["revocation"]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("OCSP"),
+        "{maria}"
+    );
+    assert_eq!(maria["verdict"], "valid", "{maria}");
+    let report: Value = serde_json::from_slice(&silent.stdout).expect("JSON on stdout");
+    let maria = marias_signature(&report);
+    assert_eq!(
+        maria["checks"]["revocation"]["outcome"], "not_checked",
+        "{maria}"
+    );
+    assert!(
+        maria["checks"]["revocation"]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("no se pudo consultar el servicio OCSP"),
+        "{maria}"
+    );
+}
+
 #[test]
 fn verify_with_crl_checks_revocation_and_a_signer_revoked_after_an_unproven_time_is_indeterminate()
 {

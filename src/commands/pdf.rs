@@ -127,7 +127,11 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(if e.is_caused_by_input() { 2 } else { 1 }, &e.to_string()),
     };
-    let validator = match request.trust.map(|t| load_validator(t, &[])).transpose() {
+    let validator = match request
+        .trust
+        .map(|t| load_validator(t, &RevocationSource::NotConfigured))
+        .transpose()
+    {
         Ok(v) => v,
         Err(e) => return fail(2, &e),
     };
@@ -173,14 +177,9 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
     0
 }
 
-fn load_validator(path: &Path, crls: &[PathBuf]) -> Result<Validator, String> {
-    let revocation = if crls.is_empty() {
-        RevocationSource::NotConfigured
-    } else {
-        RevocationSource::CrlFiles(crls.to_vec())
-    };
+fn load_validator(path: &Path, revocation: &RevocationSource) -> Result<Validator, String> {
     TrustStore::from_path(path)
-        .and_then(|trust| Validator::new(trust, &revocation))
+        .and_then(|trust| Validator::new(trust, revocation))
         .map_err(|e| e.to_string())
 }
 
@@ -193,16 +192,17 @@ pub fn looks_like_pdf(path: &Path) -> bool {
         .is_ok_and(|n| head[..n].windows(5).any(|w| w == b"%PDF-"))
 }
 
-/// The PDF part of `rubrica verify FILE [--trust ca.pem|DIR [--crl FILE|DIR]...] [--json]`:
+/// The PDF part of `rubrica verify FILE [--trust ca.pem|DIR [--crl FILE|DIR|URL]...
+/// [--ocsp URL]] [--json]`:
 /// exit 0 only when every signature is valid, 1 when any is invalid or
 /// indeterminate (or there is none), 2 when the file cannot be read.
-pub fn verify(path: &Path, trust: Option<&Path>, crls: &[PathBuf], json: bool) -> u8 {
+pub fn verify(path: &Path, trust: Option<&Path>, revocation: &RevocationSource, json: bool) -> u8 {
     let pdf = match read_input(path, "El PDF") {
         Ok(b) => b,
         Err(e) => return fail(2, &e),
     };
     let validator = match trust {
-        Some(t) => match load_validator(t, crls) {
+        Some(t) => match load_validator(t, revocation) {
             Ok(v) => v,
             Err(e) => return fail(2, &e),
         },

@@ -510,6 +510,225 @@ async fn a_revoked_member_cannot_log_in_and_unchecked_revocation_is_refused_when
     }
 }
 
+/// `openssl ocsp` answering for the test CA from its database, signed by the
+/// CA's delegated responder certificate, on a loopback port; killed on drop.
+struct OcspResponder {
+    child: std::process::Child,
+    /// Kept open: openssl would die writing to a closed pipe.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    url: String,
+}
+
+impl OcspResponder {
+    fn start() -> Self {
+        let pki = test_pki();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new("openssl")
+            .arg("ocsp")
+            .arg("-index")
+            .arg(pki.join("revocation/index.txt"))
+            .arg("-CA")
+            .arg(pki.join("ca.pem"))
+            .arg("-rsigner")
+            .arg(pki.join("revocation/ocsp.pem"))
+            .arg("-rkey")
+            .arg(pki.join("revocation/ocsp.key.pem"))
+            .args(["-port", &port.to_string(), "-ndays", "1", "-ignore_err"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl ocsp starts");
+        // It prints "ACCEPT …" once it listens (a probing connection would
+        // wedge it: it serves one connection at a time).
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert!(
+            line.starts_with("ACCEPT"),
+            "openssl ocsp did not listen: {line}"
+        );
+        OcspResponder {
+            child,
+            _stdout: stdout,
+            url: format!("http://127.0.0.1:{port}/"),
+        }
+    }
+}
+
+impl Drop for OcspResponder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn with_an_ocsp_responder_a_revoked_member_cannot_log_in_and_a_silent_responder_refuses_when_required()
+ {
+    let responder = OcspResponder::start();
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.ocsp_url = Some(responder.url.clone());
+    settings.auth.revocation_timeout_seconds = 2;
+    settings.auth.revocation_required = true;
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    let secretariat = arrange_secretariat(&app).await;
+    // RAQUEL is a member in office: only the responder stands in her way.
+    let db = app.context(ServiceName::Secretariat).db.pool();
+    sqlx::query("INSERT INTO members (id, secretariat_id, name, rfc, email, created_at) VALUES ('m-raquel', $1, 'RAQUEL REVOCADA MORA', 'REMR820202RV4', 'raquel@example.test', 0)")
+        .bind(&secretariat)
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO designations (id, secretariat_id, member_id, role, seat, starts_on, ends_on, created_at) VALUES ('d-m-raquel', $1, 'm-raquel', 'suplente', 'academia', '2019-01-01', NULL, 0)")
+        .bind(&secretariat)
+        .execute(db)
+        .await
+        .unwrap();
+
+    let (status, revoked) = fiel_login(&app, &credential("revoked")).await;
+    assert_eq!(status, 401, "{revoked}");
+    let detail = revoked["detail"].as_str().unwrap();
+    assert!(detail.contains("revocado"), "{revoked}");
+    assert!(detail.contains("Tramite una e.firma nueva"), "{revoked}");
+    // A member the responder answers "good" for logs in.
+    let (status, maria) = fiel_login(&app, &credential("maria")).await;
+    assert_eq!(status, 200, "{maria}");
+
+    // The responder goes silent: nobody can be shown not revoked (juan has
+    // no cached answer).
+    drop(responder);
+    let (status, refused) = fiel_login(&app, &credential("juan")).await;
+    assert_eq!(status, 401, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("No se pudo comprobar si el certificado"),
+        "{refused}"
+    );
+    app.stop().await;
+    data.cleanup().await;
+}
+
+#[tokio::test]
+async fn with_an_ocsp_responder_public_verification_reports_a_revoked_signer_as_revoked() {
+    use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, example};
+    let responder = OcspResponder::start();
+    let data = TestData::new(&TestBackend::Sqlite).await;
+    let mut settings = data.settings(data.dir.path());
+    settings.auth.trust_anchors_dir = Some(test_pki().join("anchors"));
+    settings.auth.ocsp_url = Some(responder.url.clone());
+    settings.auth.revocation_required = true;
+    let app = spawn_with(
+        &rubrica::all_specs(),
+        &ServiceName::ALL,
+        settings,
+        "127.0.0.1:0",
+    )
+    .await;
+    // An acta signed by maria and by RAQUEL, whose certificate the CA revoked.
+    let who = |id: &str, name: &str, rfc: &str| SignerIdentity {
+        id: id.into(),
+        name: name.into(),
+        seat: "academia".into(),
+        role: "titular".into(),
+        rfc: rfc.into(),
+    };
+    let signable = rubrica_pdfsign::make_signable(
+        &example::acta(2),
+        &LayoutManifest::standard(
+            2,
+            example::A4,
+            vec![
+                who("maria", "MARIA GONZALEZ RUIZ", MARIA),
+                who("raquel", "RAQUEL REVOCADA MORA", "REMR820202RV4"),
+            ],
+        ),
+    )
+    .unwrap();
+    let one =
+        rubrica_pdfsign::sign(&signable, &credential("maria"), &PrepareOptions::now()).unwrap();
+    let signed =
+        rubrica_pdfsign::sign(&one, &credential("revoked"), &PrepareOptions::now()).unwrap();
+
+    for (url, request) in [
+        (
+            format!("{}/verify/pdf", app.url(ServiceName::Archive)),
+            app.client
+                .post(format!("{}/verify/pdf", app.url(ServiceName::Archive)))
+                .header("content-type", "application/pdf")
+                .body(signed.clone()),
+        ),
+        (
+            format!("{}/verify", app.url(ServiceName::Signing)),
+            app.client
+                .post(format!("{}/verify", app.url(ServiceName::Signing)))
+                .json(&json!({ "pdf_base64": BASE64.encode(&signed) })),
+        ),
+    ] {
+        // Act
+        let response = request.send().await.unwrap();
+
+        // Assert
+        assert_eq!(response.status(), 200, "{url}");
+        let body: Value = response.json().await.unwrap();
+        let report = if body["report"].is_object() {
+            &body["report"]
+        } else {
+            &body
+        };
+        let signatures = report["signatures"].as_array().unwrap();
+        let of = |name: &str| {
+            signatures
+                .iter()
+                .find(|s| s.to_string().contains(name))
+                .unwrap_or_else(|| panic!("{url}: {name} in {report}"))
+        };
+        // The signing service reports checks; the archive, a Spanish verdict
+        // and summary per signature.
+        let maria = of("MARIA GONZALEZ RUIZ");
+        assert!(
+            maria["verdict"] == "valid" || maria["verdict"] == "valida",
+            "{url}: {maria}"
+        );
+        let raquel = of("RAQUEL REVOCADA MORA");
+        assert!(
+            raquel["verdict"] == "invalid" || raquel["verdict"] == "invalida",
+            "{url}: {raquel}"
+        );
+        assert!(raquel.to_string().contains("revocado"), "{url}: {raquel}");
+        if let Some(checks) = maria.get("checks") {
+            assert_eq!(checks["revocation"]["outcome"], "passed", "{url}: {maria}");
+            assert!(
+                checks["revocation"]["explanation"]
+                    .as_str()
+                    .unwrap()
+                    .contains("OCSP"),
+                "{url}: {maria}"
+            );
+            assert_eq!(
+                raquel["checks"]["revocation"]["outcome"], "failed",
+                "{url}: {raquel}"
+            );
+        }
+        assert_ne!(report["verdict"], "valid", "{url}: {report}");
+    }
+    app.stop().await;
+    data.cleanup().await;
+}
+
 #[tokio::test]
 async fn strangers_failing_with_a_members_certificate_are_limited_by_their_address_and_never_lock_the_member_out()
  {

@@ -8,6 +8,7 @@ mod documents;
 mod events;
 mod helpers;
 mod mail;
+mod malformed;
 mod platform;
 mod public;
 mod public_site;

@@ -26,6 +26,11 @@ use crate::input::{self, MAX_CREDENTIAL_BYTES};
 /// Largest RSA private key ring signs with.
 const MAX_SIGNER_KEY_BITS: usize = 4096;
 
+/// Most PBKDF2 iterations a `.key` may ask for: SAT's use 2048, OpenSSL's
+/// default is 2048 and current guidance is in the hundreds of thousands. A
+/// hostile file asking for four billion would hold a thread for hours.
+const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+
 /// A decrypted RSA private key (2048 to 4096 bits).
 ///
 /// Signing is ring's constant-time RSA with the Chinese Remainder Theorem, checked
@@ -98,6 +103,7 @@ impl PrivateKey {
     /// practice, the wrong password: PKCS#5 padding fails, or (1 time in ~256) the
     /// padding passes and the plaintext is not a key.
     fn decrypt(encrypted: &EncryptedPrivateKeyInfo<'_>, password: &[u8]) -> Result<Self> {
+        ensure_bounded_work(encrypted)?;
         let plain = match encrypted.decrypt(password) {
             Ok(doc) => doc,
             // pkcs5 0.7 reports a bad padding on decryption as `EncryptFailed`.
@@ -290,6 +296,32 @@ impl Credential {
 
 /// Largest password file accepted.
 const MAX_PASSWORD_BYTES: u64 = 4096;
+
+/// Refuses key-derivation parameters that would take unbounded time or memory
+/// (PBKDF2 past [`MAX_PBKDF2_ITERATIONS`], scrypt, which SAT never uses and
+/// whose cost a file can set to gigabytes) before any work is done.
+fn ensure_bounded_work(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<()> {
+    use pkcs8::pkcs5::EncryptionScheme;
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let EncryptionScheme::Pbes2(parameters) = &encrypted.encryption_algorithm else {
+        return Ok(());
+    };
+    match &parameters.kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
+            Err(FielError::UnsupportedKeyEncryption {
+                detail: format!(
+                    "PBKDF2 with {} iterations (at most {MAX_PBKDF2_ITERATIONS})",
+                    p.iteration_count
+                ),
+            })
+        }
+        Kdf::Pbkdf2(_) => Ok(()),
+        // scrypt, or anything a later pkcs5 adds.
+        _ => Err(FielError::UnsupportedKeyEncryption {
+            detail: "a key-derivation function other than PBKDF2".to_owned(),
+        }),
+    }
+}
 
 /// Reads a password file (`--password-file`) into a buffer that is wiped on drop.
 ///

@@ -63,6 +63,8 @@ pub mod ids;
 mod input;
 pub mod key;
 mod names;
+mod net;
+mod ocsp;
 pub mod revocation;
 pub mod trust;
 pub mod validation;
@@ -73,7 +75,9 @@ pub use certificate::{
 pub use error::{FielError, Result};
 pub use ids::{CertificateNumber, Curp, Rfc, RfcKind};
 pub use key::{Credential, PrivateKey, read_password_file};
-pub use revocation::{RevocationChecker, RevocationSource, RevocationStatus};
+pub use revocation::{
+    RevocationChecker, RevocationMethod, RevocationOptions, RevocationSource, RevocationStatus,
+};
 pub use trust::{CaCertificate, Chain, ChainError, TrustStore};
 pub use validation::{Check, Outcome, ValidationReport, Validator, Verdict};
 /// The wiping buffer [`read_password_file`] returns.

@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use crate::certificate::{Certificate, CertificateKind};
 use crate::error::{FielError, Result};
 use crate::ids::Rfc;
-use crate::revocation::{RevocationChecker, RevocationSource, RevocationStatus};
+use crate::revocation::{
+    RevocationChecker, RevocationMethod, RevocationOptions, RevocationSource, RevocationStatus,
+};
 use crate::trust::{CaCertificate, TrustStore};
 
 /// The result of one check.
@@ -184,7 +186,16 @@ impl Validator {
     /// Builds a validator; CRL files are loaded and verified now (see
     /// [`RevocationChecker::load`]).
     pub fn new(trust: TrustStore, revocation: &RevocationSource) -> Result<Self> {
-        let revocation = RevocationChecker::load(revocation, &trust)?;
+        Self::with_options(trust, revocation, RevocationOptions::default())
+    }
+
+    /// [`Validator::new`] with network settings for CRL URLs and OCSP.
+    pub fn with_options(
+        trust: TrustStore,
+        revocation: &RevocationSource,
+        options: RevocationOptions,
+    ) -> Result<Self> {
+        let revocation = RevocationChecker::load_with(revocation, &trust, options)?;
         Ok(Self {
             trust,
             revocation,
@@ -339,11 +350,26 @@ impl Validator {
             .revocation
             .check(certificate, chain_result.as_ref().ok(), at);
         let revocation = match &revocation_status {
-            RevocationStatus::Good { crl_issued, .. } => Check::new(
+            RevocationStatus::Good {
+                method: RevocationMethod::Crl,
+                issued,
+                ..
+            } => Check::new(
                 Outcome::Passed,
                 format!(
                     "No aparece en la lista de revocación de su autoridad emitida el {}.",
-                    crate::fecha(crl_issued)
+                    crate::fecha(issued)
+                ),
+            ),
+            RevocationStatus::Good {
+                method: RevocationMethod::Ocsp,
+                issued,
+                ..
+            } => Check::new(
+                Outcome::Passed,
+                format!(
+                    "El servicio OCSP de su autoridad respondió que no está revocado (respuesta del {}).",
+                    crate::fecha(issued)
                 ),
             ),
             RevocationStatus::Revoked { revoked_at, reason } => {

@@ -113,4 +113,22 @@ pub mod fuzzing {
         }
         Ok(read)
     }
+
+    /// Parses a CMS ContentInfo/SignedData as verification does, reads its
+    /// signed attributes and every certificate it carries. Returns how many
+    /// parts were found.
+    #[cfg(fuzzing)]
+    pub fn parse_cms(bytes: &[u8]) -> usize {
+        let Some(parsed) = crate::cms::parse_signed_data(bytes) else {
+            return 0;
+        };
+        let mut found = parsed.signer_count + parsed.attributes.len();
+        found += usize::from(parsed.message_digest().is_some());
+        found += usize::from(parsed.content_type_is_data());
+        found += usize::from(parsed.signing_certificate_v2_hash().is_some());
+        for certificate in &parsed.certificates {
+            found += usize::from(rubrica_fiel::Certificate::from_der(certificate).is_ok());
+        }
+        found
+    }
 }

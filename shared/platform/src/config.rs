@@ -88,8 +88,23 @@ pub struct AuthSettings {
     /// start. Used at FIEL login, signing (prepare, complete) and archive
     /// ingest and verification.
     pub crl_dir: Option<PathBuf>,
+    /// URLs (`http://` or `https://`) of CRLs published by those CAs,
+    /// downloaded at start-up and again every `crl_refresh_minutes` (or at
+    /// the CRL's nextUpdate, if sooner). A failed download keeps the last
+    /// good CRL; once it is past its nextUpdate, revocation is reported as
+    /// not checked.
+    pub crl_urls: Vec<String>,
+    /// How often the CRLs of `crl_urls` are downloaded again.
+    pub crl_refresh_minutes: u64,
+    /// URL of an OCSP responder (RFC 6960) of those CAs, asked about each
+    /// certificate. Its answers count only when signed by the certificate's
+    /// CA or by a responder certificate that CA issued for OCSP signing.
+    pub ocsp_url: Option<String>,
+    /// Longest wait, in seconds, for the OCSP responder or a CRL download.
+    pub revocation_timeout_seconds: u64,
     /// Whether a certificate whose revocation could not be checked (no
-    /// `crl_dir`, no CRL of its CA, an expired CRL) is refused. `true` by
+    /// `crl_dir`, `crl_urls` or `ocsp_url`, no CRL of its CA, an expired
+    /// CRL, an OCSP responder that does not answer) is refused. `true` by
     /// default (production); turn it off only for tests and demonstrations:
     /// reports then say «no se verificó la revocación».
     pub revocation_required: bool,
@@ -476,6 +491,10 @@ impl Default for Settings {
                 trust_anchors_dir: None,
                 demo_trust: false,
                 crl_dir: None,
+                crl_urls: Vec::new(),
+                crl_refresh_minutes: 60,
+                ocsp_url: None,
+                revocation_timeout_seconds: 5,
                 revocation_required: true,
                 challenge_ttl_seconds: 300,
                 session_ttl_minutes: 120,
@@ -641,6 +660,19 @@ impl Settings {
                     )));
                 }
             }
+        }
+        for url in self.auth.crl_urls.iter().chain(&self.auth.ocsp_url) {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "la dirección de revocación «{url}» (auth.crl_urls / auth.ocsp_url) no empieza con http:// ni https://"
+                )));
+            }
+        }
+        if self.auth.crl_refresh_minutes < 1 || self.auth.revocation_timeout_seconds < 1 {
+            return Err(ConfigError::Invalid(
+                "auth.crl_refresh_minutes y auth.revocation_timeout_seconds deben ser al menos 1"
+                    .into(),
+            ));
         }
         if self.relay.max_attempts < 1 || self.relay.batch_size < 1 {
             return Err(ConfigError::Invalid(

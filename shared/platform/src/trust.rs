@@ -1,20 +1,33 @@
 //! The one place certificate validators are built from settings: the trust
 //! anchors (`auth.trust_anchors_dir`) and the revocation sources
-//! (`auth.crl_dir`, `auth.revocation_required`). FIEL login, signing
+//! (`auth.crl_dir`, `auth.crl_urls`, `auth.ocsp_url`,
+//! `auth.revocation_required`). FIEL login, signing
 //! (prepare, complete), archive ingest and the public verification all call
 //! [`validator`] or [`untrusted_validator`], so they cannot disagree.
 
 use std::sync::Arc;
 
-use rubrica_fiel::{RevocationSource, TrustStore, Validator};
+use std::time::Duration;
+
+use rubrica_fiel::{RevocationOptions, RevocationSource, TrustStore, Validator};
 
 use crate::Settings;
 
 /// The revocation source the settings describe.
 pub fn revocation_source(settings: &Settings) -> RevocationSource {
-    match &settings.auth.crl_dir {
-        Some(dir) => RevocationSource::CrlFiles(vec![dir.clone()]),
-        None => RevocationSource::NotConfigured,
+    let auth = &settings.auth;
+    RevocationSource::several([
+        RevocationSource::CrlFiles(auth.crl_dir.iter().cloned().collect()),
+        RevocationSource::CrlUrls(auth.crl_urls.clone()),
+        RevocationSource::Ocsp(auth.ocsp_url.clone().unwrap_or_default()),
+    ])
+}
+
+/// The network settings of the revocation sources.
+pub fn revocation_options(settings: &Settings) -> RevocationOptions {
+    RevocationOptions {
+        network_timeout: Duration::from_secs(settings.auth.revocation_timeout_seconds.max(1)),
+        crl_refresh: Duration::from_secs(settings.auth.crl_refresh_minutes.max(1) * 60),
     }
 }
 
@@ -37,20 +50,22 @@ pub fn validator(settings: &Settings) -> Result<Arc<Validator>, String> {
             dir.display()
         )
     })?;
-    let validator = Validator::new(trust, &revocation_source(settings)).map_err(|e| {
-        tracing::error!(error = %e, "no se pudieron cargar las listas de revocación");
-        format!(
-            "no se pudieron cargar las listas de revocación (auth.crl_dir): {e}. Descargue de nuevo las CRL de las autoridades certificadoras configuradas."
-        )
-    })?;
-    if auth.crl_dir.is_none() {
+    let source = revocation_source(settings);
+    let validator = Validator::with_options(trust, &source, revocation_options(settings))
+        .map_err(|e| {
+            tracing::error!(error = %e, "no se pudieron cargar las listas de revocación");
+            format!(
+                "no se pudieron cargar las listas de revocación (auth.crl_dir): {e}. Descargue de nuevo las CRL de las autoridades certificadoras configuradas."
+            )
+        })?;
+    if source == RevocationSource::NotConfigured {
         if auth.revocation_required {
             tracing::warn!(
-                "auth.revocation_required está activo y no hay listas de revocación (auth.crl_dir): se rechazará todo certificado"
+                "auth.revocation_required está activo y no hay fuentes de revocación (auth.crl_dir, auth.crl_urls, auth.ocsp_url): se rechazará todo certificado"
             );
         } else {
             tracing::warn!(
-                "la revocación de certificados NO se verifica (auth.revocation_required = false, sin auth.crl_dir)"
+                "la revocación de certificados NO se verifica (auth.revocation_required = false, sin auth.crl_dir, auth.crl_urls ni auth.ocsp_url)"
             );
         }
     }

@@ -3,6 +3,7 @@
 //! (`tests/fixtures/make-test-pki.sh`).
 
 mod helpers;
+mod net_revocation;
 mod ring_rsa;
 mod robustness;
 mod sat_credentials;

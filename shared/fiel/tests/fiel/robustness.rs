@@ -140,3 +140,36 @@ fn a_missing_crl_file_fails_at_start_up() {
     let err = Validator::new(TrustStore::empty(), &source).unwrap_err();
     assert!(matches!(err, FielError::Io { .. }), "{err:?}");
 }
+
+#[test]
+fn a_key_asking_for_unbounded_derivation_work_is_refused_before_any_work() {
+    // Arrange: the same key with four million PBKDF2 iterations, and with scrypt.
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    sh(
+        dir,
+        r#"
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out k.pem 2>/dev/null
+        openssl pkcs8 -topk8 -in k.pem -v2 des3 -v2prf hmacWithSHA1 -iter 4000000 \
+          -outform DER -passout "pass:$PASS" -out many.key
+        openssl pkcs8 -topk8 -in k.pem -scrypt \
+          -outform DER -passout "pass:$PASS" -out scrypt.key 2>/dev/null
+        "#,
+    );
+    for name in ["many.key", "scrypt.key"] {
+        let started = std::time::Instant::now();
+
+        // Act
+        let result = PrivateKey::from_bytes(&std::fs::read(dir.join(name)).unwrap(), PASSWORD);
+
+        // Assert
+        assert!(
+            matches!(result, Err(FielError::UnsupportedKeyEncryption { .. })),
+            "{name}: {result:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{name}"
+        );
+    }
+}
