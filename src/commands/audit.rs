@@ -73,8 +73,8 @@ async fn anchors_of(archive: &Database, service: ServiceName) -> anyhow::Result<
     .await?;
     let mut anchors = Vec::new();
     for row in rows {
-        let sha256: String = row.try_get(0)?;
-        let metadata: String = row.try_get(1)?;
+        let sha256: String = row.try_get("sha256")?;
+        let metadata: String = row.try_get("metadata")?;
         let anchor: Anchor = serde_json::from_str(&metadata)?;
         if hex::encode(rubrica_fiel::digest::Sha256::digest(anchor.content())) != sha256 {
             anyhow::bail!(

@@ -255,28 +255,28 @@ const COLUMNS: &str = "id, secretariat_id, secretariat_name, member_id, member_n
 
 fn read_row(row: &sqlx::any::AnyRow) -> Result<HandoverRow, sqlx::Error> {
     Ok(HandoverRow {
-        id: row.try_get(0)?,
-        secretariat_id: row.try_get(1)?,
-        secretariat_name: row.try_get(2)?,
-        member_id: row.try_get(3)?,
-        member_name: row.try_get(4)?,
-        member_rfc: row.try_get(5)?,
-        seat: row.try_get(6)?,
-        successor_member_id: row.try_get(7)?,
-        successor_name: row.try_get(8)?,
-        observations: row.try_get(9)?,
-        status: row.try_get(10)?,
-        folio: row.try_get(11)?,
-        report_sha256: row.try_get(12)?,
-        inventory_document_id: row.try_get(13)?,
-        route_id: row.try_get(14)?,
-        inventory_sha256: row.try_get(15)?,
-        package_sha256: row.try_get(16)?,
-        package_size: row.try_get(17)?,
-        created_at: row.try_get(18)?,
-        submitted_at: row.try_get(19)?,
-        routed_at: row.try_get(20)?,
-        archived_at: row.try_get(21)?,
+        id: row.try_get("id")?,
+        secretariat_id: row.try_get("secretariat_id")?,
+        secretariat_name: row.try_get("secretariat_name")?,
+        member_id: row.try_get("member_id")?,
+        member_name: row.try_get("member_name")?,
+        member_rfc: row.try_get("member_rfc")?,
+        seat: row.try_get("seat")?,
+        successor_member_id: row.try_get("successor_member_id")?,
+        successor_name: row.try_get("successor_name")?,
+        observations: row.try_get("observations")?,
+        status: row.try_get("status")?,
+        folio: row.try_get("folio")?,
+        report_sha256: row.try_get("report_sha256")?,
+        inventory_document_id: row.try_get("inventory_document_id")?,
+        route_id: row.try_get("route_id")?,
+        inventory_sha256: row.try_get("inventory_sha256")?,
+        package_sha256: row.try_get("package_sha256")?,
+        package_size: row.try_get("package_size")?,
+        created_at: row.try_get("created_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+        routed_at: row.try_get("routed_at")?,
+        archived_at: row.try_get("archived_at")?,
     })
 }
 
@@ -308,14 +308,14 @@ async fn files_of(conn: &mut AnyConnection, id: &str) -> ApiResult<Vec<HandoverF
     rows.iter()
         .map(|r| {
             Ok(HandoverFile {
-                path: r.try_get(0)?,
-                original_name: r.try_get(1)?,
-                media_type: r.try_get(2)?,
-                size_bytes: r.try_get(3)?,
-                sha256: r.try_get(4)?,
-                source: r.try_get(5)?,
-                description: r.try_get(6)?,
-                added_at: r.try_get(7)?,
+                path: r.try_get("path")?,
+                original_name: r.try_get("original_name")?,
+                media_type: r.try_get("media_type")?,
+                size_bytes: r.try_get("size_bytes")?,
+                sha256: r.try_get("sha256")?,
+                source: r.try_get("source")?,
+                description: r.try_get("description")?,
+                added_at: r.try_get("added_at")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()

@@ -129,7 +129,7 @@ pub async fn claim(
         .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: String = row.try_get(0)?;
+        let id: String = row.try_get("id")?;
         let interrupted = sqlx::query(
             "UPDATE mail_attempts SET outcome = 'interrumpido', finished_at = $1, detail = $2
              WHERE mail_id = $3 AND outcome IS NULL",
@@ -186,7 +186,8 @@ pub async fn latest_invitation(
     .bind(member_id)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    row.map(|r| Ok((r.try_get("calendar")?, r.try_get("calendar_method")?)))
+        .transpose()
 }
 
 /// A claimed message, with what is needed to send it.
@@ -200,22 +201,22 @@ pub async fn load_message(db: &Database, id: &str) -> Result<Option<StoredMessag
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let attachments: String = row.try_get(10)?;
+    let attachments: String = row.try_get("attachments")?;
     Ok(Some(StoredMessage {
-        id: row.try_get(0)?,
-        message_id: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        recipient_name: row.try_get(3)?,
-        recipient_email: row.try_get(4)?,
-        subject: row.try_get(5)?,
-        body_text: row.try_get(6)?,
-        body_html: row.try_get(7)?,
-        calendar: row.try_get(8)?,
-        calendar_method: row.try_get(9)?,
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
+        kind: row.try_get("kind")?,
+        recipient_name: row.try_get("recipient_name")?,
+        recipient_email: row.try_get("recipient_email")?,
+        subject: row.try_get("subject")?,
+        body_text: row.try_get("body_text")?,
+        body_html: row.try_get("body_html")?,
+        calendar: row.try_get("calendar")?,
+        calendar_method: row.try_get("calendar_method")?,
         attachments: serde_json::from_str(&attachments)
             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        attempts: row.try_get(11)?,
-        created_at: row.try_get(12)?,
+        attempts: row.try_get("attempts")?,
+        created_at: row.try_get("created_at")?,
     }))
 }
 
@@ -350,34 +351,34 @@ const VIEW_COLUMNS: &str = "id, message_id, kind, status, attempts, last_error, 
     subject, attachments, calendar_method";
 
 fn view(row: &AnyRow) -> Result<MessageView, sqlx::Error> {
-    let kind: String = row.try_get(2)?;
-    let status: String = row.try_get(3)?;
-    let attachments: String = row.try_get(17)?;
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let attachments: String = row.try_get("attachments")?;
     let attachments: Vec<DocumentRef> =
         serde_json::from_str(&attachments).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let status = Status::parse(&status).unwrap_or(Status::Failed);
     Ok(MessageView {
-        id: row.try_get(0)?,
-        message_id: row.try_get(1)?,
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
         kind: MessageKind::parse(&kind).unwrap_or(MessageKind::MissingAddress),
         status,
-        attempts: row.try_get(4)?,
-        last_error: row.try_get(5)?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
         next_attempt_at: (status == Status::Queued)
-            .then(|| row.try_get(6))
+            .then(|| row.try_get("next_attempt_at"))
             .transpose()?,
-        created_at: row.try_get(7)?,
-        sent_at: row.try_get(8)?,
-        event_id: row.try_get(9)?,
-        event_type: row.try_get(10)?,
-        secretariat_id: row.try_get(11)?,
-        subject_ref: row.try_get(12)?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+        event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
+        secretariat_id: row.try_get("secretariat_id")?,
+        subject_ref: row.try_get("subject_ref")?,
         recipient: Recipient {
-            member_id: row.try_get(13)?,
-            name: row.try_get(14)?,
-            email: row.try_get(15)?,
+            member_id: row.try_get("recipient_member_id")?,
+            name: row.try_get("recipient_name")?,
+            email: row.try_get("recipient_email")?,
         },
-        subject: row.try_get(16)?,
+        subject: row.try_get("subject")?,
         attachments: attachments
             .into_iter()
             .map(|a| AttachmentView {
@@ -386,7 +387,7 @@ fn view(row: &AnyRow) -> Result<MessageView, sqlx::Error> {
                 size: a.size,
             })
             .collect(),
-        calendar_method: row.try_get(18)?,
+        calendar_method: row.try_get("calendar_method")?,
     })
 }
 
@@ -462,14 +463,14 @@ pub async fn attempts(db: &Database, id: &str) -> Result<Vec<AttemptView>, sqlx:
     .await?;
     rows.iter()
         .map(|r| {
-            let outcome: Option<String> = r.try_get(3)?;
+            let outcome: Option<String> = r.try_get("outcome")?;
             Ok(AttemptView {
-                number: r.try_get(0)?,
-                started_at: r.try_get(1)?,
-                finished_at: r.try_get(2)?,
+                number: r.try_get("number")?,
+                started_at: r.try_get("started_at")?,
+                finished_at: r.try_get("finished_at")?,
                 outcome: Outcome::parse(outcome.as_deref()),
-                smtp_code: r.try_get(4)?,
-                detail: r.try_get(5)?,
+                smtp_code: r.try_get("smtp_code")?,
+                detail: r.try_get("detail")?,
             })
         })
         .collect()
@@ -494,7 +495,7 @@ pub async fn counts(
         }
     };
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("status")?, r.try_get(1)?)))
         .collect()
 }
 
@@ -504,7 +505,7 @@ pub async fn attachment(db: &Database, sha256: &str) -> Result<Option<Vec<u8>>, 
         .bind(sha256)
         .fetch_optional(db.pool())
         .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| r.try_get("content")).transpose()
 }
 
 /// Keeps an attachment (once per hash).
@@ -538,8 +539,14 @@ pub async fn calendar(
         .bind(session_id)
         .fetch_optional(&mut *tx)
         .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .transpose()
+    row.map(|r| {
+        Ok((
+            r.try_get("uid")?,
+            r.try_get("sequence")?,
+            r.try_get("status")?,
+        ))
+    })
+    .transpose()
 }
 
 /// Records the invitation last sent for a session.
@@ -629,7 +636,7 @@ pub async fn settle_signers(
     .await?;
     let mut changed = 0;
     for row in rows {
-        let member: String = row.try_get(0)?;
+        let member: String = row.try_get("member_id")?;
         if member == signed || !pending.contains(&member) {
             changed += set_signer(tx, route_id, &member, "firmado").await?;
         }
@@ -704,7 +711,7 @@ pub async fn open_route_secretariat(
     .bind(route_id)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    row.map(|r| r.try_get("secretariat_id")).transpose()
 }
 
 /// The pending signers of an open route, as reminders (for one asked for
@@ -754,14 +761,14 @@ pub async fn due_reminders(
 
 fn due_reminder(r: &sqlx::any::AnyRow) -> Result<DueReminder, sqlx::Error> {
     Ok(DueReminder {
-        route_id: r.try_get(0)?,
-        member_id: r.try_get(1)?,
-        name: r.try_get(2)?,
-        email: r.try_get(3)?,
-        reminders_sent: r.try_get(4)?,
-        invited_at: r.try_get(5)?,
-        secretariat_id: r.try_get(6)?,
-        details: r.try_get(7)?,
+        route_id: r.try_get("route_id")?,
+        member_id: r.try_get("member_id")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        reminders_sent: r.try_get("reminders_sent")?,
+        invited_at: r.try_get("invited_at")?,
+        secretariat_id: r.try_get("secretariat_id")?,
+        details: r.try_get("details")?,
     })
 }
 

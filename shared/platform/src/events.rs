@@ -356,14 +356,14 @@ pub async fn list_deliveries(db: &Database, limit: i64) -> Result<Vec<Delivery>,
     rows.iter()
         .map(|r| {
             Ok(Delivery {
-                event_id: r.try_get(0)?,
-                event_type: r.try_get(1)?,
-                subscriber: r.try_get(2)?,
-                status: r.try_get(3)?,
-                attempts: r.try_get(4)?,
-                next_attempt_at: r.try_get(5)?,
-                last_error: r.try_get(6)?,
-                delivered_at: r.try_get(7)?,
+                event_id: r.try_get("event_id")?,
+                event_type: r.try_get("event_type")?,
+                subscriber: r.try_get("subscriber")?,
+                status: r.try_get("status")?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+                last_error: r.try_get("last_error")?,
+                delivered_at: r.try_get("delivered_at")?,
             })
         })
         .collect()
@@ -518,7 +518,13 @@ impl Relay {
             .fetch_all(self.db.pool())
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("event_id")?,
+                    r.try_get("subscriber")?,
+                    r.try_get("attempts")?,
+                ))
+            })
             .collect()
     }
 
@@ -529,13 +535,13 @@ impl Relay {
         .bind(id)
         .fetch_one(self.db.pool())
         .await?;
-        let payload: String = row.try_get(3)?;
-        let source: String = row.try_get(2)?;
+        let payload: String = row.try_get("payload")?;
+        let source: String = row.try_get("source")?;
         Ok(Event {
-            id: row.try_get(0)?,
-            event_type: row.try_get(1)?,
+            id: row.try_get("id")?,
+            event_type: row.try_get("event_type")?,
             source: source.parse().unwrap_or(self.service),
-            occurred_at: row.try_get(4)?,
+            occurred_at: row.try_get("created_at")?,
             payload: serde_json::from_str(&payload)
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         })

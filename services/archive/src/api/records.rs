@@ -98,23 +98,23 @@ pub struct RecordFilter {
 const RECORD_COLUMNS: &str = "sha256, route_id, secretariat_id, secretariat_name, kind, folio, title, record_date, size_bytes, signers, refusals, archived_at";
 
 fn record_from_row(row: &AnyRow, base_url: &str) -> Result<RecordView, sqlx::Error> {
-    let sha256: String = row.try_get(0)?;
-    let signers: String = row.try_get(9)?;
-    let refusals: String = row.try_get(10)?;
+    let sha256: String = row.try_get("sha256")?;
+    let signers: String = row.try_get("signers")?;
+    let refusals: String = row.try_get("refusals")?;
     Ok(RecordView {
         download_url: format!("{base_url}/objects/{sha256}"),
         sha256,
-        route_id: row.try_get(1)?,
-        secretariat_id: row.try_get(2)?,
-        secretariat_name: row.try_get(3)?,
-        kind: row.try_get(4)?,
-        folio: row.try_get(5)?,
-        title: row.try_get(6)?,
-        date: row.try_get(7)?,
-        size_bytes: row.try_get(8)?,
+        route_id: row.try_get("route_id")?,
+        secretariat_id: row.try_get("secretariat_id")?,
+        secretariat_name: row.try_get("secretariat_name")?,
+        kind: row.try_get("kind")?,
+        folio: row.try_get("folio")?,
+        title: row.try_get("title")?,
+        date: row.try_get("record_date")?,
+        size_bytes: row.try_get("size_bytes")?,
         signers: serde_json::from_str(&signers).unwrap_or_default(),
         refusals: serde_json::from_str(&refusals).unwrap_or_default(),
-        archived_at: row.try_get(11)?,
+        archived_at: row.try_get("archived_at")?,
     })
 }
 
@@ -533,15 +533,15 @@ pub async fn refusals(
     .or_unexpected("leyendo los rechazos")?;
     rows.iter()
         .map(|row| {
-            let report: Option<String> = row.try_get(5)?;
+            let report: Option<String> = row.try_get("report")?;
             Ok(Refusal {
-                id: row.try_get(0)?,
-                route_id: row.try_get(1)?,
-                secretariat_id: row.try_get(2)?,
-                sha256: row.try_get(3)?,
-                reason: row.try_get(4)?,
+                id: row.try_get("id")?,
+                route_id: row.try_get("route_id")?,
+                secretariat_id: row.try_get("secretariat_id")?,
+                sha256: row.try_get("sha256")?,
+                reason: row.try_get("reason")?,
                 report: report.and_then(|r| serde_json::from_str(&r).ok()),
-                refused_at: row.try_get(6)?,
+                refused_at: row.try_get("refused_at")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()

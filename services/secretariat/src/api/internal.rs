@@ -70,7 +70,7 @@ pub async fn session_signers(
         .fetch_one(&mut *conn)
         .await
         .or_unexpected("leyendo el registro de la sesión")?
-        .try_get(0)
+        .try_get("payload")
         .or_unexpected("leyendo el registro de la sesión")?;
     // The `session.closed` payload is the session's record; only its
     // signers are read.

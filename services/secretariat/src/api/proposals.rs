@@ -162,13 +162,13 @@ pub async fn list_proposals(
     rows.iter()
         .map(|r| -> Result<ProposalView, sqlx::Error> {
             Ok(ProposalView {
-                id: r.try_get(0)?,
-                member_id: r.try_get(1)?,
-                member_name: r.try_get(2)?,
-                title: r.try_get(3)?,
-                description: r.try_get(4)?,
-                status: r.try_get(5)?,
-                created_at: r.try_get(6)?,
+                id: r.try_get("id")?,
+                member_id: r.try_get("member_id")?,
+                member_name: r.try_get("member_name")?,
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+                status: r.try_get("status")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect::<Result<Vec<_>, _>>()

@@ -276,10 +276,12 @@ pub async fn confirm_rfc(
     .or_unexpected("buscando cambios de RFC pendientes")?;
     for row in rows {
         let (change_id, member_id, name, secretariat_id): (String, String, String, String) = (
-            row.try_get(0).or_unexpected("leyendo el cambio")?,
-            row.try_get(1).or_unexpected("leyendo el cambio")?,
-            row.try_get(2).or_unexpected("leyendo el cambio")?,
-            row.try_get(3).or_unexpected("leyendo el cambio")?,
+            row.try_get("id").or_unexpected("leyendo el cambio")?,
+            row.try_get("member_id")
+                .or_unexpected("leyendo el cambio")?,
+            row.try_get("name").or_unexpected("leyendo el cambio")?,
+            row.try_get("secretariat_id")
+                .or_unexpected("leyendo el cambio")?,
         );
         if rubrica_rules::fold(&name) != rubrica_rules::fold(holder_name) {
             continue;
@@ -319,8 +321,12 @@ pub async fn confirm_email(
             "El enlace confirmaba un cambio de correo que ya no está pendiente (se confirmó, se reemplazó por otro o venció). Pida a la Presidencia que lo solicite de nuevo.".into(),
         ));
     };
-    let member_id: String = row.try_get(0).or_unexpected("leyendo el cambio")?;
-    let new_value: String = row.try_get(1).or_unexpected("leyendo el cambio")?;
+    let member_id: String = row
+        .try_get("member_id")
+        .or_unexpected("leyendo el cambio")?;
+    let new_value: String = row
+        .try_get("new_value")
+        .or_unexpected("leyendo el cambio")?;
     apply(
         ctx,
         tx,
@@ -350,7 +356,7 @@ pub async fn pending(
     .or_unexpected("leyendo los cambios pendientes")?;
     rows.iter()
         .map(|r| {
-            let field: String = r.try_get(1)?;
+            let field: String = r.try_get("field")?;
             let field = if field == "rfc" {
                 Field::Rfc
             } else {
@@ -367,10 +373,10 @@ pub async fn pending(
                 }
             };
             Ok(PendingChange {
-                id: r.try_get(0)?,
+                id: r.try_get("id")?,
                 field,
-                new_value: r.try_get(2)?,
-                expires_at: r.try_get(3)?,
+                new_value: r.try_get("new_value")?,
+                expires_at: r.try_get("expires_at")?,
                 how,
             })
         })
