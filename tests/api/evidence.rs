@@ -48,8 +48,9 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
     let session = close_a_session(&stl).await;
     let upcoming = stl.scheduled_session("ordinaria", "2027-02-01").await;
     let slug = slug_of(&stl).await;
-    let facilitator = session_token(&stl, stl.member("fac")).await;
-    let titular = session_token(&stl, stl.member("ej")).await;
+    let facilitator_token = session_token(&stl, stl.member("fac")).await;
+    let titular_token = session_token(&stl, stl.member("ej")).await;
+    let (facilitator, titular) = (facilitator_token.as_str(), titular_token.as_str());
     let archive = stl.app.url(ServiceName::Archive);
     let client = &stl.app.client;
     let upload = |session: &str, token: Option<&str>, query: &str, body: Vec<u8>| {
@@ -91,18 +92,18 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
         (
             upload(
                 &session,
-                Some(&titular),
+                Some(titular),
                 &format!("name=foto.png&{alt}"),
                 PNG.to_vec(),
             )
             .await,
             StatusCode::FORBIDDEN,
-            "Presidencia o el facilitador",
+            "solo pueden hacerlo: presidente, facilitador",
         ),
         (
             upload(
                 &session,
-                Some(&facilitator),
+                Some(facilitator),
                 "name=acta.pdf",
                 b"\x7fELF\x02\x01\x01".to_vec(),
             )
@@ -113,7 +114,7 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
         (
             upload(
                 &session,
-                Some(&facilitator),
+                Some(facilitator),
                 &format!("name=foto.pdf&{alt}"),
                 PNG.to_vec(),
             )
@@ -122,14 +123,14 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
             "dice ser .pdf pero su contenido es una imagen PNG",
         ),
         (
-            upload(&session, Some(&facilitator), "name=foto.png", PNG.to_vec()).await,
+            upload(&session, Some(facilitator), "name=foto.png", PNG.to_vec()).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "texto alternativo",
         ),
         (
             upload(
                 &session,
-                Some(&facilitator),
+                Some(facilitator),
                 "name=informe.pdf",
                 [b"%PDF-1.7\n".as_slice(), &[b' '; 5_000]].concat(),
             )
@@ -140,7 +141,7 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
         (
             upload(
                 &upcoming,
-                Some(&facilitator),
+                Some(facilitator),
                 &format!("name=foto.png&{alt}"),
                 PNG.to_vec(),
             )
@@ -165,7 +166,7 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
     // Act: a photograph and an audio recording.
     let (status, photo) = upload(
         &session,
-        Some(&facilitator),
+        Some(facilitator),
         &format!("name=votacion.png&{alt}&description=Votaci%C3%B3n+del+punto+2"),
         PNG.to_vec(),
     )
@@ -173,9 +174,9 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
     assert_eq!(status, StatusCode::CREATED, "{photo}");
     let audio = b"ID3\x04\0\0\0\0\0\x00\xff\xfb\x90\x64".to_vec();
     let (status, recording) =
-        upload(&session, Some(&facilitator), "name=audio", audio.clone()).await;
+        upload(&session, Some(facilitator), "name=audio", audio.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{recording}");
-    let (again, repeated) = upload(&session, Some(&facilitator), "name=otra.mp3", audio).await;
+    let (again, repeated) = upload(&session, Some(facilitator), "name=otra.mp3", audio).await;
 
     // Assert: hashed, typed by content, logged and public.
     assert_eq!(photo["sha256"], Sha256::digest(PNG).to_hex());
@@ -186,10 +187,36 @@ async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session()
     assert_eq!(recording["media_type"], "audio/mpeg");
     assert_eq!(again, StatusCode::CONFLICT, "{repeated}");
     assert_eq!(head(archive.clone()).await, before + 2);
-    let download = reqwest::get(photo["url"].as_str().unwrap()).await.unwrap();
+    let sha256 = photo["sha256"].as_str().unwrap();
+    assert!(
+        photo["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/objects/{sha256}"))
+    );
+    let download = reqwest::get(format!("{archive}/objects/{sha256}"))
+        .await
+        .unwrap();
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "image/png");
     assert_eq!(download.bytes().await.unwrap().as_ref(), PNG);
+    // The public site serves it as it streams from the archive, immutable.
+    let relayed = reqwest::get(format!(
+        "http://{}/stl/{slug}/evidencia/{sha256}",
+        stl.app.address
+    ))
+    .await
+    .unwrap();
+    assert_eq!(relayed.status(), 200);
+    assert_eq!(relayed.headers()["content-type"], "image/png");
+    assert!(
+        relayed.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(relayed.headers().get("set-cookie").is_none());
+    assert_eq!(relayed.bytes().await.unwrap().as_ref(), PNG);
     let listed: Value = reqwest::get(format!(
         "{archive}/secretariats/{}/sessions/2026-ORD-01/evidence",
         stl.id
