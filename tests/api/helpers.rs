@@ -127,7 +127,16 @@ pub async fn spawn_with(
 
 /// The whole suite with the web front at `/`, as `rubrica serve` runs it.
 pub async fn spawn_suite_with_web(data: &TestData) -> TestApp {
+    spawn_suite_with_web_and(data, |_| {}).await
+}
+
+/// [`spawn_suite_with_web`] with settings changed by `change`.
+pub async fn spawn_suite_with_web_and(
+    data: &TestData,
+    change: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = data.settings(data.dir.path());
+    change(&mut settings);
     rubrica::trust_local_front(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let local = listener.local_addr().unwrap();

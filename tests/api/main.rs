@@ -6,6 +6,7 @@ mod access;
 mod archive;
 mod documents;
 mod events;
+mod evidence;
 mod helpers;
 mod mail;
 mod malformed;

@@ -58,8 +58,8 @@ pub(crate) async fn slug_of(stl: &Stl) -> String {
 }
 
 /// A closed 2026-ORD-01 with a majority vote (legislative against) and an
-/// agreement; judicial represented by its suplente, business absent.
-pub(crate) async fn close_a_session(stl: &Stl) {
+/// agreement; judicial represented by its suplente, business absent. Its id.
+pub(crate) async fn close_a_session(stl: &Stl) -> String {
     let session = stl
         .session_under_way(&["og", "ej", "jud_s", "leg", "aca", "osc", "fac", "inv"])
         .await;
@@ -98,6 +98,7 @@ pub(crate) async fn close_a_session(stl: &Stl) {
         json!({}),
     )
     .await;
+    session
 }
 
 #[tokio::test]

@@ -39,6 +39,7 @@ pub mod archive;
 pub mod bagit;
 pub mod db;
 pub mod digest;
+pub mod evidence;
 pub mod generated;
 pub mod handovers;
 pub mod key;

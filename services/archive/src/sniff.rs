@@ -87,6 +87,64 @@ const TEXT: Format = Format {
     extensions: &["txt", "csv", "tsv", "md", "xml", "json"],
 };
 
+const GIF: Format = Format {
+    media_type: "image/gif",
+    label: "una imagen GIF",
+    extensions: &["gif"],
+};
+const WEBP: Format = Format {
+    media_type: "image/webp",
+    label: "una imagen WebP",
+    extensions: &["webp"],
+};
+const MP4: Format = Format {
+    media_type: "video/mp4",
+    label: "un video MP4",
+    extensions: &["mp4", "m4v", "mov"],
+};
+const M4A: Format = Format {
+    media_type: "audio/mp4",
+    label: "un audio M4A",
+    extensions: &["m4a", "mp4"],
+};
+const WEBM: Format = Format {
+    media_type: "video/webm",
+    label: "un video WebM",
+    extensions: &["webm"],
+};
+const OGG_VIDEO: Format = Format {
+    media_type: "video/ogg",
+    label: "un video Ogg",
+    extensions: &["ogv", "ogg"],
+};
+const OGG_AUDIO: Format = Format {
+    media_type: "audio/ogg",
+    label: "un audio Ogg",
+    extensions: &["ogg", "oga", "opus"],
+};
+const MP3: Format = Format {
+    media_type: "audio/mpeg",
+    label: "un audio MP3",
+    extensions: &["mp3"],
+};
+const WAV: Format = Format {
+    media_type: "audio/wav",
+    label: "un audio WAV",
+    extensions: &["wav"],
+};
+
+const ALL: &[Format] = &[
+    PDF, PNG, JPEG, TIFF, GIF, WEBP, MP4, M4A, WEBM, OGG_VIDEO, OGG_AUDIO, MP3, WAV, DOCX, XLSX,
+    PPTX, ODT, ODS, ODP, ZIP, OLE, JSON, TEXT,
+];
+
+/// What a person calls a format, from its media type.
+pub fn label_of(media_type: &str) -> Option<&'static str> {
+    ALL.iter()
+        .find(|f| f.media_type == media_type)
+        .map(|f| f.label)
+}
+
 /// Why a file is not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
@@ -103,10 +161,10 @@ impl Refused {
                 format!("El archivo «{name}» está vacío. Envíe el archivo con su contenido.")
             }
             Refused::Program(what) => format!(
-                "El archivo «{name}» es {what}: los programas no se aceptan en una entrega-recepción. Envíe documentos (PDF, imágenes, documentos de oficina, textos o ZIP)."
+                "El archivo «{name}» es {what}: los programas no se aceptan en el archivo. Envíe documentos (PDF, imágenes, audio, video, documentos de oficina, textos o ZIP)."
             ),
             Refused::Unknown => format!(
-                "No se reconoce el tipo del archivo «{name}» por su contenido. Se aceptan PDF, PNG, JPEG, TIFF, documentos de Word, Excel, PowerPoint u OpenDocument, textos en UTF-8 (TXT, CSV, JSON, XML) y ZIP; conviértalo a uno de esos formatos."
+                "No se reconoce el tipo del archivo «{name}» por su contenido. Se aceptan PDF, imágenes PNG, JPEG, GIF, WebP o TIFF, video MP4, WebM u Ogg, audio MP3, M4A, Ogg o WAV, documentos de Word, Excel, PowerPoint u OpenDocument, textos en UTF-8 (TXT, CSV, JSON, XML) y ZIP; conviértalo a uno de esos formatos."
             ),
         }
     }
@@ -151,6 +209,46 @@ pub fn detect(bytes: &[u8]) -> Result<Format, Refused> {
     }
     if head.starts_with(b"\xff\xd8\xff") {
         return Ok(JPEG);
+    }
+    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        return Ok(GIF);
+    }
+    if head.starts_with(b"RIFF") && head.len() >= 12 {
+        match &head[8..12] {
+            b"WEBP" => return Ok(WEBP),
+            b"WAVE" => return Ok(WAV),
+            _ => {}
+        }
+    }
+    // ISO base media (MP4, M4A): a `ftyp` box first, its major brand after.
+    if head.get(4..8) == Some(b"ftyp") {
+        return match head.get(8..12) {
+            Some(b"M4A " | b"M4B ") => Ok(M4A),
+            Some(b"qt  ") => Err(Refused::Unknown),
+            Some(_) => Ok(MP4),
+            None => Err(Refused::Unknown),
+        };
+    }
+    // Matroska's EBML header; only its WebM profile is accepted.
+    if head.starts_with(b"\x1a\x45\xdf\xa3") {
+        return if contains(&head[..head.len().min(64)], b"webm") {
+            Ok(WEBM)
+        } else {
+            Err(Refused::Unknown)
+        };
+    }
+    if head.starts_with(b"OggS") {
+        return if contains(head, b"theora") {
+            Ok(OGG_VIDEO)
+        } else {
+            Ok(OGG_AUDIO)
+        };
+    }
+    // MP3: an ID3 tag, or an MPEG audio layer III frame header.
+    if head.starts_with(b"ID3")
+        || (head.len() >= 2 && head[0] == 0xff && head[1] & 0xe0 == 0xe0 && (head[1] >> 1) & 3 == 1)
+    {
+        return Ok(MP3);
     }
     if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
         return Ok(TIFF);
@@ -266,6 +364,21 @@ mod tests {
             DOCX
         );
         assert_eq!(detect(b"PK\x05\x06").unwrap(), ZIP);
+        assert_eq!(detect(b"RIFF\x24\0\0\0WEBPVP8 ").unwrap(), WEBP);
+        assert_eq!(detect(b"RIFF\x24\0\0\0WAVEfmt ").unwrap(), WAV);
+        assert_eq!(detect(b"\0\0\0\x18ftypisom\0\0\x02\0").unwrap(), MP4);
+        assert_eq!(detect(b"\0\0\0\x1cftypM4A \0\0\0\0").unwrap(), M4A);
+        assert_eq!(
+            detect(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm").unwrap(),
+            WEBM
+        );
+        assert_eq!(detect(b"OggS\0\x02....\x01vorbis").unwrap(), OGG_AUDIO);
+        assert_eq!(detect(b"OggS\0\x02....\x80theora").unwrap(), OGG_VIDEO);
+        assert_eq!(detect(b"ID3\x04\0\0\0\0\0\0").unwrap(), MP3);
+        assert_eq!(detect(b"\xff\xfb\x90\x64\0\0").unwrap(), MP3);
+        assert_eq!(detect(b"GIF89a\x01\0\x01\0").unwrap(), GIF);
+        // JPEG's marker is not an MPEG frame.
+        assert_eq!(detect(b"\xff\xd8\xff\xdb").unwrap(), JPEG);
         assert_eq!(
             detect("asiento,asistió\nacademia,sí\n".as_bytes()).unwrap(),
             TEXT
@@ -303,6 +416,8 @@ mod tests {
             "{error}"
         );
         assert_eq!(name_for("datos.csv", TEXT).unwrap(), "datos.csv");
+        assert_eq!(name_for("sesion.mp4", MP4).unwrap(), "sesion.mp4");
+        assert!(name_for("audio.mp3", MP4).is_err());
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consola/sesiones", web::post().to(schedule))
         .route("/consola/sesiones/{id}", web::get().to(session_page))
         .route(
+            "/consola/sesiones/{id}/evidencia",
+            web::post().to(evidence_upload),
+        )
+        .route(
             "/consola/sesiones/{id}/{action}",
             web::post().to(session_action),
         )
@@ -262,6 +266,10 @@ async fn schedule(
 }
 
 const DONE: &[(&str, &str)] = &[
+    (
+        "evidencia",
+        "Evidencia agregada: el archivo revisó su tipo por su contenido, calculó su SHA-256, la anotó en el registro de transparencia y la publicó en la página de la sesión.",
+    ),
     ("programada", "Sesión programada."),
     ("orden", "Orden del día guardado."),
     (
@@ -402,7 +410,161 @@ async fn session_view(
     if status != "programada" {
         view["deliveries"] = deliveries(inner, member, id).await;
     }
+    if matches!(status.as_str(), "abierta" | "cerrada") {
+        view["evidence"] = evidence_of(inner, stl, detail_folio(&view)).await;
+        view["evidence_max_mib"] = json!(inner.config.max_evidence_bytes / (1024 * 1024));
+    }
     Ok(view)
+}
+
+fn detail_folio(view: &Value) -> &str {
+    view["detail"]["session"]["folio"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// A session's evidence as the archive lists it publicly, each file with
+/// its size in words (empty when the archive does not answer).
+pub(crate) async fn evidence_of(inner: &Inner, secretariat_id: &str, folio: &str) -> Value {
+    let Some(archive) = inner.config.archive.as_deref() else {
+        return Value::Null;
+    };
+    let url = format!(
+        "{}/secretariats/{}/sessions/{}/evidence",
+        archive.trim_end_matches('/'),
+        crate::public::urlencode(secretariat_id),
+        crate::public::urlencode(folio)
+    );
+    match inner.call(Method::GET, url, None, None).await {
+        Ok(a) if a.status.is_success() => crate::public::evidence_words(a.body, None),
+        _ => Value::Null,
+    }
+}
+
+/// `POST /consola/sesiones/{id}/evidencia` (multipart): one file of the
+/// session's evidence, passed to the archive with the member's token; the
+/// archive checks it, hashes it, logs it and publishes it.
+async fn evidence_upload(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    multipart: actix_multipart::Multipart,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = or_return!(require_manager(inner, &current));
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(&current, StatusCode::NOT_FOUND, "Esa sesión no existe.");
+    }
+    let max = inner.config.max_evidence_bytes;
+    let fields = match crate::upload::read(multipart, "file", max, 4 * 1024).await {
+        Ok(f) => f,
+        Err(refusal) => {
+            let (status, message) = match refusal {
+                crate::upload::Refusal::TooLarge { file: true } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "El archivo pasa de {} MiB, el máximo por archivo de evidencia. Redúzcalo (por ejemplo, exporte el video en menor resolución) o divídalo y vuelva a subirlo.",
+                        max / (1024 * 1024)
+                    ),
+                ),
+                crate::upload::Refusal::TooLarge { file: false } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Un campo del formulario es demasiado largo: abrévielo.".to_string(),
+                ),
+                crate::upload::Refusal::Broken => (
+                    StatusCode::BAD_REQUEST,
+                    "El formulario llegó incompleto. Elija el archivo de nuevo y vuelva a enviarlo.".to_string(),
+                ),
+            };
+            return refused(
+                inner,
+                &current,
+                &member,
+                &id,
+                &HashMap::new(),
+                status,
+                message,
+            )
+            .await;
+        }
+    };
+    if !same_origin(&request) || !csrf_ok(&current, fields.texts.get("csrf").map(String::as_str)) {
+        return csrf_refused_page(inner, &current);
+    }
+    let mut typed = fields.texts.clone();
+    typed.retain(|k, _| k == "evidence_alt" || k == "evidence_description");
+    let Some((name, bytes)) = fields.file.filter(|(_, b)| !b.is_empty()) else {
+        return refused(
+            inner,
+            &current,
+            &member,
+            &id,
+            &typed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Elija el archivo de la evidencia (una fotografía, un video, un audio o un documento)."
+                .into(),
+        )
+        .await;
+    };
+    let Some(archive) = inner.config.archive.as_deref() else {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "El servicio de archivo no está configurado en esta instalación.",
+        );
+    };
+    let Ok(mut url) = reqwest::Url::parse(&format!(
+        "{}/sessions/{id}/evidence",
+        archive.trim_end_matches('/')
+    )) else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    url.query_pairs_mut().append_pair("name", &name);
+    for (field, param) in [
+        ("evidence_alt", "alt"),
+        ("evidence_description", "description"),
+    ] {
+        if let Some(text) = typed.get(field).map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            url.query_pairs_mut().append_pair(param, text);
+        }
+    }
+    let sent = inner
+        .http
+        .post(url)
+        .bearer_auth(&member.token)
+        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+        .timeout(Duration::from_secs(300))
+        .body(bytes)
+        .send()
+        .await;
+    let Ok(response) = sent else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if status.is_success() {
+        return redirect(
+            &format!("/consola/sesiones/{id}?hecho=evidencia#evidencia"),
+            None,
+        );
+    }
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let detail = Answer { status, body }.detail();
+    refused(
+        inner,
+        &current,
+        &member,
+        &id,
+        &typed,
+        client_status(status),
+        detail,
+    )
+    .await
 }
 
 fn is_iso_date(s: &str) -> bool {
@@ -1541,6 +1703,7 @@ mod tests {
                 documents: None,
                 mail: None,
                 archive: None,
+                max_evidence_bytes: 50 * 1024 * 1024,
             },
             reqwest::Client::new(),
         );
@@ -1566,6 +1729,7 @@ mod tests {
                 documents: None,
                 mail: None,
                 archive: None,
+                max_evidence_bytes: 50 * 1024 * 1024,
             },
             reqwest::Client::new(),
         );

@@ -78,6 +78,8 @@ pub struct WebConfig {
     pub documents: Option<String>,
     pub mail: Option<String>,
     pub archive: Option<String>,
+    /// Largest file of a session's evidence (`archive.max_evidence_bytes`).
+    pub max_evidence_bytes: usize,
 }
 
 impl WebConfig {
@@ -89,6 +91,10 @@ impl WebConfig {
             documents: settings.services.documents.url.clone(),
             mail: settings.services.mail.url.clone(),
             archive: settings.services.archive.url.clone(),
+            max_evidence_bytes: settings
+                .archive
+                .max_evidence_bytes
+                .min(settings.archive.max_object_bytes),
         })
     }
 }

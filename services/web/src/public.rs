@@ -26,6 +26,7 @@ mod render;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 use serde_json::{Value, json};
@@ -119,6 +120,10 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         .route("/stl/{slug}/sesiones/{folio}", web::get().to(session))
         .route("/stl/{slug}/registros.atom", web::get().to(feed))
         .route("/stl/{slug}/registros/{file}", web::get().to(record))
+        .route(
+            "/stl/{slug}/evidencia/{sha256}",
+            web::get().to(evidence_file),
+        )
         .route("/stl/{slug}/datos", web::get().to(open_data))
         .route("/stl/{slug}/datos/{file}", web::get().to(figures_csv))
         .route("/stl/{slug}/verificar", web::get().to(forms::verify_page))
@@ -724,6 +729,27 @@ async fn session(
             }
         }
     }
+    let evidence = if matches!(detail["status"].as_str(), Some("abierta" | "cerrada")) {
+        let base = match archive_base(&state) {
+            Ok(b) => b,
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
+        match get_ok(
+            &state,
+            &format!(
+                "{base}/secretariats/{}/sessions/{}/evidence",
+                urlencode(s["id"].as_str().unwrap_or_default()),
+                urlencode(&folio)
+            ),
+        )
+        .await
+        {
+            Ok(list) => evidence_words(list, Some(&slug)),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        }
+    } else {
+        Value::Null
+    };
     let record = if detail["status"] == "cerrada" {
         let base = match archive_base(&state) {
             Ok(b) => b,
@@ -748,9 +774,158 @@ async fn session(
     render::page(
         &state,
         &Page::new("stl/sesion.html", Freshness::Short),
-        context! { stl => v(&stl), section => "a", session => v(&words), record => v(&record) },
+        context! { stl => v(&stl), section => "a", session => v(&words), record => v(&record), evidence => v(&evidence) },
         Some(&request),
     )
+}
+
+/// A size in words: «2.4 MiB», «830 KiB», «512 bytes».
+pub(crate) fn size_text(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes.max(0) as f64;
+    if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else if b >= KIB {
+        format!("{:.0} KiB", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// A session's evidence (the archive's list) with what the pages show:
+/// its size in words, whether it is an image, and (on the public site,
+/// `slug`) where this site serves it.
+pub(crate) fn evidence_words(list: Value, slug: Option<&str>) -> Value {
+    let mut list = match list {
+        Value::Array(items) => items,
+        _ => return Value::Null,
+    };
+    for e in &mut list {
+        e["size_text"] = json!(size_text(e["size_bytes"].as_i64().unwrap_or_default()));
+        let media = e["media_type"].as_str().unwrap_or_default();
+        e["is_image"] = json!(media.starts_with("image/") && e["alt_text"].is_string());
+        if let (Some(slug), Some(sha)) = (slug, e["sha256"].as_str().filter(|s| valid_sha256(s))) {
+            e["href"] = json!(format!("/stl/{slug}/evidencia/{sha}"));
+        }
+    }
+    Value::Array(list)
+}
+
+/// Media types the site serves inline (shown by the browser); anything
+/// else is offered as a download.
+const INLINE_MEDIA: &[(&str, &str)] = &[
+    ("image/jpeg", "jpg"),
+    ("image/png", "png"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+    ("video/mp4", "mp4"),
+    ("video/webm", "webm"),
+    ("video/ogg", "ogv"),
+    ("audio/mp4", "m4a"),
+    ("audio/mpeg", "mp3"),
+    ("audio/ogg", "ogg"),
+    ("audio/wav", "wav"),
+    ("application/pdf", "pdf"),
+];
+
+/// `/stl/{slug}/evidencia/{sha256}`: a public archived object (a session's
+/// evidence) passed on from the archive as it streams, never buffered
+/// whole; immutable (its name is its SHA-256), shown inline when it is an
+/// image, video, audio or PDF, in a sandbox that runs nothing.
+async fn evidence_file(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (slug, sha256) = path.into_inner();
+    let not_found = || {
+        Failure {
+        status: StatusCode::NOT_FOUND,
+        message: "No hay evidencia pública con esa huella. Vuelva a la página de la sesión y siga su enlace.".into(),
+    }
+    };
+    if !valid_slug(&slug) || !valid_sha256(&sha256) {
+        return failure_page(&state, None, not_found());
+    }
+    let sha256 = sha256.to_ascii_lowercase();
+    let etag = format!("\"{sha256}\"");
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+            .finish();
+    }
+    let base = match archive_base(&state) {
+        Ok(b) => b,
+        Err(f) => return failure_page(&state, None, f),
+    };
+    let Ok(response) = state
+        .0
+        .http
+        .get(format!("{base}/objects/{sha256}"))
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+    else {
+        return failure_page(&state, None, Failure::unavailable());
+    };
+    match response.status().as_u16() {
+        200 => {}
+        // Not public, or not there: the same answer, nothing revealed.
+        401 | 403 | 404 => return failure_page(&state, None, not_found()),
+        _ => return failure_page(&state, None, Failure::unavailable()),
+    }
+    let declared = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let (media, disposition) = match INLINE_MEDIA.iter().find(|(m, _)| *m == declared) {
+        Some((media, ext)) => (
+            *media,
+            format!("inline; filename=\"evidencia-{}.{ext}\"", &sha256[..16]),
+        ),
+        None => (
+            "application/octet-stream",
+            format!("attachment; filename=\"evidencia-{}\"", &sha256[..16]),
+        ),
+    };
+    let length = response.content_length();
+    let stream = futures_util::stream::unfold(Some(response), |response| async move {
+        let mut response = response?;
+        match response.chunk().await {
+            Ok(Some(chunk)) => Some((Ok::<_, actix_web::Error>(chunk), Some(response))),
+            Ok(None) => None,
+            Err(e) => Some((
+                Err(actix_web::error::ErrorBadGateway(format!(
+                    "el archivo dejó de responder: {e}"
+                ))),
+                None,
+            )),
+        }
+    });
+    let mut answer = HttpResponse::Ok();
+    answer
+        .insert_header((header::CONTENT_TYPE, media))
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; media-src 'self'; sandbox",
+        ));
+    if let Some(length) = length {
+        answer.no_chunking(length);
+    }
+    answer.streaming(stream)
 }
 
 /// `/stl/{slug}/registros/{sha256}` and its `.json` twin.

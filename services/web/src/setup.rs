@@ -832,6 +832,7 @@ mod tests {
                 documents: None,
                 mail: None,
                 archive: None,
+                max_evidence_bytes: 50 * 1024 * 1024,
             },
             reqwest::Client::new(),
         );

@@ -107,6 +107,7 @@ fn state(base: &str) -> WebState {
             documents: None,
             mail: None,
             archive: None,
+            max_evidence_bytes: 50 * 1024 * 1024,
         },
         reqwest::Client::new(),
     )

@@ -258,6 +258,15 @@ pub struct ArchiveSettings {
     pub log_key_file: Option<PathBuf>,
     /// Largest object accepted for archiving, in bytes.
     pub max_object_bytes: usize,
+    /// Largest file of a session's evidence (photograph, video, audio or
+    /// document) the facilitator or the President uploads, in bytes
+    /// (never more than `max_object_bytes`).
+    #[serde(default = "default_max_evidence_bytes")]
+    pub max_evidence_bytes: usize,
+}
+
+fn default_max_evidence_bytes() -> usize {
+    50 * 1024 * 1024
 }
 
 /// Signing routes (used by the signing service). Its trust anchors are
@@ -473,6 +482,7 @@ impl Default for Settings {
                 s3_allow_http: false,
                 log_key_file: None,
                 max_object_bytes: 64 * 1024 * 1024,
+                max_evidence_bytes: default_max_evidence_bytes(),
             },
             terms: TermsSettings {
                 reminder_window_days: 30,

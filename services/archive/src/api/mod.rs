@@ -18,6 +18,7 @@ use crate::handovers::{HANDERS, Handovers};
 
 use crate::archive::Archive;
 
+pub mod evidence;
 pub mod handovers;
 pub mod log;
 pub mod objects;
@@ -83,6 +84,17 @@ pub const ACCESS: &[Access] = &[
         allowed: Allowed::Roles(REFUSAL_READERS),
         action: "consultar los registros rechazados por el archivo",
     },
+    Access::roles(
+        "POST",
+        "/sessions/{id}/evidence",
+        Role::MANAGERS,
+        "agregar evidencia de una sesión celebrada",
+    ),
+    Access::public(
+        "GET",
+        "/secretariats/{id}/sessions/{folio}/evidence",
+        "consultar la evidencia de una sesión",
+    ),
     Access::roles("POST", "/handovers", HANDERS, "abrir su entrega-recepción"),
     Access::roles(
         "GET",
@@ -167,6 +179,16 @@ pub fn router(archive: Archive, records: Records) -> ApiRouter {
         .with_state(Handovers {
             archive: archive.clone(),
         });
+    let evidence_routes = ApiRouter::new()
+        .routes(routes!(evidence::list))
+        .merge(
+            ApiRouter::new()
+                .routes(routes!(evidence::upload))
+                .body_limit(uploads),
+        )
+        .with_state(crate::evidence::SessionEvidence {
+            archive: archive.clone(),
+        });
     let record_routes = ApiRouter::new()
         .routes(routes!(records::list))
         .routes(routes!(records::get))
@@ -190,6 +212,7 @@ pub fn router(archive: Archive, records: Records) -> ApiRouter {
         .with_state(archive)
         .merge(record_routes)
         .merge(handover_routes)
+        .merge(evidence_routes)
 }
 
 /// The service-to-service routes, behind the internal token. Archiving

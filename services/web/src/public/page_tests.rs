@@ -137,6 +137,7 @@ fn state(base: &str) -> WebState {
             documents: None,
             mail: None,
             archive: Some(format!("{base}/archive")),
+            max_evidence_bytes: 50 * 1024 * 1024,
         },
         reqwest::Client::new(),
     )
