@@ -40,9 +40,15 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 
 #[tokio::test]
 async fn the_facilitator_adds_checked_hashed_public_evidence_to_a_held_session() {
+    for backend in TestBackend::all() {
+        evidence_on(&backend).await;
+    }
+}
+
+async fn evidence_on(backend: &TestBackend) {
     // Arrange: the suite with its web front, a 4 KiB limit per file, a
     // closed session and an upcoming one.
-    let data = TestData::new(&TestBackend::Sqlite).await;
+    let data = TestData::new(backend).await;
     let app = spawn_suite_with_web_and(&data, |s| s.archive.max_evidence_bytes = 4_096).await;
     let stl = Stl::arrange_on(data, app).await;
     let session = close_a_session(&stl).await;

@@ -17,6 +17,7 @@ const TOKEN: &str = "token-de-la-facilitadora-0123456789";
 #[derive(Default)]
 struct Seen {
     answers: Vec<(String, Value)>,
+    evidence: Vec<(String, String, Vec<u8>)>,
 }
 
 fn bearer(request: &HttpRequest) -> String {
@@ -58,6 +59,21 @@ async fn fake_secretariat() -> (String, Arc<Mutex<Seen>>) {
                         "reason": "Queremos participar.", "filed_on": "2026-12-04",
                     }]))
                 }),
+            )
+            .route(
+                "/archive/sessions/{id}/evidence",
+                aweb::post().to(
+                    |seen: aweb::Data<Arc<Mutex<Seen>>>,
+                     request: HttpRequest,
+                     body: aweb::Bytes| async move {
+                        seen.lock().unwrap().evidence.push((
+                            bearer(&request),
+                            request.query_string().to_string(),
+                            body.to_vec(),
+                        ));
+                        HttpResponse::Created().json(json!({ "id": "e-1" }))
+                    },
+                ),
             )
             .route(
                 "/secretariat/inquiries/{id}/answer",
@@ -125,7 +141,7 @@ fn state(base: &str) -> WebState {
             signing: format!("{base}/signing"),
             documents: None,
             mail: None,
-            archive: None,
+            archive: Some(format!("{base}/archive")),
             max_evidence_bytes: 50 * 1024 * 1024,
         },
         reqwest::Client::new(),
@@ -234,4 +250,53 @@ async fn the_president_sees_the_requests_to_join() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = body_of(page).await;
     assert!(html.contains("SUM-2026-XYZ234") && html.contains("vecinos@correo.example"));
+}
+
+#[actix_web::test]
+async fn the_facilitator_uploads_a_session_s_evidence_with_csrf_and_their_own_token() {
+    use actix_multipart::test::{TestFormField, create_form_data_payload_and_headers_from_fields};
+    // Arrange
+    let (base, seen) = fake_secretariat().await;
+    let state = state(&base);
+    let (cookie, csrf) = login(&state, &["facilitador"]);
+    let app = test::init_service(App::new().configure(|cfg| configure(cfg, state.clone()))).await;
+    let post = |csrf: &str| {
+        let (body, headers) = create_form_data_payload_and_headers_from_fields(vec![
+            TestFormField::new("csrf", csrf.to_string()),
+            TestFormField::new("evidence_alt", "Integrantes votando"),
+            TestFormField::new("evidence_description", ""),
+            TestFormField::new("file", &b"\x89PNG\r\n\x1a\nfoto"[..]).filename("votación.png"),
+        ]);
+        let mut request = test::TestRequest::post()
+            .uri("/consola/sesiones/s-1/evidencia")
+            .insert_header((header::COOKIE, cookie.clone()));
+        for (name, value) in headers.iter() {
+            request = request.insert_header((name.clone(), value.clone()));
+        }
+        request.set_payload(body).to_request()
+    };
+
+    // Without the right CSRF token: refused, nothing sent.
+    let forged = test::call_service(&app, post("otro")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(seen.lock().unwrap().evidence.is_empty());
+
+    // Act
+    let done = test::call_service(&app, post(&csrf)).await;
+
+    // Assert: passed to the archive as the facilitator, with its name and
+    // alternative text; back to the session page.
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.headers().get(header::LOCATION).unwrap(),
+        "/consola/sesiones/s-1?hecho=evidencia#evidencia"
+    );
+    let evidence = &seen.lock().unwrap().evidence;
+    assert_eq!(evidence.len(), 1);
+    let (token, query, bytes) = &evidence[0];
+    assert_eq!(token, &format!("Bearer {TOKEN}"));
+    assert!(query.contains("name=votaci%C3%B3n.png"), "{query}");
+    assert!(query.contains("alt=Integrantes+votando"), "{query}");
+    assert!(!query.contains("description"), "{query}");
+    assert_eq!(bytes, b"\x89PNG\r\n\x1a\nfoto");
 }
