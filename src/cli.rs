@@ -644,7 +644,7 @@ async fn audit_verify(service: &str, config: Option<&std::path::Path>) -> ExitCo
             return ExitCode::from(2);
         }
     };
-    let loaded = match Settings::load(config) {
+    let loaded = match Settings::load(config, &crate::all_sections()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
@@ -689,7 +689,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     };
-    let mut loaded = match Settings::load(args.config.as_deref()) {
+    let mut loaded = match Settings::load(args.config.as_deref(), &crate::all_sections()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");

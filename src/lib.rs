@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 
 use rubrica_platform::ServiceSpec;
+use rubrica_platform::config::SectionSpec;
 
 /// Every service of the suite, in start-up order.
 pub fn all_specs() -> Vec<ServiceSpec> {
@@ -19,6 +20,16 @@ pub fn all_specs() -> Vec<ServiceSpec> {
         rubrica_mail::spec(),
         rubrica_archive::spec(),
     ]
+}
+
+/// The sections of the settings every service owns (`[mail]`, `[archive]`,
+/// `[signing]`, `[terms]`): the launcher reads them all, whichever services
+/// it runs, so none is mistaken for a misspelt key.
+pub fn all_sections() -> Vec<SectionSpec> {
+    all_specs()
+        .iter()
+        .flat_map(|spec| spec.sections.iter().copied())
+        .collect()
 }
 
 /// Mounts the members' web platform (`services/web`) at `/` of `suite`,
@@ -36,12 +47,28 @@ pub fn trust_local_front(settings: &mut rubrica_platform::Settings) {
 pub fn with_web(
     suite: rubrica_platform::launch::Suite,
 ) -> anyhow::Result<rubrica_platform::launch::Suite> {
-    let Some(config) = rubrica_web::WebConfig::from_settings(suite.settings()) else {
+    let Some(mut config) = rubrica_web::WebConfig::from_settings(suite.settings()) else {
         return Ok(suite);
     };
+    let archive: rubrica_archive::settings::ArchiveSettings = suite.settings().section();
+    config.max_evidence_bytes = archive.max_evidence_bytes.min(archive.max_object_bytes);
     let http = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(5))
         .build()?;
     let state = rubrica_web::WebState::new(config, http);
     Ok(suite.with_front(rubrica_web::front(state)))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every section a service declares is one the platform leaves alone in
+    /// processes that do not run that service, and the other way round.
+    #[test]
+    fn the_platform_knows_the_name_of_every_service_section() {
+        let mut declared: Vec<&str> = super::all_sections().iter().map(|s| s.key).collect();
+        declared.sort_unstable();
+        let mut known = rubrica_platform::config::SERVICE_SECTIONS.to_vec();
+        known.sort_unstable();
+        assert_eq!(declared, known);
+    }
 }

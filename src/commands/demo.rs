@@ -300,7 +300,9 @@ pub fn demo_settings(data_dir: &Path, anchors: PathBuf, port: u16) -> Settings {
     settings.auth.revocation_required = false;
     settings.auth.operator_token = Some(format!("demo-{}", uuid::Uuid::new_v4().simple()).into());
     settings.relay.poll_interval_ms = 200;
-    settings.signing.location = Some("Guadalajara, Jalisco".into());
+    settings.edit::<rubrica_signing::settings::SigningSettings>(|s| {
+        s.location = Some("Guadalajara, Jalisco".into())
+    });
     settings
 }
 

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use rubrica_archive::digest::{Digest32, Sha256};
 use rubrica_archive::log::LeafEntry;
 use rubrica_archive::model::{ConsistencyProof, InclusionProof, PublicKey, SignedTreeHead};
+use rubrica_archive::settings::ArchiveSettings;
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{Problem, ServiceName};
 use rubrica_translog::{Hash, LogSigner, LogVerifier, verify_consistency, verify_inclusion};
@@ -711,7 +712,7 @@ async fn public_records_download_for_anyone_and_private_objects_need_a_session()
 async fn archiving_needs_the_internal_token_and_bad_input_changes_nothing() {
     let data = TestData::new(&TestBackend::Sqlite).await;
     let mut settings = data.settings(data.dir.path());
-    settings.archive.max_object_bytes = 1_000;
+    settings.edit::<ArchiveSettings>(|a| a.max_object_bytes = 1_000);
     let app = spawn_with(
         &rubrica::all_specs(),
         &ServiceName::ALL,
@@ -907,14 +908,16 @@ async fn against_a_real_s3_server_archiving_is_idempotent_and_downloads_match() 
     let key = data.dir.path().join("llave-compartida.pk8");
     std::fs::write(&key, LogSigner::generate().unwrap()).unwrap();
     let mut settings = data.settings(data.dir.path());
-    settings.archive.object_store_url = Some(format!(
-        "{}/{}",
-        url.trim_end_matches('/'),
-        uuid::Uuid::new_v4().simple()
-    ));
-    settings.archive.s3_endpoint = std::env::var("TEST_S3_ENDPOINT").ok();
-    settings.archive.s3_allow_http = true;
-    settings.archive.log_key_file = Some(key);
+    settings.edit::<ArchiveSettings>(|a| {
+        a.object_store_url = Some(format!(
+            "{}/{}",
+            url.trim_end_matches('/'),
+            uuid::Uuid::new_v4().simple()
+        ));
+        a.s3_endpoint = std::env::var("TEST_S3_ENDPOINT").ok();
+        a.s3_allow_http = true;
+        a.log_key_file = Some(key);
+    });
     let app = spawn_with(
         &rubrica::all_specs(),
         &ServiceName::ALL,
@@ -956,9 +959,13 @@ async fn replaced_staged_bytes_are_swept_once_nothing_refers_to_them() {
         archive.stage(&old, replaced.into()).await.unwrap();
         archive.stage(&used, still_used.into()).await.unwrap();
         let db = context.db.pool();
+        // Replaced a second ago: inside the hour of grace of the service's
+        // own background sweep, which may run at any moment of this test.
+        let replaced_at = rubrica_platform::db::now_ms() - 1_000;
         for sha in [old, used] {
-            sqlx::query("INSERT INTO archive_staged_garbage (sha256, replaced_at) VALUES ($1, 1)")
+            sqlx::query("INSERT INTO archive_staged_garbage (sha256, replaced_at) VALUES ($1, $2)")
                 .bind(sha.to_hex())
+                .bind(replaced_at)
                 .execute(db)
                 .await
                 .unwrap();

@@ -49,7 +49,10 @@ async fn evidence_on(backend: &TestBackend) {
     // Arrange: the suite with its web front, a 4 KiB limit per file, a
     // closed session and an upcoming one.
     let data = TestData::new(backend).await;
-    let app = spawn_suite_with_web_and(&data, |s| s.archive.max_evidence_bytes = 4_096).await;
+    let app = spawn_suite_with_web_and(&data, |s| {
+        s.edit::<rubrica_archive::settings::ArchiveSettings>(|a| a.max_evidence_bytes = 4_096)
+    })
+    .await;
     let stl = Stl::arrange_on(data, app).await;
     let session = close_a_session(&stl).await;
     let upcoming = stl.scheduled_session("ordinaria", "2027-02-01").await;

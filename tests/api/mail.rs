@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use mail_parser::{MessageParser, MimeHeaders};
 use rubrica_fiel::digest::Sha256;
+use rubrica_mail::settings::MailSettings;
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{Event, ServiceName, Settings};
 use serde_json::{Value, json};
@@ -448,7 +449,10 @@ struct Fixture {
 
 /// Settings that retry fast and leave reminders for an hour.
 fn fast(settings: &mut Settings, smtp: &str) {
-    let mail = &mut settings.mail;
+    settings.edit::<MailSettings>(|mail| fast_mail(mail, smtp));
+}
+
+fn fast_mail(mail: &mut MailSettings, smtp: &str) {
     mail.from = "Rúbrica STL Jalisco <rubrica@stl-jalisco.example.mx>".into();
     mail.smtp_url = Some(smtp.to_string().into());
     mail.poll_interval_ms = 50;
@@ -1343,9 +1347,11 @@ async fn signers_are_invited_reminded_while_pending_and_every_member_gets_the_si
         let dir = tempfile::tempdir().unwrap();
         let smtp = Smtp::start(dir.path(), Handler::Mailbox);
         let fx = arrange(&backend, &smtp.url(), |settings| {
-            settings.mail.reminder_delay_seconds = 2;
-            settings.mail.reminder_interval_seconds = 1;
-            settings.mail.max_reminders = 2;
+            settings.edit::<MailSettings>(|mail| {
+                mail.reminder_delay_seconds = 2;
+                mail.reminder_interval_seconds = 1;
+                mail.max_reminders = 2;
+            });
         })
         .await;
         let signers = [

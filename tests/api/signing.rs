@@ -14,6 +14,7 @@ use rubrica_fiel::{Credential, RevocationSource, TrustStore, Validator};
 use rubrica_pdfsign::{LayoutManifest, PrepareOptions, SignerIdentity, Verdict, example};
 use rubrica_platform::testing::TestBackend;
 use rubrica_platform::{ServiceName, Settings};
+use rubrica_signing::settings::SigningSettings;
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -1141,7 +1142,10 @@ async fn in_a_sequential_route_each_signer_waits_for_the_ones_before() {
 #[tokio::test]
 async fn a_prepared_signature_expires_and_must_be_prepared_again() {
     let backend = TestBackend::Sqlite;
-    let fx = arrange(&backend, |s| s.signing.prepare_ttl_seconds = 0).await;
+    let fx = arrange(&backend, |s| {
+        s.edit::<SigningSettings>(|s| s.prepare_ttl_seconds = 0)
+    })
+    .await;
     let route = fx.open(&["maria"], 1, "any").await;
     let id = route["id"].as_str().unwrap().to_string();
     let maria = credential("maria");

@@ -5,8 +5,8 @@
 use rubrica_platform::OrUnexpected;
 use std::sync::Arc;
 
+use rubrica_platform::Bytes;
 use rubrica_platform::db::now_ms;
-use rubrica_platform::http::Bytes;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceContext, ServiceName};
 use rubrica_translog::{Hash, verify_inclusion};
 use serde_json::json;
@@ -20,6 +20,7 @@ use crate::model::{
     ArchivedObject, ConsistencyProof, EntriesPage, HashVerification, InclusionProof, LogEntry,
     SignedTreeHead,
 };
+use crate::settings::ArchiveSettings;
 use crate::storage::{ObjectStorage, StorageError};
 
 /// Who may download an object that is not a public record (within their
@@ -37,6 +38,8 @@ pub struct Archive {
 
 struct Inner {
     ctx: ServiceContext,
+    /// The `[archive]` section of the settings.
+    settings: ArchiveSettings,
     /// Storage and log key from the settings; `Err` keeps the Spanish reason
     /// the archive cannot work (every route then answers 503 with it).
     setup: Result<Setup, String>,
@@ -128,6 +131,7 @@ impl Archive {
         }
         Archive {
             inner: Arc::new(Inner {
+                settings: ctx.settings.section(),
                 ctx,
                 setup,
                 initialised: OnceCell::new(),
@@ -138,6 +142,11 @@ impl Archive {
     /// The service's context.
     pub fn context(&self) -> &ServiceContext {
         &self.inner.ctx
+    }
+
+    /// The `[archive]` section of the settings.
+    pub fn settings(&self) -> &ArchiveSettings {
+        &self.inner.settings
     }
 
     /// Base URL of this service, for links people follow.

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use rubrica_platform::http::Bytes;
+use rubrica_platform::Bytes;
 
 use crate::digest::Sha256;
 

@@ -3,10 +3,10 @@
 
 use rubrica_platform::Backend;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// A leaf of the log as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct EntryRow {
     pub log_index: i64,
     pub leaf_hash: String,
@@ -16,7 +16,7 @@ pub struct EntryRow {
 }
 
 /// A signed tree head as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct HeadRow {
     pub tree_size: i64,
     pub root_hash: String,
@@ -55,13 +55,7 @@ pub async fn lock_log(conn: &mut AnyConnection, backend: Backend) -> Result<(), 
 }
 
 fn entry_from_row(row: &AnyRow) -> Result<EntryRow, sqlx::Error> {
-    Ok(EntryRow {
-        log_index: row.try_get(0)?,
-        leaf_hash: row.try_get(1)?,
-        sha256: row.try_get(2)?,
-        kind: row.try_get(3)?,
-        created_at: row.try_get(4)?,
-    })
+    EntryRow::from_row(row)
 }
 
 const ENTRY_COLUMNS: &str = "log_index, leaf_hash, sha256, kind, created_at";
@@ -133,13 +127,7 @@ pub async fn insert_entry(conn: &mut AnyConnection, entry: &EntryRow) -> Result<
 }
 
 fn head_from_row(row: &AnyRow) -> Result<HeadRow, sqlx::Error> {
-    Ok(HeadRow {
-        tree_size: row.try_get(0)?,
-        root_hash: row.try_get(1)?,
-        signed_at: row.try_get(2)?,
-        signature: row.try_get(3)?,
-        public_key: row.try_get(4)?,
-    })
+    HeadRow::from_row(row)
 }
 
 const HEAD_COLUMNS: &str = "tree_size, root_hash, signed_at, signature, public_key";
@@ -188,19 +176,26 @@ pub async fn insert_head(conn: &mut AnyConnection, head: &HeadRow) -> Result<(),
 }
 
 fn object_from_row(row: &AnyRow) -> Result<ObjectRow, sqlx::Error> {
-    Ok(ObjectRow {
-        sha256: row.try_get(0)?,
-        log_index: row.try_get(1)?,
-        size_bytes: row.try_get(2)?,
-        media_type: row.try_get(3)?,
-        kind: row.try_get(4)?,
-        title: row.try_get(5)?,
-        secretariat_id: row.try_get(6)?,
-        metadata: row.try_get(7)?,
-        published: row.try_get::<i64, _>(8)? != 0,
-        source: row.try_get(9)?,
-        created_at: row.try_get(10)?,
-    })
+    ObjectRow::from_row(row)
+}
+
+/// By column name; `published` is stored as 0 or 1 on both backends.
+impl FromRow<'_, AnyRow> for ObjectRow {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ObjectRow {
+            sha256: row.try_get("sha256")?,
+            log_index: row.try_get("log_index")?,
+            size_bytes: row.try_get("size_bytes")?,
+            media_type: row.try_get("media_type")?,
+            kind: row.try_get("kind")?,
+            title: row.try_get("title")?,
+            secretariat_id: row.try_get("secretariat_id")?,
+            metadata: row.try_get("metadata")?,
+            published: row.try_get::<i64, _>("published")? != 0,
+            source: row.try_get("source")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }
 
 /// The metadata of the object with this SHA-256.

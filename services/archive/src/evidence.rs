@@ -12,10 +12,9 @@
 //! (`GET /sessions/{id}`), as handovers do: the archive never acts with
 //! more authority than the person asking.
 
+use rubrica_platform::Bytes;
 use rubrica_platform::OrUnexpected;
-use rubrica_platform::actix_web::http::header::HeaderValue;
 use rubrica_platform::db::now_ms;
-use rubrica_platform::http::Bytes;
 use rubrica_platform::{ApiError, ApiResult, Caller, Role, ServiceName};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -32,7 +31,7 @@ pub const KIND: &str = "evidencia";
 pub const MAX_FILES: i64 = 500;
 
 /// The forwarded credential of the caller.
-pub type Credential = Option<HeaderValue>;
+pub use crate::handovers::Credential;
 
 /// The evidence logic, over the archive.
 #[derive(Clone)]
@@ -155,7 +154,7 @@ impl SessionEvidence {
                 "Solo la Presidencia o el facilitador del secretariado agregan evidencia de sus sesiones.".into(),
             ));
         };
-        let settings = &self.archive.context().settings.archive;
+        let settings = self.archive.settings();
         let max = settings.max_evidence_bytes.min(settings.max_object_bytes);
         if bytes.len() > max {
             return Err(ApiError::PayloadTooLarge(format!(
@@ -182,7 +181,7 @@ impl SessionEvidence {
         // The session, as the secretariat shows it to this person.
         let client = ServiceClient::new(self.archive.context(), ServiceName::Secretariat)
             .timeout(std::time::Duration::from_secs(30));
-        let who = As::Caller(credential.as_ref().map(HeaderValue::as_bytes));
+        let who = As::Caller(credential.as_deref());
         let session: Value = client
             .send_json(
                 reqwest::Method::GET,

@@ -19,6 +19,8 @@ use base64::Engine;
 use rubrica_platform::Settings;
 use rubrica_translog::LogSigner;
 
+use crate::settings::ArchiveSettings;
+
 /// The file name of the generated key.
 pub const GENERATED_KEY_FILE: &str = "log-key.pk8";
 
@@ -29,7 +31,7 @@ pub fn generated_key_path(settings: &Settings) -> PathBuf {
 
 /// The signer for this process. The error is Spanish and says what to do.
 pub fn load(settings: &Settings, local_storage: bool) -> Result<LogSigner, String> {
-    match &settings.archive.log_key_file {
+    match &settings.section::<ArchiveSettings>().log_key_file {
         Some(path) => read(path),
         None if local_storage => {
             let path = generated_key_path(settings);
@@ -220,7 +222,7 @@ mod tests {
         .unwrap();
         for path in [der, pem] {
             let mut settings = settings(dir.path());
-            settings.archive.log_key_file = Some(path);
+            settings.edit::<ArchiveSettings>(|a| a.log_key_file = Some(path));
             assert_eq!(
                 load(&settings, false).unwrap().public_key(),
                 expected.public_key()
@@ -242,7 +244,7 @@ mod tests {
         let path = dir.path().join("llave");
         std::fs::write(&path, b"no soy una llave").unwrap();
         let mut settings = settings(dir.path());
-        settings.archive.log_key_file = Some(path);
+        settings.edit::<ArchiveSettings>(|a| a.log_key_file = Some(path));
         let err = load(&settings, true).unwrap_err();
         assert!(err.contains("Ed25519 PKCS#8"), "{err}");
     }

@@ -47,6 +47,7 @@ pub mod log;
 pub mod model;
 pub mod opendata;
 pub mod records;
+pub mod settings;
 pub mod sniff;
 pub mod storage;
 pub mod tree;
@@ -57,6 +58,12 @@ pub use archive::Archive;
 /// audit trail).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/archive");
 
+/// The sections of the settings this service owns.
+pub const SECTIONS: &[rubrica_platform::config::SectionSpec] =
+    &[rubrica_platform::config::SectionSpec::of::<
+        settings::ArchiveSettings,
+    >()];
+
 /// The description the platform needs to run this service.
 pub fn spec() -> ServiceSpec {
     ServiceSpec {
@@ -64,6 +71,7 @@ pub fn spec() -> ServiceSpec {
         description: "Registros firmados inmutables, paquetes de entrega-recepción, verificación pública y datos abiertos.",
         migrator: &MIGRATOR,
         access: || api::ACCESS.to_vec(),
+        sections: SECTIONS,
         build: Arc::new(build),
     }
 }
@@ -150,10 +158,10 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
 
-        let loaded = rubrica_platform::Settings::load_from(None, &env).unwrap();
+        let loaded = rubrica_platform::Settings::load_from(None, &env, SECTIONS).unwrap();
 
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-        let archive = loaded.settings.archive;
+        let archive: settings::ArchiveSettings = loaded.settings.section();
         assert_eq!(
             archive.object_store_url.as_deref(),
             Some("s3://rubrica/archivo")
@@ -172,7 +180,7 @@ mod tests {
             Some(std::path::PathBuf::from("/run/secrets/log-key.pk8"))
         );
         assert_eq!(archive.max_object_bytes, 1_048_576);
-        let defaults = rubrica_platform::Settings::default().archive;
+        let defaults: settings::ArchiveSettings = rubrica_platform::Settings::default().section();
         assert_eq!(defaults.object_store_url, None);
         assert_eq!(defaults.max_object_bytes, 64 * 1024 * 1024);
     }

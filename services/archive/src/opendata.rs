@@ -13,8 +13,8 @@
 //! published; no RFC, CURP or e-mail is ever exported.
 
 use futures_util::{Stream, stream};
+use rubrica_platform::Bytes;
 use rubrica_platform::db::now_ms;
-use rubrica_platform::http::Bytes;
 use rubrica_platform::{Database, Event, EventHandler, HandlerError, HandlerFuture};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

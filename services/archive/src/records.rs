@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use rubrica_fiel::{Validator, Verdict};
 use rubrica_pdfsign::VerificationReport;
+use rubrica_platform::Bytes;
 use rubrica_platform::db::now_ms;
 use rubrica_platform::events::backoff;
-use rubrica_platform::http::Bytes;
 use rubrica_platform::{
     Caller, Event, EventHandler, HandlerError, HandlerFuture, ServiceContext, ServiceName,
 };
@@ -551,7 +551,7 @@ impl Ingestor {
     async fn fetch(&self, document: &DocumentRef) -> Result<Bytes, String> {
         ServiceClient::new(self.ctx(), document.service)
             .timeout(Duration::from_secs(60))
-            .max_body(self.ctx().settings.archive.max_object_bytes)
+            .max_body(self.archive.settings().max_object_bytes)
             .get_bytes(&document.path, As::Internal)
             .await
             .map(Bytes::from)

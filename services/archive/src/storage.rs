@@ -18,7 +18,9 @@ use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use rubrica_platform::Settings;
-use rubrica_platform::http::Bytes;
+
+use crate::settings::ArchiveSettings;
+use rubrica_platform::Bytes;
 
 use crate::digest::{Digest32, Sha256};
 
@@ -64,7 +66,7 @@ impl ObjectStorage {
     /// Opens the store the settings name. The error is Spanish and says what
     /// to change.
     pub fn open(settings: &Settings) -> Result<ObjectStorage, String> {
-        let archive = &settings.archive;
+        let archive: ArchiveSettings = settings.section();
         match archive.object_store_url.as_deref().map(str::trim) {
             None | Some("") => Self::local(settings.data_dir.join("archive").join("objects")),
             Some(url) if url.starts_with("file://") => {
@@ -264,7 +266,7 @@ mod tests {
             data_dir: dir.to_path_buf(),
             ..Settings::default()
         };
-        settings.archive.object_store_url = None;
+        settings.edit::<ArchiveSettings>(|a| a.object_store_url = None);
         ObjectStorage::open(&settings).unwrap()
     }
 
@@ -314,10 +316,10 @@ mod tests {
     #[test]
     fn an_unknown_kind_of_url_is_refused_in_spanish() {
         let mut settings = Settings::default();
-        settings.archive.object_store_url = Some("ftp://x".into());
+        settings.edit::<ArchiveSettings>(|a| a.object_store_url = Some("ftp://x".into()));
         let err = ObjectStorage::open(&settings).unwrap_err();
         assert!(err.contains("s3://BUCKET"), "{err}");
-        settings.archive.object_store_url = Some("s3:///sin-bucket".into());
+        settings.edit::<ArchiveSettings>(|a| a.object_store_url = Some("s3:///sin-bucket".into()));
         let err = ObjectStorage::open(&settings).unwrap_err();
         assert!(err.contains("bucket"), "{err}");
     }
@@ -325,11 +327,12 @@ mod tests {
     #[test]
     fn an_s3_url_is_configured_without_contacting_the_bucket() {
         let mut settings = Settings::default();
-        settings.archive.object_store_url = Some("s3://rubrica/archivo".into());
-        settings.archive.s3_endpoint = Some("http://127.0.0.1:8333".into());
-        settings.archive.s3_allow_http = true;
-        settings.archive.s3_access_key_id = Some("id".into());
-        settings.archive.s3_secret_access_key = Some("secreto".into());
+        settings
+            .edit::<ArchiveSettings>(|a| a.object_store_url = Some("s3://rubrica/archivo".into()));
+        settings.edit::<ArchiveSettings>(|a| a.s3_endpoint = Some("http://127.0.0.1:8333".into()));
+        settings.edit::<ArchiveSettings>(|a| a.s3_allow_http = true);
+        settings.edit::<ArchiveSettings>(|a| a.s3_access_key_id = Some("id".into()));
+        settings.edit::<ArchiveSettings>(|a| a.s3_secret_access_key = Some("secreto".into()));
         let storage = ObjectStorage::open(&settings).unwrap();
         assert!(!storage.is_local());
         assert!(storage.location().contains("s3://rubrica/archivo"));

@@ -23,6 +23,8 @@ use crate::documents::{Documents, DocumentsError};
 use crate::model::{
     Approval, DocumentView, ListQuery, NewDraft, RenderRequest, RenderedVersion, VersionQuery,
 };
+use crate::schema::FieldError;
+use serde_json::json;
 
 /// Who renders drafts: the facilitator drafts (004, duties), the President
 /// may, and an outgoing member renders their own report and handover
@@ -370,4 +372,58 @@ pub async fn internal_layout(
             .layout(&caller, &path.id, query.version, true)
             .await?,
     ))
+}
+
+// The service's errors as HTTP answers: kept here, at the edge, so the
+// logic in `documents.rs` knows nothing of HTTP.
+
+/// Builds the 422 problem: RFC 9457 with an `errors` member naming every
+/// field (an extension member, allowed by the RFC).
+pub fn invalid_data_problem(errors: &[FieldError]) -> serde_json::Value {
+    let listed = errors
+        .iter()
+        .map(|e| format!("«{}» {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let detail = format!(
+        "Los datos del documento no son válidos ({} {}): {listed}. Corríjalos y vuelva a enviarlos; no se guardó nada.",
+        errors.len(),
+        if errors.len() == 1 {
+            "problema"
+        } else {
+            "problemas"
+        }
+    );
+    let problem = Problem {
+        kind: "about:blank".into(),
+        title: "Solicitud no procesable".into(),
+        status: 422,
+        detail,
+        request_id: rubrica_platform::telemetry::current_request_id(),
+    };
+    let mut value = serde_json::to_value(problem).unwrap_or_else(|_| json!({}));
+    value["errors"] = json!(errors);
+    value
+}
+
+impl rubrica_platform::actix_web::ResponseError for DocumentsError {
+    fn status_code(&self) -> rubrica_platform::http::StatusCode {
+        match self {
+            DocumentsError::InvalidData(_) => {
+                rubrica_platform::http::StatusCode::UNPROCESSABLE_ENTITY
+            }
+            DocumentsError::Api(e) => e.status(),
+        }
+    }
+
+    fn error_response(&self) -> rubrica_platform::http::Response {
+        match self {
+            DocumentsError::InvalidData(errors) => {
+                rubrica_platform::http::Response::UnprocessableEntity()
+                    .content_type(rubrica_platform::error::PROBLEM_JSON)
+                    .body(invalid_data_problem(errors).to_string())
+            }
+            DocumentsError::Api(e) => e.to_response(),
+        }
+    }
 }

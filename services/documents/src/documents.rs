@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine;
 use rubrica_pdfsign::LayoutManifest;
 use rubrica_platform::db::now_ms;
-use rubrica_platform::{ApiError, Caller, Problem, Role, ServiceContext};
+use rubrica_platform::{ApiError, Caller, Role, ServiceContext};
 use serde_json::json;
 use sqlx::AnyConnection;
 use tokio::sync::Semaphore;
@@ -34,57 +34,6 @@ pub enum DocumentsError {
     /// Any other client-facing or unexpected error.
     #[error(transparent)]
     Api(#[from] ApiError),
-}
-
-/// Builds the 422 problem: RFC 9457 with an `errors` member naming every
-/// field (an extension member, allowed by the RFC).
-pub fn invalid_data_problem(errors: &[FieldError]) -> serde_json::Value {
-    let listed = errors
-        .iter()
-        .map(|e| format!("«{}» {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let detail = format!(
-        "Los datos del documento no son válidos ({} {}): {listed}. Corríjalos y vuelva a enviarlos; no se guardó nada.",
-        errors.len(),
-        if errors.len() == 1 {
-            "problema"
-        } else {
-            "problemas"
-        }
-    );
-    let problem = Problem {
-        kind: "about:blank".into(),
-        title: "Solicitud no procesable".into(),
-        status: 422,
-        detail,
-        request_id: rubrica_platform::telemetry::current_request_id(),
-    };
-    let mut value = serde_json::to_value(problem).unwrap_or_else(|_| json!({}));
-    value["errors"] = json!(errors);
-    value
-}
-
-impl rubrica_platform::actix_web::ResponseError for DocumentsError {
-    fn status_code(&self) -> rubrica_platform::http::StatusCode {
-        match self {
-            DocumentsError::InvalidData(_) => {
-                rubrica_platform::http::StatusCode::UNPROCESSABLE_ENTITY
-            }
-            DocumentsError::Api(e) => e.status(),
-        }
-    }
-
-    fn error_response(&self) -> rubrica_platform::http::Response {
-        match self {
-            DocumentsError::InvalidData(errors) => {
-                rubrica_platform::http::Response::UnprocessableEntity()
-                    .content_type(rubrica_platform::error::PROBLEM_JSON)
-                    .body(invalid_data_problem(errors).to_string())
-            }
-            DocumentsError::Api(e) => e.to_response(),
-        }
-    }
 }
 
 /// The result of this service's operations.

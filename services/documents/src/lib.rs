@@ -57,6 +57,7 @@ pub fn spec() -> ServiceSpec {
         description: "Actas, minutas, convocatorias, informes de actividades y actas de entrega-recepción generadas desde plantillas a PDF/A.",
         migrator: &MIGRATOR,
         access: || api::ACCESS.to_vec(),
+        sections: &[],
         build: Arc::new(build),
     }
 }

@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rubrica_fiel::digest::Sha256;
+use rubrica_mail::settings::MailSettings;
 use rubrica_platform::launch::Suite;
 use rubrica_platform::{Event, ServiceName, Settings};
 use serde_json::json;
@@ -213,9 +214,11 @@ async fn main() {
     };
     settings.internal_token = Some(token.clone().into());
     settings.log.filter = "warn".into();
-    settings.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
-    settings.mail.concurrency = concurrency;
-    settings.mail.poll_interval_ms = 100;
+    settings.edit::<MailSettings>(|mail| {
+        mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
+        mail.concurrency = concurrency;
+        mail.poll_interval_ms = 100;
+    });
     settings.services.signing.url = Some(document_server(pdf.clone(), token.clone()).await);
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

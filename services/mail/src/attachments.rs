@@ -13,6 +13,7 @@ use rubrica_platform::{Database, Settings};
 
 use crate::contracts::DocumentRef;
 use crate::db;
+use crate::settings::MailSettings;
 use crate::transport::SendError;
 
 /// How many attachments stay in memory (a convocatoria sent to every member
@@ -24,6 +25,8 @@ pub struct Attachments {
     db: Database,
     http: reqwest::Client,
     settings: Arc<Settings>,
+    /// The `[mail]` section: the size limit and the timeout.
+    mail: MailSettings,
     recent: Mutex<VecDeque<(String, Arc<Vec<u8>>)>>,
     /// One lane loads or fetches at a time, so lanes that need the same new
     /// document wait for the first one instead of fetching it again.
@@ -35,6 +38,7 @@ impl Attachments {
         Attachments {
             db,
             http,
+            mail: settings.section(),
             settings,
             recent: Mutex::new(VecDeque::new()),
             loading: tokio::sync::Mutex::new(()),
@@ -91,12 +95,12 @@ impl Attachments {
     /// Downloads `document` from its service with the internal token.
     async fn fetch(&self, document: &DocumentRef, sha: &str) -> Result<Vec<u8>, SendError> {
         let service = document.service;
-        let max = self.settings.mail.attachment_max_bytes;
+        let max = self.mail.attachment_max_bytes;
         if document.size > max {
             return Err(too_large(document, max));
         }
         let bytes = ServiceClient::with(&self.settings, &self.http, service)
-            .timeout(Duration::from_millis(self.settings.mail.smtp_timeout_ms))
+            .timeout(Duration::from_millis(self.mail.smtp_timeout_ms))
             .max_body(usize::try_from(max).unwrap_or(usize::MAX))
             .get_bytes(&document.path, As::Internal)
             .await

@@ -10,11 +10,11 @@
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use crate::settings::MailSettings;
 use lettre::address::Envelope;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
-use rubrica_platform::config::MailSettings;
 
 use crate::contracts::DocumentRef;
 use crate::model::StoredMessage;

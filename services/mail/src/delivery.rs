@@ -51,8 +51,7 @@ pub struct Deliverer {
 impl Deliverer {
     pub fn new(mailer: Arc<Mailer>) -> Deliverer {
         let context = &mailer.context;
-        let transport =
-            Transport::from_settings(&context.settings.mail, &context.settings.data_dir);
+        let transport = Transport::from_settings(&mailer.settings, &context.settings.data_dir);
         if let Transport::Misconfigured { reason } = &transport {
             tracing::error!("{reason}");
         }
@@ -113,8 +112,7 @@ impl Deliverer {
         if lane == 0 {
             self.release_dead_incarnations().await;
         }
-        let poll =
-            Duration::from_millis(self.mailer.context.settings.mail.poll_interval_ms.max(10));
+        let poll = Duration::from_millis(self.mailer.settings.poll_interval_ms.max(10));
         tracing::debug!(worker, transport = %self.transport.description(), "carril de envío de correo iniciado");
         loop {
             if stop.is_cancelled() {
@@ -157,7 +155,7 @@ impl Deliverer {
 
     async fn claim(&self, worker: &str) -> Result<Option<Claimed>, anyhow::Error> {
         let context = &self.mailer.context;
-        let settings = &context.settings.mail;
+        let settings = &self.mailer.settings;
         let now = now_ms();
         let mut tx = context.begin().await?;
         let mut claimed = db::claim(
@@ -215,7 +213,7 @@ impl Deliverer {
         outcome: Result<String, SendError>,
     ) -> Result<(), anyhow::Error> {
         let context = &self.mailer.context;
-        let settings = &context.settings.mail;
+        let settings = &self.mailer.settings;
         let now = now_ms();
         let caller = Caller::service(ServiceName::Mail);
         let id = claimed.id.as_str();

@@ -471,7 +471,7 @@ impl Apply<'_> {
         db::save_route(tx, &opened.route.id, &opened.secretariat.id, &details, now)
             .await
             .map_err(|e| failed("guardando la ruta")(e.into()))?;
-        let settings = &self.mailer.context.settings.mail;
+        let settings = &self.mailer.settings;
         let route = route_context(&opened.route);
         let mut queued = 0;
         let mut unreachable = Vec::new();

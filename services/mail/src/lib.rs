@@ -41,11 +41,18 @@ pub mod model;
 pub mod outbox_folder;
 pub mod queue;
 pub mod reminders;
+pub mod settings;
 pub mod templates;
 pub mod transport;
 
 /// This service's own migrations (the platform adds its outbox and inbox).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/mail");
+
+/// The sections of the settings this service owns.
+pub const SECTIONS: &[rubrica_platform::config::SectionSpec] =
+    &[rubrica_platform::config::SectionSpec::of::<
+        settings::MailSettings,
+    >()];
 
 /// The description the platform needs to run this service.
 pub fn spec() -> ServiceSpec {
@@ -54,6 +61,7 @@ pub fn spec() -> ServiceSpec {
         description: "Convocatorias, invitaciones a firmar, recordatorios y copias firmadas por SMTP.",
         migrator: &MIGRATOR,
         access: || api::ACCESS.to_vec(),
+        sections: SECTIONS,
         build: Arc::new(build),
     }
 }
@@ -66,7 +74,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
         tracing::error!("{reason}");
     }
     let deliverer = Arc::new(delivery::Deliverer::new(mailer.clone()));
-    for lane in 0..context.settings.mail.concurrency.max(1) {
+    for lane in 0..mailer.settings.concurrency.max(1) {
         let deliverer = deliverer.clone();
         context
             .background

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use crate::compose::{self, Sender};
 use crate::db::{self, Envelope};
 use crate::model::{NewMessage, Status};
+use crate::settings::MailSettings;
 use crate::templates::Templates;
 
 /// What the mail service's handlers, scheduler and API share.
@@ -23,6 +24,8 @@ pub struct Mailer {
     /// refused with that reason, so they wait as dead letters at the emitter
     /// instead of producing messages nobody can send).
     pub sender: Result<Sender, String>,
+    /// The `[mail]` section of the settings.
+    pub settings: MailSettings,
     /// Wakes the delivery workers.
     pub wake: Arc<Notify>,
 }
@@ -40,8 +43,10 @@ pub enum Enqueued {
 
 impl Mailer {
     pub fn new(context: ServiceContext) -> Mailer {
+        let settings: MailSettings = context.settings.section();
         Mailer {
-            sender: Sender::from_settings(&context.settings.mail),
+            sender: Sender::from_settings(&settings),
+            settings,
             templates: Templates::new(),
             wake: Arc::new(Notify::new()),
             context,

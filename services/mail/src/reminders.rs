@@ -30,7 +30,7 @@ const BATCH: i64 = 50;
 
 /// Runs the schedule until `stop` is cancelled.
 pub async fn run(mailer: Arc<Mailer>, stop: CancellationToken) {
-    let poll = Duration::from_millis(mailer.context.settings.mail.poll_interval_ms.max(10));
+    let poll = Duration::from_millis(mailer.settings.poll_interval_ms.max(10));
     loop {
         match schedule_due(&mailer).await {
             Ok(n) if n > 0 => {
@@ -79,7 +79,7 @@ pub async fn queue(
     now: i64,
     on_demand: bool,
 ) -> Result<usize, anyhow::Error> {
-    let settings = &mailer.context.settings.mail;
+    let settings = &mailer.settings;
     let caller = Caller::service(ServiceName::Mail);
     let mut queued = 0;
     for reminder in due {

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::settings::MailSettings;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use rubrica_platform::config::MailSettings;
 
 /// Why an attempt failed, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +215,7 @@ mod tests {
 
     #[tokio::test]
     async fn smtp_urls_of_every_kind_build_a_transport() {
-        let mut settings = rubrica_platform::Settings::default().mail;
+        let mut settings = MailSettings::default();
         for url in [
             "smtp://127.0.0.1:2525",
             "smtp://usuario:contrase%C3%B1a@correo.example.mx:587?tls=starttls",

@@ -24,10 +24,17 @@ use sqlx::migrate::Migrator;
 
 pub mod api;
 pub mod auth;
+pub mod settings;
 
 /// This service's own migrations (the platform adds its outbox, inbox and
 /// audit trail).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/secretariat");
+
+/// The sections of the settings this service owns.
+pub const SECTIONS: &[rubrica_platform::config::SectionSpec] =
+    &[rubrica_platform::config::SectionSpec::of::<
+        settings::TermsSettings,
+    >()];
 
 /// The description the platform needs to run this service.
 pub fn spec() -> ServiceSpec {
@@ -36,6 +43,7 @@ pub fn spec() -> ServiceSpec {
         description: "Asientos, integrantes, periodos, sesiones, convocatorias, asistencia, quórum, votaciones y acuerdos del Secretariado Técnico Local; identidades y acceso.",
         migrator: &MIGRATOR,
         access,
+        sections: SECTIONS,
         build: Arc::new(build),
     }
 }

@@ -111,14 +111,7 @@ pub const ACCESS: &[Access] = &[
 /// Body limit of the routes that take a PDF in base64: the PDF limit plus
 /// the encoding's third and room for the rest of the JSON.
 fn upload_limit(signing: &Signing) -> usize {
-    signing
-        .context()
-        .settings
-        .signing
-        .max_pdf_bytes
-        .saturating_mul(4)
-        / 3
-        + 1024 * 1024
+    signing.settings().max_pdf_bytes.saturating_mul(4) / 3 + 1024 * 1024
 }
 
 /// The public API.

@@ -38,11 +38,18 @@ pub mod api;
 pub mod db;
 pub mod model;
 pub mod routes;
+pub mod settings;
 
 pub use routes::Signing;
 
 /// This service's own migrations (the platform adds its outbox and inbox).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/signing");
+
+/// The sections of the settings this service owns.
+pub const SECTIONS: &[rubrica_platform::config::SectionSpec] =
+    &[rubrica_platform::config::SectionSpec::of::<
+        settings::SigningSettings,
+    >()];
 
 /// The description the platform needs to run this service.
 pub fn spec() -> ServiceSpec {
@@ -51,6 +58,7 @@ pub fn spec() -> ServiceSpec {
         description: "Rutas de firma, rúbrica en cada página y firma al calce con la FIEL de cada integrante, firma remota en dos pasos y verificación.",
         migrator: &MIGRATOR,
         access: || api::ACCESS.to_vec(),
+        sections: SECTIONS,
         build: Arc::new(build),
     }
 }

@@ -82,6 +82,10 @@ pub struct WebConfig {
     pub max_evidence_bytes: usize,
 }
 
+/// The evidence limit shown when the web runs apart from the archive: the
+/// archive's default `archive.max_evidence_bytes`.
+pub const DEFAULT_MAX_EVIDENCE_BYTES: usize = 50 * 1024 * 1024;
+
 impl WebConfig {
     /// From the suite's settings (the launcher fills in the local URLs).
     pub fn from_settings(settings: &rubrica_platform::Settings) -> Option<WebConfig> {
@@ -91,10 +95,10 @@ impl WebConfig {
             documents: settings.services.documents.url.clone(),
             mail: settings.services.mail.url.clone(),
             archive: settings.services.archive.url.clone(),
-            max_evidence_bytes: settings
-                .archive
-                .max_evidence_bytes
-                .min(settings.archive.max_object_bytes),
+            // The archive's own limit when the launcher runs it here
+            // (`rubrica serve` sets it from `[archive]`); the archive checks
+            // it again in any case and its refusal is shown.
+            max_evidence_bytes: DEFAULT_MAX_EVIDENCE_BYTES,
         })
     }
 }

@@ -11,7 +11,7 @@ use rubrica_platform::{Settings, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let loaded = Settings::load(None)?;
+    let loaded = Settings::load(None, &[])?;
     telemetry::init(&loaded.settings.log);
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");

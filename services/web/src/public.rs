@@ -427,23 +427,32 @@ pub(crate) fn long_date(iso: &str) -> String {
     }
 }
 
-/// Epoch ms → "7 de diciembre de 2026, 10:32 (hora del centro de México)".
-pub(crate) fn long_instant(ms: i64) -> String {
-    let offset = time::UtcOffset::from_hms(-6, 0, 0).unwrap_or(time::UtcOffset::UTC);
+/// Epoch ms → "7 de diciembre de 2026, 10:32 (hora del centro)", in the
+/// secretariat's own time (`minutes` east of UTC), with its zone named.
+pub(crate) fn long_instant(ms: i64, minutes: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
         Ok(t) => {
-            let t = t.to_offset(offset);
+            let t = rubrica_rules::local_time::local(t, minutes);
             format!(
-                "{} de {} de {}, {:02}:{:02} (hora del centro de México)",
+                "{} de {} de {}, {:02}:{:02} ({})",
                 t.day(),
                 MONTHS[usize::from(u8::from(t.month()) - 1)],
                 t.year(),
                 t.hour(),
-                t.minute()
+                t.minute(),
+                crate::dates::zone(minutes)
             )
         }
         Err(_) => String::new(),
     }
+}
+
+/// The secretariat's UTC offset in minutes, from its public view (central
+/// Mexico if it says none).
+pub(crate) fn offset_of(secretariat: &Value) -> i64 {
+    secretariat["utc_offset_minutes"]
+        .as_i64()
+        .unwrap_or(rubrica_rules::local_time::DEFAULT_UTC_OFFSET_MINUTES)
 }
 
 fn status_text(status: &str) -> &'static str {
@@ -980,7 +989,7 @@ async fn record(
             )),
         );
     }
-    let inclusion = proof::explain(&detail["inclusion"]);
+    let inclusion = proof::explain(&detail["inclusion"], offset_of(&s));
     let signers: Vec<Value> = rec["signers"]
         .as_array()
         .into_iter()
@@ -1023,7 +1032,7 @@ async fn record(
         return render::json(&state, &public, freshness, Some(&request));
     }
     let mut words = public.clone();
-    words["archived_text"] = json!(long_instant(archived_at));
+    words["archived_text"] = json!(long_instant(archived_at, offset_of(&s)));
     if let Some(list) = words["signers"].as_array_mut() {
         for x in list {
             x["verdict_text"] = json!(verdict_text(x["verdict"].as_str().unwrap_or_default()));
@@ -1456,7 +1465,16 @@ mod tests {
     fn dates_read_in_spanish() {
         assert_eq!(long_date("2026-12-07"), "lunes 7 de diciembre de 2026");
         assert_eq!(long_date("no es fecha"), "no es fecha");
-        assert!(long_instant(1_796_680_800_000).contains("de 2026"));
+        // 2026-12-07 16:00 UTC: 10:00 in central Mexico, 09:00 on the Pacific.
+        let at = 1_796_659_200_000;
+        assert_eq!(
+            long_instant(at, -360),
+            "7 de diciembre de 2026, 10:00 (hora del centro)"
+        );
+        assert_eq!(
+            long_instant(at, -420),
+            "7 de diciembre de 2026, 09:00 (hora del Pacífico)"
+        );
     }
 
     #[test]

@@ -83,7 +83,10 @@ pub async fn record(
         .fetch_optional(&mut *tx)
         .await?;
     let (seq, prev_hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)? + 1, row.try_get::<String, _>(1)?),
+        Some(row) => (
+            row.try_get::<i64, _>("seq")? + 1,
+            row.try_get::<String, _>("hash")?,
+        ),
         None => (1, GENESIS.to_string()),
     };
     let mut entry = AuditEntry {
@@ -130,22 +133,22 @@ pub async fn record(
 }
 
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    let details: String = row.try_get(7)?;
+    let details: String = row.try_get("details")?;
     Ok(AuditEntry {
-        seq: row.try_get(0)?,
-        occurred_at: row.try_get(1)?,
-        actor_id: row.try_get(2)?,
-        actor_name: row.try_get(3)?,
-        role: row.try_get(4)?,
-        action: row.try_get(5)?,
-        subject: row.try_get(6)?,
+        seq: row.try_get("seq")?,
+        occurred_at: row.try_get("occurred_at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor_name: row.try_get("actor_name")?,
+        role: row.try_get("role")?,
+        action: row.try_get("action")?,
+        subject: row.try_get("subject")?,
         // A details column that no longer parses is itself tampering; keep
         // the raw text so the hash check fails instead of the read.
         details: serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details)),
-        address: row.try_get(8)?,
-        request_id: row.try_get(9)?,
-        prev_hash: row.try_get(10)?,
-        hash: row.try_get(11)?,
+        address: row.try_get("address")?,
+        request_id: row.try_get("request_id")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
     })
 }
 
@@ -365,7 +368,8 @@ pub async fn head(db: &Database) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(db.pool())
         .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?)))
+        .transpose()
 }
 
 /// One entry by its sequence number.
@@ -390,46 +394,46 @@ pub async fn anchor(context: &crate::ServiceContext) -> Result<Option<Anchor>, c
     else {
         return Ok(None);
     };
-    let Some(archive) = context.service_url(crate::ServiceName::Archive) else {
-        return Err(ApiError::Unavailable(
-            "No se puede anclar la bitácora: falta la dirección del archivo (services.archive.url).".into(),
-        ));
-    };
     let anchor = Anchor {
         servicio: context.name.to_string(),
         seq,
         hash,
     };
     use base64::Engine;
-    let mut request = context
-        .http
-        .post(format!(
-            "{}/internal/objects",
-            archive.trim_end_matches('/')
-        ))
+    let deposit = serde_json::json!({
+        "source": context.name,
+        "kind": ANCHOR_KIND,
+        "media_type": "application/json",
+        "title": format!("Cabeza de la bitácora de {} (entrada {seq})", context.name.title()),
+        "published": false,
+        "metadata": anchor,
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(anchor.content()),
+    });
+    let sent = crate::client::ServiceClient::new(context, crate::ServiceName::Archive)
         .timeout(std::time::Duration::from_secs(30))
-        .json(&serde_json::json!({
-            "source": context.name,
-            "kind": ANCHOR_KIND,
-            "media_type": "application/json",
-            "title": format!("Cabeza de la bitácora de {} (entrada {seq})", context.name.title()),
-            "published": false,
-            "metadata": anchor,
-            "content_base64": base64::engine::general_purpose::STANDARD.encode(anchor.content()),
-        }));
-    if let Some(token) = &context.settings.internal_token {
-        request = request.bearer_auth(token.expose());
-    }
-    let response = request.send().await.map_err(|e| {
-        tracing::warn!(error = %e, "el archivo no respondió al anclar la bitácora");
-        ApiError::Unavailable("El archivo no responde: la bitácora no se pudo anclar. Intente de nuevo en unos momentos.".into())
-    })?;
-    if !response.status().is_success() {
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        return Err(ApiError::Unavailable(format!(
-            "El archivo no aceptó el ancla de la bitácora ({status}): {body}"
-        )));
+        .send_only(
+            reqwest::Method::POST,
+            "/internal/objects",
+            crate::client::As::Internal,
+            Some(&deposit),
+        )
+        .await;
+    match sent {
+        Ok(()) => {}
+        Err(crate::client::CallError::NotConfigured { .. }) => {
+            return Err(ApiError::Unavailable(
+                "No se puede anclar la bitácora: falta la dirección del archivo (services.archive.url).".into(),
+            ));
+        }
+        Err(error @ crate::client::CallError::Status { .. }) => {
+            return Err(ApiError::Unavailable(format!(
+                "El archivo no aceptó el ancla de la bitácora: {error}"
+            )));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "el archivo no respondió al anclar la bitácora");
+            return Err(ApiError::Unavailable("El archivo no responde: la bitácora no se pudo anclar. Intente de nuevo en unos momentos.".into()));
+        }
     }
     Ok(Some(anchor))
 }

@@ -8,9 +8,12 @@
 //! ignored, because a misspelt `RUBRICA_SERVICES__MAIL__URLL` would otherwise
 //! leave a deployment talking to the wrong place.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -24,6 +27,89 @@ const NON_SETTING_VARIABLES: &[&str] = &[
     "RUBRICA_TEST_POSTGRES",
     "RUBRICA_TEST_REPORT",
 ];
+
+/// The sections of the settings that services own, by key. A process that
+/// runs only some services (`rubrica serve --only`, a service's own binary)
+/// reads only theirs; these keys are then left alone instead of being
+/// reported as misspelt, since a shared file or environment may carry them
+/// for the other processes.
+pub const SERVICE_SECTIONS: &[&str] = &["mail", "archive", "signing", "terms"];
+
+/// A part of the settings that one service owns, declared and documented in
+/// that service's crate: `KEY` is its table in the file (`[mail]`) and the
+/// prefix of its variables (`RUBRICA_MAIL__…`); its `Default` is both the
+/// defaults and the schema unknown keys are checked against.
+pub trait Section:
+    Serialize + DeserializeOwned + Default + Clone + std::fmt::Debug + Send + Sync + 'static
+{
+    const KEY: &'static str;
+
+    /// Checks that go beyond types: `Err` is a Spanish reason.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A [`Section`] as a service declares it (`ServiceSpec::sections`).
+#[derive(Clone, Copy)]
+pub struct SectionSpec {
+    pub key: &'static str,
+    defaults: fn() -> Result<Value, ConfigError>,
+    parse: fn(Value) -> Result<TypedSection, ConfigError>,
+}
+
+impl std::fmt::Debug for SectionSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SectionSpec")
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl SectionSpec {
+    pub const fn of<S: Section>() -> SectionSpec {
+        SectionSpec {
+            key: S::KEY,
+            defaults: defaults_of::<S>,
+            parse: parse_of::<S>,
+        }
+    }
+}
+
+fn defaults_of<S: Section>() -> Result<Value, ConfigError> {
+    serde_json::to_value(S::default()).map_err(|e| ConfigError::Invalid(e.to_string()))
+}
+
+fn parse_of<S: Section>(tree: Value) -> Result<TypedSection, ConfigError> {
+    let section: S = serde_json::from_value(tree)
+        .map_err(|e| ConfigError::Invalid(format!("sección [{}]: {e}", S::KEY)))?;
+    section
+        .check()
+        .map_err(|reason| ConfigError::Invalid(format!("sección [{}]: {reason}", S::KEY)))?;
+    Ok(TypedSection::of(section))
+}
+
+/// One loaded section, typed (it is read back by downcasting).
+#[derive(Clone)]
+struct TypedSection(
+    Arc<dyn Any + Send + Sync>,
+    fn(&(dyn Any + Send + Sync), &mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+);
+
+impl TypedSection {
+    fn of<S: Section>(section: S) -> TypedSection {
+        TypedSection(Arc::new(section), |any, f| match any.downcast_ref::<S>() {
+            Some(s) => std::fmt::Debug::fmt(s, f),
+            None => f.write_str("?"),
+        })
+    }
+}
+
+impl std::fmt::Debug for TypedSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (self.1)(self.0.as_ref(), f)
+    }
+}
 
 /// Everything a Rúbrica process needs to know, whatever services it runs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,20 +137,22 @@ pub struct Settings {
     /// Authentication: the operator's token, FIEL trust anchors, lifetimes
     /// and rate limits.
     pub auth: AuthSettings,
-    /// Outgoing mail.
-    pub mail: MailSettings,
-    /// The archive: where objects are stored, the log's signing key, limits.
-    pub archive: ArchiveSettings,
-    /// Signing routes: how long a prepared signature waits, upload limits.
-    pub signing: SigningSettings,
-    /// Reminders of terms ending (the secretariat's daily pass, 000 III.7).
-    pub terms: TermsSettings,
     /// Anchoring each service's audit chain in the archive's signed log.
     pub audit: AuditSettings,
     /// Which services receive which event types, on top of the built-in
     /// subscriptions each service declares. Keys are event types.
     pub subscriptions: BTreeMap<String, Vec<String>>,
+    /// The sections each service owns (`[mail]`, `[archive]`, `[signing]`,
+    /// `[terms]`), declared and documented in that service's crate as a
+    /// [`Section`]: kept here as merged JSON, read with [`Settings::section`].
+    #[serde(skip)]
+    pub sections: Sections,
 }
+
+/// The services' sections as loaded, typed; read them with
+/// [`Settings::section`].
+#[derive(Debug, Clone, Default)]
+pub struct Sections(BTreeMap<&'static str, TypedSection>);
 
 /// Authentication settings (used by the secretariat, which owns identities).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,163 +224,6 @@ pub struct AuthSettings {
     /// Ended sessions and used or expired links are deleted this long after
     /// they end (expired challenges and old failures go sooner).
     pub prune_after_days: u64,
-}
-
-/// Outgoing mail settings (the mail service's).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailSettings {
-    /// The sender of every message, e.g. `Rúbrica <rubrica@itei.org.mx>`;
-    /// its domain also names the messages (`Message-ID`, calendar UIDs).
-    pub from: String,
-    /// The SMTP server: `smtp://host:25` (plain), `smtp://host:587?tls=starttls`
-    /// (STARTTLS required; `tls=opportunistic` to use it when offered),
-    /// `smtps://host:465` (implicit TLS), with optional `user:password@`
-    /// (percent-encoded) for AUTH and an optional path naming this client in
-    /// EHLO (`smtps://host/rubrica.example.mx`). Absent: messages are written
-    /// as `.eml` files to `outbox_dir`. A secret when it carries a password:
-    /// set it with `RUBRICA_MAIL__SMTP_URL_FILE`.
-    #[serde(deserialize_with = "smtp_url")]
-    pub smtp_url: Option<Secret>,
-    /// Folder of the `.eml` files when no SMTP server is configured; absent
-    /// means `<data_dir>/mail/outbox`.
-    pub outbox_dir: Option<PathBuf>,
-    /// Messages delivered at the same time by each process (and the size of
-    /// its pool of SMTP connections).
-    pub concurrency: u32,
-    /// How often the delivery worker looks for due messages and reminders
-    /// when nothing wakes it.
-    pub poll_interval_ms: u64,
-    /// First retry delay after a transient failure (a 4xx reply, a
-    /// connection error); it doubles on every attempt, with jitter.
-    pub backoff_base_ms: u64,
-    /// Ceiling of the retry delay.
-    pub backoff_max_ms: u64,
-    /// Attempts before a message is given up as failed (a dead letter the
-    /// facilitator may retry).
-    pub max_attempts: i64,
-    /// How long a message being sent stays reserved for the worker that took
-    /// it; after that (the process died) another one sends it again, with
-    /// the same Message-ID. Must exceed `smtp_timeout_ms`.
-    pub lease_ms: u64,
-    /// Timeout of each step of the SMTP conversation.
-    pub smtp_timeout_ms: u64,
-    /// First reminder to a member who has not signed, this long after the
-    /// invitation.
-    pub reminder_delay_seconds: u64,
-    /// Further reminders, this long after the previous one.
-    pub reminder_interval_seconds: u64,
-    /// Reminders per member and signing route, at most (0: none).
-    pub max_reminders: i64,
-    /// Largest attachment the service fetches and sends.
-    pub attachment_max_bytes: u64,
-}
-
-/// Accepts only SMTP URLs the mail service can use, with a Spanish reason
-/// otherwise (the URL itself is not repeated: it may carry a password).
-fn smtp_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
-    let Some(url) = Option::<String>::deserialize(d)? else {
-        return Ok(None);
-    };
-    let url = url.trim().to_string();
-    if url.is_empty() {
-        return Ok(None);
-    }
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", ""));
-    let host = rest
-        .split(['/', '?'])
-        .next()
-        .unwrap_or("")
-        .rsplit('@')
-        .next()
-        .unwrap_or("");
-    let tls = url
-        .split_once('?')
-        .map(|(_, query)| query)
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("tls="))
-        .next_back();
-    let problem = if !matches!(scheme, "smtp" | "smtps") {
-        Some("debe empezar con smtp:// o smtps://")
-    } else if host.is_empty() || host.starts_with(':') {
-        Some("no indica el servidor")
-    } else if !matches!(tls, None | Some("starttls" | "required" | "opportunistic")) {
-        Some("el parámetro tls solo admite starttls, required u opportunistic")
-    } else {
-        None
-    };
-    match problem {
-        Some(problem) => Err(serde::de::Error::custom(format!(
-            "mail.smtp_url {problem} (por ejemplo smtp://correo.example.mx:587?tls=starttls o smtps://usuario:contraseña@correo.example.mx)"
-        ))),
-        None => Ok(Some(Secret::from(url))),
-    }
-}
-
-/// The archive's storage and log (used by the archive service).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ArchiveSettings {
-    /// Where archived objects live. Absent: the local filesystem under
-    /// `<data_dir>/archive/objects` (the embedded default). `file:///ruta`:
-    /// another local folder. `s3://bucket/prefix`: an S3-compatible bucket
-    /// (for scale-out; also set `s3_endpoint` for SeaweedFS, MinIO…).
-    pub object_store_url: Option<String>,
-    /// Endpoint of an S3-compatible service, e.g. `http://seaweedfs:8333`;
-    /// absent: AWS itself (or `AWS_ENDPOINT`).
-    pub s3_endpoint: Option<String>,
-    /// Region of the bucket (S3-compatible services accept any).
-    pub s3_region: Option<String>,
-    /// Access key id; absent: `AWS_ACCESS_KEY_ID` or the instance's role.
-    pub s3_access_key_id: Option<String>,
-    /// Secret access key (a secret: set it with
-    /// `RUBRICA_ARCHIVE__S3_SECRET_ACCESS_KEY_FILE`); absent:
-    /// `AWS_SECRET_ACCESS_KEY` or the instance's role.
-    pub s3_secret_access_key: Option<Secret>,
-    /// Allow `http://` endpoints (a bucket on the same private network).
-    pub s3_allow_http: bool,
-    /// The log's Ed25519 signing key (PKCS#8 DER). Absent with local storage:
-    /// generated once into `<data_dir>/archive/log-key.pk8` (mode 0600).
-    /// Required with S3 storage, so every replica signs with the same key.
-    pub log_key_file: Option<PathBuf>,
-    /// Largest object accepted for archiving, in bytes.
-    pub max_object_bytes: usize,
-    /// Largest file of a session's evidence (photograph, video, audio or
-    /// document) the facilitator or the President uploads, in bytes
-    /// (never more than `max_object_bytes`).
-    #[serde(default = "default_max_evidence_bytes")]
-    pub max_evidence_bytes: usize,
-}
-
-fn default_max_evidence_bytes() -> usize {
-    50 * 1024 * 1024
-}
-
-/// Signing routes (used by the signing service). Its trust anchors are
-/// `auth.trust_anchors_dir`: the same SAT roots decide FIEL logins and
-/// signatures.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigningSettings {
-    /// How long a prepared signature (the bytes a member signs) stays
-    /// usable; after that `complete` refuses it and the member prepares again.
-    pub prepare_ttl_seconds: u64,
-    /// Largest PDF accepted to open a route or to verify, in bytes.
-    pub max_pdf_bytes: usize,
-    /// `/Location` written in every signature (e.g. "Guadalajara, Jalisco").
-    pub location: Option<String>,
-}
-
-/// Reminders of terms ending (used by the secretariat).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TermsSettings {
-    /// A term ending within this many days of the secretariat's local date
-    /// is reminded to its holder and the President (`term.ending`), once.
-    pub reminder_window_days: u32,
-    /// How often the secretariat looks for terms ending (once a day by default).
-    pub pass_interval_seconds: u64,
 }
 
 /// Anchoring of the audit chains (every service).
@@ -457,44 +388,8 @@ impl Default for Settings {
                 replica: None,
             },
             subscriptions: BTreeMap::new(),
-            mail: MailSettings {
-                from: "Rúbrica <no-responder@rubrica.localhost>".into(),
-                smtp_url: None,
-                outbox_dir: None,
-                concurrency: 4,
-                poll_interval_ms: 1_000,
-                backoff_base_ms: 30_000,
-                backoff_max_ms: 60 * 60 * 1_000,
-                max_attempts: 20,
-                lease_ms: 5 * 60 * 1_000,
-                smtp_timeout_ms: 60_000,
-                reminder_delay_seconds: 48 * 60 * 60,
-                reminder_interval_seconds: 48 * 60 * 60,
-                max_reminders: 3,
-                attachment_max_bytes: 25 * 1024 * 1024,
-            },
-            archive: ArchiveSettings {
-                object_store_url: None,
-                s3_endpoint: None,
-                s3_region: None,
-                s3_access_key_id: None,
-                s3_secret_access_key: None,
-                s3_allow_http: false,
-                log_key_file: None,
-                max_object_bytes: 64 * 1024 * 1024,
-                max_evidence_bytes: default_max_evidence_bytes(),
-            },
-            terms: TermsSettings {
-                reminder_window_days: 30,
-                pass_interval_seconds: 24 * 60 * 60,
-            },
             audit: AuditSettings {
                 anchor_interval_seconds: 60 * 60,
-            },
-            signing: SigningSettings {
-                prepare_ttl_seconds: 15 * 60,
-                max_pdf_bytes: 32 * 1024 * 1024,
-                location: None,
             },
             auth: AuthSettings {
                 operator_token: None,
@@ -517,6 +412,7 @@ impl Default for Settings {
                 api_token_max_days: 365,
                 prune_after_days: 30,
             },
+            sections: Sections::default(),
         }
     }
 }
@@ -565,19 +461,28 @@ pub struct Loaded {
 impl Settings {
     /// Loads the settings from the real process environment and, if given (or
     /// named by `RUBRICA_CONFIG`), a TOML file.
-    pub fn load(file: Option<&Path>) -> Result<Loaded, ConfigError> {
+    /// `sections` are those of the services this process runs.
+    pub fn load(file: Option<&Path>, sections: &[SectionSpec]) -> Result<Loaded, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
         let file = file
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("RUBRICA_CONFIG").map(PathBuf::from));
-        Self::load_from(file.as_deref(), &env)
+        Self::load_from(file.as_deref(), &env, sections)
     }
 
     /// Loads the settings from an explicit environment (tests use this so they
     /// never depend on the variables of the machine running them).
-    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Loaded, ConfigError> {
-        let defaults = serde_json::to_value(Settings::default())
+    pub fn load_from(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        sections: &[SectionSpec],
+    ) -> Result<Loaded, ConfigError> {
+        let mut defaults = serde_json::to_value(Settings::default())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        for section in sections {
+            defaults[section.key] = (section.defaults)()?;
+        }
+        let defaults = defaults;
         let mut tree = defaults.clone();
         let mut warnings = Vec::new();
 
@@ -621,6 +526,9 @@ impl Settings {
                 _ => (name.as_str(), value.clone()),
             };
             let path = env_path(key);
+            if lookup(&defaults, &path[..1]).is_none() && SERVICE_SECTIONS.contains(&&*path[0]) {
+                continue; // another process's section
+            }
             // `subscriptions` is an open map: any event type is a valid key.
             let subscription = path.len() == 2 && path[0] == "subscriptions";
             let empty_list = Value::Array(Vec::new());
@@ -635,8 +543,17 @@ impl Settings {
             set(&mut tree, &path, typed);
         }
 
-        let settings: Settings =
+        let mut typed = BTreeMap::new();
+        for section in sections {
+            let part = tree
+                .as_object_mut()
+                .and_then(|t| t.remove(section.key))
+                .unwrap_or(Value::Null);
+            typed.insert(section.key, (section.parse)(part)?);
+        }
+        let mut settings: Settings =
             serde_json::from_value(tree).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        settings.sections = Sections(typed);
         settings.check()?;
         Ok(Loaded { settings, warnings })
     }
@@ -690,6 +607,29 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The section `S` as loaded (its defaults when this process did not
+    /// load it, as in tests that build [`Settings::default`]).
+    pub fn section<S: Section>(&self) -> S {
+        self.sections
+            .0
+            .get(S::KEY)
+            .and_then(|s| s.0.downcast_ref::<S>())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Replaces the section `S` (tests, the demo).
+    pub fn set_section<S: Section>(&mut self, section: S) {
+        self.sections.0.insert(S::KEY, TypedSection::of(section));
+    }
+
+    /// Changes the section `S` in place (tests, the demo).
+    pub fn edit<S: Section>(&mut self, change: impl FnOnce(&mut S)) {
+        let mut section = self.section::<S>();
+        change(&mut section);
+        self.set_section(section);
     }
 
     /// The database URL a service uses, if any was configured (SQLite under
@@ -777,6 +717,8 @@ fn merge_file(
             }
             Some(_) => tree[key] = value.clone(),
             None if prefix == "subscriptions" => tree[key] = value.clone(),
+            // Another process's section (see SERVICE_SECTIONS).
+            None if prefix.is_empty() && SERVICE_SECTIONS.contains(&key.as_str()) => {}
             None => warnings.push(format!(
                 "la opción «{name}» del archivo {} no existe y se ignora; revise su nombre",
                 path.display()
@@ -798,7 +740,7 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_nothing_is_configured() {
-        let loaded = Settings::load_from(None, &[]).unwrap();
+        let loaded = Settings::load_from(None, &[], &[]).unwrap();
         assert_eq!(loaded.settings.http.port, 8080);
         assert_eq!(loaded.settings.data_dir, PathBuf::from("./data"));
         assert!(loaded.warnings.is_empty());
@@ -819,6 +761,7 @@ mod tests {
                 ("RUBRICA_HTTP__PORT", "9100"),
                 ("RUBRICA_LOG__FORMAT", "json"),
             ]),
+            &[],
         )
         .unwrap();
         let s = loaded.settings;
@@ -843,6 +786,7 @@ mod tests {
                 ("RUBRICA_INTERNAL_TOKEN", "plain"),
                 ("RUBRICA_INTERNAL_TOKEN_FILE", secret.to_str().unwrap()),
             ]),
+            &[],
         )
         .unwrap();
         assert_eq!(
@@ -862,6 +806,7 @@ mod tests {
                 ("RUBRICA_SERVICES__MAIL__URLL", "x"),
                 ("RUBRICA_TEST_POSTGRES", "postgres://x"),
             ]),
+            &[],
         )
         .unwrap();
         assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
@@ -871,7 +816,7 @@ mod tests {
 
     #[test]
     fn a_badly_typed_variable_is_refused_with_a_spanish_message() {
-        let err = Settings::load_from(None, &env(&[("RUBRICA_HTTP__PORT", "ochenta")]))
+        let err = Settings::load_from(None, &env(&[("RUBRICA_HTTP__PORT", "ochenta")]), &[])
             .unwrap_err()
             .to_string();
         assert!(
@@ -885,13 +830,14 @@ mod tests {
         let loaded = Settings::load_from(
             None,
             &env(&[("RUBRICA_SUBSCRIPTIONS__SESSION.CLOSED", "documents, mail")]),
+            &[],
         )
         .unwrap();
         assert_eq!(
             loaded.settings.subscriptions["session.closed"],
             vec!["documents".to_string(), "mail".to_string()]
         );
-        let err = Settings::load_from(None, &env(&[("RUBRICA_SUBSCRIPTIONS__X", "nadie")]))
+        let err = Settings::load_from(None, &env(&[("RUBRICA_SUBSCRIPTIONS__X", "nadie")]), &[])
             .unwrap_err()
             .to_string();
         assert!(err.contains("nadie"), "{err}");
@@ -899,9 +845,78 @@ mod tests {
 
     #[test]
     fn a_database_url_of_an_unknown_kind_is_refused() {
-        let err = Settings::load_from(None, &env(&[("RUBRICA_DATABASE_URL", "mysql://x")]))
+        let err = Settings::load_from(None, &env(&[("RUBRICA_DATABASE_URL", "mysql://x")]), &[])
             .unwrap_err()
             .to_string();
         assert!(err.contains("PostgreSQL"), "{err}");
+    }
+
+    /// A section as a service would declare it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Reminders {
+        every_days: u32,
+        subject: String,
+    }
+
+    impl Default for Reminders {
+        fn default() -> Self {
+            Reminders {
+                every_days: 7,
+                subject: "Recordatorio".into(),
+            }
+        }
+    }
+
+    impl Section for Reminders {
+        const KEY: &'static str = "signing";
+
+        fn check(&self) -> Result<(), String> {
+            if self.every_days == 0 {
+                return Err("every_days debe ser al menos 1".into());
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_service_s_section_is_typed_checked_and_left_alone_by_processes_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rubrica.toml");
+        std::fs::write(&file, "[signing]\nsubject = \"Aviso\"\nevery_dais = 3\n").unwrap();
+        let vars = env(&[("RUBRICA_SIGNING__EVERY_DAYS", "3")]);
+        let spec = [SectionSpec::of::<Reminders>()];
+        let loaded = Settings::load_from(Some(&file), &vars, &spec).unwrap();
+        assert_eq!(
+            loaded.settings.section::<Reminders>(),
+            Reminders {
+                every_days: 3,
+                subject: "Aviso".into()
+            }
+        );
+        // The misspelt key is reported; nothing else is.
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("signing.every_dais"));
+        // A process that does not run the section's service ignores it quietly.
+        let loaded = Settings::load_from(Some(&file), &vars, &[]).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.settings.section::<Reminders>(), Reminders::default());
+        // The section's own checks and types refuse with the section named.
+        let err = Settings::load_from(None, &env(&[("RUBRICA_SIGNING__EVERY_DAYS", "0")]), &spec)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[signing]") && err.contains("al menos 1"),
+            "{err}"
+        );
+        let err = Settings::load_from(None, &env(&[("RUBRICA_SIGNING__EVERY_DAYS", "x")]), &spec)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("un número"), "{err}");
+        // Tests and the demo change a section in place.
+        let mut settings = Settings::default();
+        settings.edit::<Reminders>(|r| r.every_days = 30);
+        assert_eq!(settings.section::<Reminders>().every_days, 30);
+        assert!(format!("{settings:?}").contains("every_days: 30"));
     }
 }

@@ -23,6 +23,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::client::{As, CallError, ServiceClient};
 use crate::http::State;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -549,43 +550,30 @@ impl Relay {
 
     /// POSTs the event to the subscriber and classifies the answer.
     async fn attempt(&self, event: &Event, subscriber: &str) -> Attempt {
-        let Some(base) = subscriber
-            .parse::<ServiceName>()
-            .ok()
-            .and_then(|s| self.settings.services.get(s).url.clone())
-        else {
+        let Ok(service) = subscriber.parse::<ServiceName>() else {
             return Attempt::Transient(format!(
-                "no está configurada la URL del servicio «{subscriber}» (services.{subscriber}.url)"
+                "el suscriptor «{subscriber}» no es un servicio de la instalación"
             ));
         };
-        let url = format!("{}/internal/events", base.trim_end_matches('/'));
-        let mut request = self
-            .http
-            .post(&url)
+        let sent = ServiceClient::with(&self.settings, &self.http, service)
             .timeout(Duration::from_millis(
                 self.settings.relay.request_timeout_ms,
             ))
-            .json(event);
-        if let Some(token) = &self.settings.internal_token {
-            request = request.bearer_auth(token.expose());
-        }
-        match request.send().await {
-            Ok(response) if response.status().is_success() => Attempt::Delivered,
-            Ok(response) => {
-                let status = response.status();
-                let detail = response
-                    .json::<crate::error::Problem>()
-                    .await
-                    .map(|p| p.detail)
-                    .unwrap_or_default();
-                let message = format!("{url} respondió {status}: {detail}");
-                if status.is_client_error() && status != 408 && status != 429 {
-                    Attempt::Permanent(message)
-                } else {
-                    Attempt::Transient(message)
-                }
+            .send_only(
+                reqwest::Method::POST,
+                "/internal/events",
+                As::Internal,
+                Some(event),
+            )
+            .await;
+        match sent {
+            Ok(()) => Attempt::Delivered,
+            Err(error @ CallError::Status { status, .. })
+                if (400..500).contains(&status) && status != 408 && status != 429 =>
+            {
+                Attempt::Permanent(error.to_string())
             }
-            Err(e) => Attempt::Transient(format!("{url} no respondió: {e}")),
+            Err(error) => Attempt::Transient(error.to_string()),
         }
     }
 

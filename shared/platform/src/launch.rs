@@ -426,7 +426,7 @@ async fn suite_ready(contexts: &[ServiceContext]) -> ApiResult<Json<Overall>> {
 /// Every service's `main` is this call (`rubrica serve --only NAME` does the
 /// same from the launcher).
 pub async fn run_alone(spec: ServiceSpec) -> anyhow::Result<()> {
-    let loaded = Settings::load(None)?;
+    let loaded = Settings::load(None, spec.sections)?;
     crate::telemetry::init(&loaded.settings.log);
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");

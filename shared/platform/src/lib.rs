@@ -7,6 +7,9 @@
 //!   URL — with the platform's and the service's migrations applied at start.
 //! - [`error`]: the HTTP error type ([`error::ApiError`]) rendered as RFC 9457
 //!   problem details with Spanish text, and extractors whose rejections are too.
+//! - [`client`]: the one client for calls between services (URL from the
+//!   settings, internal token or the person's own credential, timeout,
+//!   bounded body, one status mapping).
 //! - [`http`]: the HTTP vocabulary on actix-web: documented routers
 //!   ([`http::ApiRouter`], [`routes!`]), extractors with Spanish rejections,
 //!   downloads.
@@ -28,6 +31,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod client;
 pub mod compute;
 pub mod config;
 pub mod csv;
@@ -52,6 +56,9 @@ pub use events::{Event, EventHandler, EventHandlers, HandlerError, HandlerFuture
 pub use launch::Suite;
 pub use service::{ServiceContext, ServiceName, ServiceParts, ServiceSpec};
 
+/// A cheaply cloned byte buffer: what object stores hold and HTTP bodies
+/// carry (logic takes it from here, not from [`http`]).
+pub use http::Bytes;
 pub use http::{ApiRouter, State};
 /// Re-exported so service crates use the same versions.
 pub use {actix_web, paste, sqlx, utoipa};

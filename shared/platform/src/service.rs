@@ -217,6 +217,9 @@ pub struct ServiceSpec {
     /// operation must have exactly one row; the platform adds the rows of
     /// its own audit routes).
     pub access: fn() -> Vec<Access>,
+    /// The sections of the settings the service owns (`[mail]`…), declared
+    /// in its own crate; loaded for the processes that run it.
+    pub sections: &'static [crate::config::SectionSpec],
     /// Builds the routes and handlers from the context.
     pub build: Arc<dyn Fn(&ServiceContext) -> ServiceParts + Send + Sync>,
 }

@@ -3,7 +3,6 @@
 //! See [`crate::evidence`].
 
 use rubrica_platform::actix_web::HttpRequest;
-use rubrica_platform::actix_web::http::header;
 use rubrica_platform::http::{Body, Path, Query, State, StatusCode};
 use rubrica_platform::{ApiResult, Caller, Json, Problem};
 use serde::Deserialize;
@@ -57,7 +56,7 @@ pub async fn upload(
     Query(query): Query<EvidenceQuery>,
     Body(body): Body,
 ) -> ApiResult<(Json<EvidenceView>, StatusCode)> {
-    let credential = http.headers().get(header::AUTHORIZATION).cloned();
+    let credential = super::handovers::credential(&http);
     let view = evidence
         .upload(
             &caller,

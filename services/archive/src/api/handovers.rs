@@ -18,7 +18,8 @@ use crate::handovers::{
 /// Who may see the pending handovers and route inventories.
 pub const RECEIVERS: &[Role] = &[Role::President, Role::Facilitator, Role::Operator];
 
-fn credential(request: &HttpRequest) -> Credential {
+/// The caller's `Authorization`, forwarded as it came.
+pub(super) fn credential(request: &HttpRequest) -> Credential {
     request
         .headers()
         .get(header::AUTHORIZATION)

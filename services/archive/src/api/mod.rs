@@ -160,7 +160,7 @@ pub const ACCESS: &[Access] = &[
 
 /// The public routes (and the refusals, for the President and facilitator).
 pub fn router(archive: Archive, records: Records) -> ApiRouter {
-    let uploads = records.archive.context().settings.archive.max_object_bytes;
+    let uploads = records.archive.settings().max_object_bytes;
     let handover_routes = ApiRouter::new()
         .routes(routes!(handovers::open, handovers::list))
         .routes(routes!(handovers::get))
@@ -219,14 +219,7 @@ pub fn router(archive: Archive, records: Records) -> ApiRouter {
 /// takes the object in base64 inside JSON, so its body limit is the
 /// configured object limit plus the encoding's third and room for metadata.
 pub fn internal_router(archive: Archive) -> ApiRouter {
-    let limit = archive
-        .context()
-        .settings
-        .archive
-        .max_object_bytes
-        .saturating_mul(4)
-        / 3
-        + 1024 * 1024;
+    let limit = archive.settings().max_object_bytes.saturating_mul(4) / 3 + 1024 * 1024;
     ApiRouter::new()
         .routes(routes!(objects::ingest))
         .body_limit(limit)

@@ -110,7 +110,7 @@ pub async fn ingest(
     State(archive): State<Archive>,
     Json(body): Json<NewObject>,
 ) -> ApiResult<(Json<Archived>, StatusCode)> {
-    let deposit = parse_deposit(body, archive.context().settings.archive.max_object_bytes)?;
+    let deposit = parse_deposit(body, archive.settings().max_object_bytes)?;
     let ingested = archive.ingest(deposit).await?;
     let status = if ingested.created {
         StatusCode::CREATED

@@ -10,7 +10,7 @@ use rubrica_platform::http::StatusCode;
 use rubrica_platform::{ApiError, ApiResult, Caller, Problem, ServiceContext};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
@@ -101,8 +101,8 @@ pub struct NewCommitment {
     pub milestones: Vec<NewMilestone>,
 }
 
-/// A milestone as the API shows it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// A milestone as the API shows it (and as its row reads).
+#[derive(Debug, Serialize, Deserialize, ToSchema, FromRow)]
 pub struct MilestoneView {
     pub id: String,
     pub position: i64,
@@ -377,7 +377,7 @@ pub async fn update_milestone(
             edge::shorten(&path.id)
         ))
     };
-    let row = sqlx::query(
+    let (commitment, secretariat): (String, String) = sqlx::query_as(
         "SELECT c.id, c.secretariat_id FROM commitment_milestones m JOIN commitments c ON c.id = m.commitment_id WHERE m.id = $1",
     )
     .bind(&path.id)
@@ -385,8 +385,6 @@ pub async fn update_milestone(
     .await
     .or_unexpected("leyendo el hito")?
     .ok_or_else(not_found)?;
-    let commitment: String = row.try_get(0).or_unexpected("leyendo el hito")?;
-    let secretariat: String = row.try_get(1).or_unexpected("leyendo el hito")?;
     if ensure_secretariat(&caller, &secretariat).is_err() {
         return Err(not_found());
     }
@@ -423,13 +421,25 @@ pub async fn update_milestone(
     view.map(Json).ok_or_else(not_found)
 }
 
+/// A commitment as stored.
+#[derive(FromRow)]
+struct CommitmentRow {
+    id: String,
+    number: i64,
+    title: String,
+    description: Option<String>,
+    responsible_seat: Option<String>,
+    starts_on: String,
+    due_on: String,
+}
+
 /// The commitments of `roster`'s secretariat (or one), with their roll-up.
 async fn load(
     conn: &mut AnyConnection,
     roster: &Roster,
     only: Option<&str>,
 ) -> ApiResult<Vec<CommitmentView>> {
-    let rows = sqlx::query(
+    let rows: Vec<CommitmentRow> = sqlx::query_as(
         "SELECT id, number, title, description, responsible_seat, starts_on, due_on
          FROM commitments WHERE secretariat_id = $1 AND ($2 = '' OR id = $2) ORDER BY number",
     )
@@ -441,52 +451,33 @@ async fn load(
     let today = edge::today(roster.secretariat.utc_offset_minutes);
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let read =
-            |e| ApiError::Unexpected(anyhow::Error::new(e).context("leyendo los compromisos"));
-        let id: String = r.try_get(0).map_err(read)?;
-        let starts_on: String = r.try_get(5).map_err(read)?;
-        let due_on: String = r.try_get(6).map_err(read)?;
-        let seat: Option<String> = r.try_get(4).map_err(read)?;
-        let milestones = sqlx::query(
+        let milestones: Vec<MilestoneView> = sqlx::query_as(
             "SELECT id, position, title, weight, due_on, progress, note FROM commitment_milestones
              WHERE commitment_id = $1 ORDER BY position",
         )
-        .bind(&id)
+        .bind(&r.id)
         .fetch_all(&mut *conn)
         .await
-        .or_unexpected("leyendo los hitos")?
-        .iter()
-        .map(|m| -> Result<MilestoneView, sqlx::Error> {
-            Ok(MilestoneView {
-                id: m.try_get(0)?,
-                position: m.try_get(1)?,
-                title: m.try_get(2)?,
-                weight: m.try_get(3)?,
-                due_on: m.try_get(4)?,
-                progress: m.try_get(5)?,
-                note: m.try_get(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
         .or_unexpected("leyendo los hitos")?;
         let (start, due) = (
-            edge::date("starts_on", &starts_on)?,
-            edge::date("due_on", &due_on)?,
+            edge::date("starts_on", &r.starts_on)?,
+            edge::date("due_on", &r.due_on)?,
         );
         let weights: Vec<(i64, i64)> = milestones.iter().map(|m| (m.weight, m.progress)).collect();
         let (progress, light, explanation) = roll_up(&weights, start, due, today);
         out.push(CommitmentView {
-            responsible_seat_name: seat
+            responsible_seat_name: r
+                .responsible_seat
                 .as_deref()
                 .and_then(|s| roster.secretariat.config.seat(s))
                 .map(|s| s.name.clone()),
-            id,
-            number: r.try_get(1).map_err(read)?,
-            title: r.try_get(2).map_err(read)?,
-            description: r.try_get(3).map_err(read)?,
-            responsible_seat: seat,
-            starts_on,
-            due_on,
+            id: r.id,
+            number: r.number,
+            title: r.title,
+            description: r.description,
+            responsible_seat: r.responsible_seat,
+            starts_on: r.starts_on,
+            due_on: r.due_on,
             progress,
             light: light.to_string(),
             explanation,

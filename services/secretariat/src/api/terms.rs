@@ -13,6 +13,8 @@ use sqlx::Row;
 use time::Date;
 use tokio_util::sync::CancellationToken;
 
+use crate::settings::TermsSettings;
+
 use super::edge;
 use super::model::{DesignationRow, Post};
 use super::roster::Roster;
@@ -23,7 +25,12 @@ pub fn schedule(context: &ServiceContext) {
     context.background.add(
         "fin de periodos",
         move |stop: CancellationToken| async move {
-            let every = Duration::from_secs(ctx.settings.terms.pass_interval_seconds.max(1));
+            let every = Duration::from_secs(
+                ctx.settings
+                    .section::<TermsSettings>()
+                    .pass_interval_seconds
+                    .max(1),
+            );
             loop {
                 if let Err(error) = pass(&ctx, None).await {
                     tracing::warn!(error = %error, "revisando los periodos que concluyen");
@@ -59,7 +66,7 @@ async fn announce(
     secretariat_id: &str,
     on: Option<Date>,
 ) -> anyhow::Result<usize> {
-    let window = ctx.settings.terms.reminder_window_days;
+    let window = ctx.settings.section::<TermsSettings>().reminder_window_days;
     let mut tx = ctx.begin().await?;
     let roster = Roster::load(&mut tx, secretariat_id)
         .await

@@ -50,10 +50,10 @@ pub async fn active_session(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let method: String = row.try_get(2)?;
+    let method: String = row.try_get("method")?;
     Ok(Some(Session {
-        id: row.try_get(0)?,
-        member_id: row.try_get(1)?,
+        id: row.try_get("id")?,
+        member_id: row.try_get("member_id")?,
         method: if method == "fiel" {
             AuthMethod::Fiel
         } else {
@@ -64,11 +64,11 @@ pub async fn active_session(
 
 fn member_from_row(row: &sqlx::any::AnyRow) -> Result<Member, sqlx::Error> {
     Ok(Member {
-        id: row.try_get(0)?,
-        secretariat_id: row.try_get(1)?,
-        name: row.try_get(2)?,
-        rfc: row.try_get(3)?,
-        email: row.try_get(4)?,
+        id: row.try_get("id")?,
+        secretariat_id: row.try_get("secretariat_id")?,
+        name: row.try_get("name")?,
+        rfc: row.try_get("rfc")?,
+        email: row.try_get("email")?,
     })
 }
 
@@ -131,12 +131,12 @@ pub async fn roles_on(
     let mut roles = Vec::new();
     let mut ended = false;
     for row in &rows {
-        let role: String = row.try_get(0)?;
-        let seat: Option<String> = row.try_get(1)?;
-        let starts_on: String = row.try_get(2)?;
-        let ends_on: Option<String> = row.try_get(3)?;
-        let config: String = row.try_get(4)?;
-        let offset_minutes: i64 = row.try_get(5)?;
+        let role: String = row.try_get("role")?;
+        let seat: Option<String> = row.try_get("seat")?;
+        let starts_on: String = row.try_get("starts_on")?;
+        let ends_on: Option<String> = row.try_get("ends_on")?;
+        let config: String = row.try_get("config")?;
+        let offset_minutes: i64 = row.try_get("utc_offset_minutes")?;
         let today = iso(local_date(now, offset_minutes));
         // ISO dates compare correctly as text.
         if starts_on.as_str() > today.as_str() {
@@ -195,18 +195,18 @@ pub async fn active_api_token(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let service: String = row.try_get(3)?;
-    let role: String = row.try_get(4)?;
+    let service: String = row.try_get("service")?;
+    let role: String = row.try_get("role")?;
     let (Some(service), Some(role)) = (parse_service(&service), parse_role(&role)) else {
         return Ok(None);
     };
     Ok(Some(ApiToken {
-        id: row.try_get(0)?,
-        name: row.try_get(1)?,
-        secretariat_id: row.try_get(2)?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        secretariat_id: row.try_get("secretariat_id")?,
         service,
         role,
-        created_by: row.try_get(5)?,
+        created_by: row.try_get("created_by")?,
     }))
 }
 
@@ -307,11 +307,11 @@ pub async fn open_sessions(
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
+                r.try_get("id")?,
+                r.try_get("method")?,
+                r.try_get("certificate_number")?,
+                r.try_get("created_at")?,
+                r.try_get("expires_at")?,
             ))
         })
         .collect()
@@ -372,7 +372,8 @@ pub async fn consume_link(
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    row.map(|r| Ok((r.try_get("member_id")?, r.try_get("change_id")?)))
+        .transpose()
 }
 
 /// An API token as listed (never its value).
@@ -446,15 +447,15 @@ pub async fn list_api_tokens(
     rows.iter()
         .map(|r| {
             Ok(ApiTokenInfo {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                secretariat_id: r.try_get(2)?,
-                service: r.try_get(3)?,
-                role: r.try_get(4)?,
-                created_by: r.try_get(5)?,
-                created_at: r.try_get(6)?,
-                revoked_at: r.try_get(7)?,
-                expires_at: r.try_get(8)?,
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                secretariat_id: r.try_get("secretariat_id")?,
+                service: r.try_get("service")?,
+                role: r.try_get("role")?,
+                created_by: r.try_get("created_by")?,
+                created_at: r.try_get("created_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+                expires_at: r.try_get("expires_at")?,
             })
         })
         .collect()
@@ -468,7 +469,7 @@ pub async fn api_token_secretariat(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get(0))
+        .map(|r| r.try_get("secretariat_id"))
         .transpose()
 }
 
@@ -499,12 +500,13 @@ pub async fn failures_since(
     key: &str,
     since: i64,
 ) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) FROM auth_failures WHERE key = $1 AND at > $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(&mut *conn)
-        .await?;
-    row.try_get(0)
+    let row =
+        sqlx::query("SELECT COUNT(*) AS failures FROM auth_failures WHERE key = $1 AND at > $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?;
+    row.try_get("failures")
 }
 
 pub async fn record_failure(

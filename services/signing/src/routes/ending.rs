@@ -91,16 +91,13 @@ impl Signing {
             reason,
             facilitators: recipients.facilitators.clone(),
         };
-        self.context
-            .outbox
-            .record(&mut tx, events::ROUTE_REFUSED, &refused)
-            .await
-            .or_unexpected("registrando el evento")?;
-        self.context
-            .outbox
-            .commit(tx)
-            .await
-            .or_unexpected("confirmando el rechazo")?;
+        self.publish_and_commit(
+            tx,
+            events::ROUTE_REFUSED,
+            &refused,
+            "confirmando el rechazo",
+        )
+        .await?;
         self.get(caller, id).await
     }
 
@@ -154,23 +151,17 @@ impl Signing {
             now,
         )
         .await?;
-        self.context
-            .outbox
-            .record(
-                &mut tx,
-                events::ROUTE_CANCELLED,
-                &RouteCancelled {
-                    route_id: id.to_string(),
-                    reason,
-                },
-            )
-            .await
-            .or_unexpected("registrando el evento")?;
-        self.context
-            .outbox
-            .commit(tx)
-            .await
-            .or_unexpected("confirmando la cancelación")?;
+        let cancelled = RouteCancelled {
+            route_id: id.to_string(),
+            reason,
+        };
+        self.publish_and_commit(
+            tx,
+            events::ROUTE_CANCELLED,
+            &cancelled,
+            "confirmando la cancelación",
+        )
+        .await?;
         self.get(caller, id).await
     }
 }

@@ -41,6 +41,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::db::{self, NewHistory, PrepareRow, RouteRow, SignerRow};
 use crate::model::*;
+use crate::settings::SigningSettings;
 
 mod ending;
 mod opening;
@@ -62,6 +63,8 @@ pub const CANCELLED: &str = "cancelada";
 #[derive(Clone)]
 pub struct Signing {
     context: ServiceContext,
+    /// The `[signing]` section of the settings.
+    settings: Arc<SigningSettings>,
     /// Built from `auth.trust_anchors_dir`; `Err` keeps the Spanish reason
     /// signing is unavailable (refused, never waved through).
     signer_validator: Result<Arc<Validator>, Arc<str>>,
@@ -145,6 +148,7 @@ impl Signing {
             Err(_) => rubrica_platform::trust::untrusted_validator(&context.settings),
         });
         Signing {
+            settings: Arc::new(context.settings.section()),
             context,
             signer_validator,
             verifier,
@@ -155,6 +159,11 @@ impl Signing {
     /// The service's context.
     pub fn context(&self) -> &ServiceContext {
         &self.context
+    }
+
+    /// The `[signing]` section of the settings.
+    pub fn settings(&self) -> &SigningSettings {
+        &self.settings
     }
 
     /// Writes `act` on `route_id` by `caller` to the route's history and to
@@ -189,6 +198,34 @@ impl Signing {
             .await
             .or_unexpected("registrando en la bitácora")?;
         Ok(())
+    }
+
+    /// Records `event_type` with `payload` in the outbox, in `tx`.
+    async fn publish(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        event_type: &str,
+        payload: &impl serde::Serialize,
+    ) -> ApiResult<()> {
+        self.context
+            .outbox
+            .record(tx, event_type, payload)
+            .await
+            .or_unexpected("registrando el evento")?;
+        Ok(())
+    }
+
+    /// [`Self::publish`], then commits `tx` and wakes the relay; `doing`
+    /// names the act if the commit fails.
+    async fn publish_and_commit(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        event_type: &str,
+        payload: &impl serde::Serialize,
+        doing: &'static str,
+    ) -> ApiResult<()> {
+        self.publish(&mut tx, event_type, payload).await?;
+        self.context.outbox.commit(tx).await.or_unexpected(doing)
     }
 
     /// Runs CPU-heavy work off the async threads, in the process's bounded
@@ -434,7 +471,7 @@ impl Signing {
     }
 
     fn check_size(&self, size: usize) -> ApiResult<()> {
-        let max = self.context.settings.signing.max_pdf_bytes;
+        let max = self.settings.max_pdf_bytes;
         if size > max {
             return Err(ApiError::PayloadTooLarge(format!(
                 "El PDF mide {size} bytes y el servicio de firma acepta hasta {max} (signing.max_pdf_bytes). Verifique que eligió el acta correcta."

@@ -210,16 +210,8 @@ impl Signing {
                 .collect(),
             facilitators: recipients.facilitators.clone(),
         };
-        self.context
-            .outbox
-            .record(&mut tx, events::ROUTE_OPENED, &opened)
-            .await
-            .or_unexpected("registrando el evento")?;
-        self.context
-            .outbox
-            .commit(tx)
-            .await
-            .or_unexpected("confirmando la ruta")?;
+        self.publish_and_commit(tx, events::ROUTE_OPENED, &opened, "confirmando la ruta")
+            .await?;
         tracing::info!(route_id = %route.id, signers = signers.len(), "ruta de firma abierta");
         let mut conn = self.conn().await?;
         self.view(&mut conn, route).await
@@ -252,7 +244,7 @@ impl Signing {
             ))
         };
         let documents = ServiceClient::new(&self.context, ServiceName::Documents)
-            .max_body(self.context.settings.signing.max_pdf_bytes + 1);
+            .max_body(self.settings.max_pdf_bytes + 1);
         // Whose document it is: the view the documents service shows.
         let view: DocumentSummary = documents
             .get_json(&format!("/internal/documents/{id}"), As::Internal)
@@ -284,7 +276,7 @@ impl Signing {
                 .map_err(|e| match e {
                     CallError::TooLarge { .. } => ApiError::PayloadTooLarge(format!(
                         "El PDF del documento «{id}» excede lo que acepta el servicio de firma ({} bytes, signing.max_pdf_bytes).",
-                        self.context.settings.signing.max_pdf_bytes
+                        self.settings.max_pdf_bytes
                     )),
                     e if matches!(e.status(), Some(404 | 409 | 422)) => not_approved(),
                     e => e.into(),

@@ -93,7 +93,7 @@ impl Signing {
             .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("falta la revisión {base_sha}")))?;
         drop(conn);
 
-        let location = self.context.settings.signing.location.clone();
+        let location = self.settings.location.clone();
         let shown_location = location.clone();
         let prepared = self
             .blocking(move || {
@@ -129,12 +129,7 @@ impl Signing {
         let number = certificate.display_number();
 
         let now = now_ms();
-        let ttl_ms = self
-            .context
-            .settings
-            .signing
-            .prepare_ttl_seconds
-            .saturating_mul(1000) as i64;
+        let ttl_ms = self.settings.prepare_ttl_seconds.saturating_mul(1000) as i64;
         let expires_at = now.saturating_add(ttl_ms);
         let prepare_id = uuid::Uuid::new_v4().to_string();
         let mut tx = self
@@ -363,19 +358,13 @@ impl Signing {
             .filter(|s| s.status != SIGNED)
             .map(|s| s.signer_id.clone())
             .collect();
-        self.context
-            .outbox
-            .record(
-                &mut tx,
-                events::ROUTE_SIGNED,
-                &RouteSigned {
-                    route_id: id.to_string(),
-                    member_id: prepare.signer_id.clone(),
-                    pending: pending.clone(),
-                },
-            )
-            .await
-            .or_unexpected("registrando el evento")?;
+        let signed_event = RouteSigned {
+            route_id: id.to_string(),
+            member_id: prepare.signer_id.clone(),
+            pending: pending.clone(),
+        };
+        self.publish(&mut tx, events::ROUTE_SIGNED, &signed_event)
+            .await?;
         let completed = pending.is_empty();
         if completed {
             db::close_route(&mut tx, id, COMPLETED, Some(&new_sha), None, now)
@@ -412,11 +401,8 @@ impl Signing {
                 members: recipients.members.clone(),
                 facilitators: recipients.facilitators.clone(),
             };
-            self.context
-                .outbox
-                .record(&mut tx, events::ROUTE_COMPLETED, &completed_event)
-                .await
-                .or_unexpected("registrando el evento")?;
+            self.publish(&mut tx, events::ROUTE_COMPLETED, &completed_event)
+                .await?;
         }
         self.context
             .outbox

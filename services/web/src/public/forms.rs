@@ -306,7 +306,10 @@ fn pdf_result(v: &Value, secretariat: &Value) -> Value {
     let archived_text = if archived {
         format!(
             "Sí: es exactamente el registro «{title}», archivado el {}.",
-            super::long_instant(v["record"]["archived_at"].as_i64().unwrap_or_default())
+            super::long_instant(
+                v["record"]["archived_at"].as_i64().unwrap_or_default(),
+                super::offset_of(secretariat),
+            )
         )
     } else {
         "No: ningún registro del archivo público tiene esta huella. Si esperaba que lo fuera, el archivo cambió (aunque sea un byte).".into()
@@ -317,7 +320,8 @@ fn pdf_result(v: &Value, secretariat: &Value) -> Value {
         "sha256": v["sha256"],
         "archived_text": archived_text,
         "signatures": signatures,
-        "inclusion": (!v["inclusion"].is_null()).then(|| proof::explain(&v["inclusion"])),
+        "inclusion": (!v["inclusion"].is_null())
+            .then(|| proof::explain(&v["inclusion"], super::offset_of(secretariat))),
         "record_link": if archived { record_link(&v["record"], secretariat) } else { None },
         "report": v["report"],
     })
@@ -363,7 +367,8 @@ fn hash_result(v: &Value, record: Option<&Value>, secretariat: &Value) -> Value 
         "sha256": v["sha256"],
         "archived_text": if archived { format!("Sí: «{title}».") } else { "No.".to_string() },
         "signatures": signatures,
-        "inclusion": (!v["inclusion"].is_null()).then(|| proof::explain(&v["inclusion"])),
+        "inclusion": (!v["inclusion"].is_null())
+            .then(|| proof::explain(&v["inclusion"], super::offset_of(secretariat))),
         "record_link": record.and_then(|r| record_link(&r["record"], secretariat)),
         "report": v["report"],
     })

@@ -108,13 +108,13 @@ fn check(inclusion: &Value) -> Result<(), &'static str> {
 
 /// The inclusion proof explained: `{ok, text, index, tree_size, root_hash,
 /// public_key}`.
-pub(crate) fn explain(inclusion: &Value) -> Value {
+pub(crate) fn explain(inclusion: &Value, minutes: i64) -> Value {
     let head = &inclusion["tree_head"];
     let index = inclusion["entry"]["index"].as_u64();
     let size = head["tree_size"].as_u64();
     let when = head["timestamp"]
         .as_i64()
-        .map(super::long_instant)
+        .map(|ms| super::long_instant(ms, minutes))
         .unwrap_or_default();
     let (ok, text) = match check(inclusion) {
         Ok(()) => (
@@ -167,11 +167,14 @@ mod tests {
 
     #[test]
     fn a_proof_that_does_not_check_is_said_not_to() {
-        let explained = explain(&json!({
-            "entry": { "index": 0, "sha256": "00".repeat(32), "created_at": 1, "kind": "acta", "leaf_hash": "11".repeat(32) },
-            "tree_size": 1, "proof": [],
-            "tree_head": { "tree_size": 1, "root_hash": "11".repeat(32), "timestamp": 1, "signature": "", "public_key": "" },
-        }));
+        let explained = explain(
+            &json!({
+                "entry": { "index": 0, "sha256": "00".repeat(32), "created_at": 1, "kind": "acta", "leaf_hash": "11".repeat(32) },
+                "tree_size": 1, "proof": [],
+                "tree_head": { "tree_size": 1, "root_hash": "11".repeat(32), "timestamp": 1, "signature": "", "public_key": "" },
+            }),
+            -360,
+        );
         assert_eq!(explained["ok"], false);
         assert!(
             explained["text"]
