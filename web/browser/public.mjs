@@ -13,7 +13,9 @@
 //   copy with one byte changed is reported not valid, its SHA-256 pasted is
 //   found in the archive;
 // - a complaint with a mistake comes back with what was typed and a Spanish
-//   message; corrected, it gets a folio whose status page shows it received;
+//   message; corrected, with a PDF attached, it gets a folio whose status
+//   page shows it received; the attachment reaches the console (downloaded
+//   byte for byte there) and nowhere public;
 //   a join request gets its folio; the President logs in with the e.firma,
 //   answers the complaint in the console and sees the join request, and the
 //   folio's public status shows the answer;
@@ -137,6 +139,7 @@ assert.equal((homeText.match(/en preparación/g) || []).length, 0, 'ninguna secc
 
 await visit(`${stl}/compromisos`, 'compromisos');
 assert.match(await text(), /Plan de Acción Local/);
+assert.match(await text(), /Proyectos de los miembros invitados/);
 // c and e: what the President published (the demo publishes none yet: they say so).
 for (const [section, label] of [['contacto', 'contacto'], ['ligas', 'ligas']]) {
   await visit(`${stl}/${section}`, label);
@@ -178,6 +181,12 @@ for (const r of ['sesiones.csv', 'asistencia.csv', 'votos.csv', 'acuerdos.csv', 
 const csv = await page.request.get(await page.locator('a[href$="/registros.csv"]').getAttribute('href'));
 assert.equal(csv.status(), 200);
 assert.ok((await csv.text()).includes(sha), 'registros.csv trae el acta');
+assert.match(dataText, /\d+ filas? · última actualización/, 'cada archivo dice sus filas y su última actualización');
+for (const r of ['compromisos.csv', 'proyectos.csv', 'dudas.csv', 'sumate.csv', 'datapackage.json']) {
+  assert.ok(dataText.includes(r), `datos abiertos lista ${r}`);
+}
+const ownPackage = await (await page.request.get(`${stl}/datos/datapackage.json`)).json();
+assert.deepEqual(ownPackage.resources.map((r) => r.name), ['compromisos', 'proyectos', 'dudas', 'sumate']);
 
 // ------------------------------------------------------------ verify
 await visit(`${stl}/verificar`, 'verificar');
@@ -228,6 +237,10 @@ assert.equal(await page.inputValue('#text'), 'La convocatoria de la sesión no a
 assert.equal(await page.inputValue('#name'), 'Persona de Prueba');
 assert.ok(await page.isChecked('#categoria-queja'));
 await page.fill('#email', '');
+// The file input does not survive a refused form: chosen again, a PDF
+// (the signed acta) goes with the complaint.
+assert.ok((await text('.error')).length > 0);
+await page.setInputFiles('#adjunto', signedPdf);
 await page.click('form[method="post"] button[type="submit"]');
 await page.waitForLoadState();
 await check('dudas-folio');
@@ -266,12 +279,23 @@ await check('sumate-folio');
   await axeOn(president, 'consola-dudas');
   const card = president.locator(`[id="folio-${folio}"]`);
   assert.ok((await card.innerText()).includes('La convocatoria de la sesión no apareció'), 'la queja llegó a la consola');
+  // Its attachment: only here, downloaded byte for byte.
+  const attachmentHref = await card.locator('a[href$="/adjunto"]').getAttribute('href');
+  const attachment = await president.request.get(`${base}${attachmentHref}`);
+  assert.equal(attachment.status(), 200, 'la Presidencia descarga el adjunto');
+  assert.equal(attachment.headers()['content-type'], 'application/pdf');
+  assert.equal(crypto.createHash('sha256').update(await attachment.body()).digest('hex'), sha, 'el adjunto llegó íntegro');
+  const anonymous = await page.request.get(`${base}${attachmentHref}`, { maxRedirects: 0 });
+  assert.notEqual(anonymous.status(), 200, 'el público no descarga el adjunto');
   const answer = 'Gracias: la convocatoria ya está publicada en el calendario de sesiones.';
   await card.locator('textarea').fill(answer);
   await Promise.all([president.waitForURL(/respondida=/), card.locator('button[type="submit"]').click()]);
   assert.ok((await president.locator('main').innerText()).includes(`Se publicó la respuesta al folio ${folio}`));
   await president.goto(`${base}/consola/stl/sumate`);
   await axeOn(president, 'consola-sumate');
+  await president.goto(`${base}/consola/stl/proyectos`);
+  await axeOn(president, 'consola-proyectos');
+  assert.match(await president.locator('main').innerText(), /Proyectos de los miembros invitados/);
   assert.ok((await president.locator('main').innerText()).includes(joinFolio), 'la solicitud para sumarse llegó a la Presidencia');
   await consoleContext.close();
 

@@ -47,7 +47,8 @@ pub mod log;
 pub mod model;
 pub mod opendata;
 pub mod records;
-pub mod sniff;
+/// The content sniffer, shared with the secretariat (complaint attachments).
+pub use rubrica_platform::sniff;
 pub mod storage;
 pub mod tree;
 
@@ -76,6 +77,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
     let public = api::records::Records {
         archive: archive.clone(),
         validator: ingestor.validator(),
+        stats: Default::default(),
     };
     context
         .background
