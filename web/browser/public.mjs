@@ -293,10 +293,10 @@ await check('sumate-folio');
   assert.ok((await president.locator('main').innerText()).includes(`Se publicó la respuesta al folio ${folio}`));
   await president.goto(`${base}/consola/stl/sumate`);
   await axeOn(president, 'consola-sumate');
+  assert.ok((await president.locator('main').innerText()).includes(joinFolio), 'la solicitud para sumarse llegó a la Presidencia');
   await president.goto(`${base}/consola/stl/proyectos`);
   await axeOn(president, 'consola-proyectos');
   assert.match(await president.locator('main').innerText(), /Proyectos de los miembros invitados/);
-  assert.ok((await president.locator('main').innerText()).includes(joinFolio), 'la solicitud para sumarse llegó a la Presidencia');
   await consoleContext.close();
 
   await page.goto(`${stl}/dudas/folio?folio=${folio}`);
