@@ -3,7 +3,8 @@
 // `rubrica demo` run to the end (an acta signed by everyone and archived):
 //
 // - every public page renders with real content: the list, the home with its
-//   seven sections (b, c and e as published, or saying nothing is published yet), the sessions
+//   seven sections (b, c and e as published, or saying nothing is published yet;
+//   b with the invited member's project and its progress report), the sessions
 //   calendar, the closed session (attendance, votes with decision and rule,
 //   agreements, link to its signed record), the record page and its JSON
 //   twin, open data, Verificar, Dudas and Súmate;
@@ -140,6 +141,8 @@ assert.equal((homeText.match(/en preparación/g) || []).length, 0, 'ninguna secc
 await visit(`${stl}/compromisos`, 'compromisos');
 assert.match(await text(), /Plan de Acción Local/);
 assert.match(await text(), /Proyectos de los miembros invitados/);
+// The demo's invited member filed a progress report (rubrica demo).
+assert.match(await text(), /Informes de avance \(1\)/, 'el proyecto de la persona invitada muestra su informe');
 // c and e: what the President published (the demo publishes none yet: they say so).
 for (const [section, label] of [['contacto', 'contacto'], ['ligas', 'ligas']]) {
   await visit(`${stl}/${section}`, label);
