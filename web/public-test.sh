@@ -68,7 +68,7 @@ pdf=$(sed -n 's/^  Acta firmada: *//p' "$log" | head -n1)
 slug=$(curl -fsS "$base/secretariat/public/secretariats" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["slug"])')
 echo "suite en $base, sitio público en $base/stl/$slug, acta $pdf"
 
-node "$web/browser/public.mjs" "$base" "$slug" "$pdf" "$repo/templates/demo/pki"
+OUTBOX="$data/datos/mail/outbox" node "$web/browser/public.mjs" "$base" "$slug" "$pdf" "$repo/templates/demo/pki"
 
 # The open data against a checker we did not write: each descriptor, its
 # Table Schemas and every row of the CSV files it names.

@@ -308,6 +308,54 @@ await check('sumate-folio');
   assert.ok(answered.includes('respondida') && answered.includes(answer), 'el estado público muestra la respuesta');
 }
 
+// ------------------------------------------------------------ «Mi proyecto»
+// The demo's invited member has no e.firma: she enters with the link mailed
+// to her (read from the mail service's outbox, $OUTBOX) and reports her
+// project's progress; a mistake comes back as typed; the report is public.
+if (process.env.OUTBOX) {
+  const outbox = process.env.OUTBOX;
+  const invitedContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const invited = await invitedContext.newPage();
+  const before = new Set(fs.readdirSync(outbox));
+  await invited.goto(`${base}/entrar`);
+  await invited.fill('form[action="/entrar/correo"] #email', 'invitada@stl-demo.example.mx');
+  await invited.click('form[action="/entrar/correo"] button[type="submit"]');
+  let token;
+  for (let i = 0; i < 120 && !token; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    for (const f of fs.readdirSync(outbox)) {
+      if (before.has(f) || !f.endsWith('.eml')) continue;
+      const mail = fs.readFileSync(path.join(outbox, f), 'utf8').replace(/=\r?\n/g, '');
+      const found = mail.includes('invitada@stl-demo.example.mx') && mail.match(/rubrica-enlace_[0-9a-f]{64}/);
+      if (found) token = found[0];
+    }
+  }
+  assert.ok(token, 'llegó el enlace de acceso de la persona invitada');
+  await invited.goto(`${base}/entrar/enlace?token=${token}`);
+  await Promise.all([invited.waitForURL(`${base}/pendientes`), invited.click('main form button[type="submit"]')]);
+  await invited.goto(`${base}/proyecto`);
+  await axeOn(invited, 'mi-proyecto');
+  assert.match(await invited.locator('main').innerText(), /Datos abiertos de la obra pública municipal/);
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Mexico_City' });
+  await invited.fill('#period_ending', today);
+  await invited.fill('#summary', 'Se agregaron los contratos del segundo semestre al tablero.');
+  await invited.fill('#progress', '150');
+  await invited.evaluate(() => { document.querySelector('form[action="/proyecto/informes"]').noValidate = true; });
+  await invited.click('form[action="/proyecto/informes"] button[type="submit"]');
+  await invited.waitForLoadState();
+  assert.ok((await invited.locator('.error').innerText()).includes('«Avance del proyecto (%)»'), 'el error nombra el campo');
+  assert.equal(await invited.inputValue('#summary'), 'Se agregaron los contratos del segundo semestre al tablero.', 'el informe vuelve con lo escrito');
+  await axeOn(invited, 'mi-proyecto-error');
+  await invited.fill('#progress', '60');
+  await Promise.all([invited.waitForURL(/informado=1/), invited.click('form[action="/proyecto/informes"] button[type="submit"]')]);
+  await invitedContext.close();
+  // A new address: the browser may keep the earlier page a minute (Cache-Control).
+  await page.goto(`${stl}/compromisos?despues-del-informe`);
+  await check('compromisos-informe');
+  assert.match(await text(), /Informes de avance \(2\)/, 'el nuevo informe se publica');
+  assert.ok((await text()).includes('Se agregaron los contratos del segundo semestre'));
+}
+
 await visit(`${stl}/no-existe`, 'no-existe', 404);
 
 await browser.close();
