@@ -248,7 +248,7 @@ struct FileRow {
         (status = 404, description = "No existe, o no trae archivo adjunto", body = Problem),
     )
 )]
-pub async fn download(
+pub async fn download_attachment(
     State(ctx): State<ServiceContext>,
     caller: Caller,
     Path(path): Path<InquiryPath>,

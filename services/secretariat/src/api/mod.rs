@@ -430,7 +430,7 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(projects::create_report))
         .routes(routes!(public::list_inquiries))
         .routes(routes!(public::answer_inquiry))
-        .routes(routes!(attachments::download))
+        .routes(routes!(attachments::download_attachment))
         .routes(routes!(public::list_join_requests))
         .with_state(context)
 }
