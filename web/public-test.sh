@@ -10,8 +10,10 @@
 #     and the answer on the folio's public page, screenshots in
 #     web/artifacts/ (or $ARTIFACTS);
 #   - html5lib (PyPI, strict mode) on every page of /sitemap.xml and the
-#     error pages, and feedparser (PyPI) on each secretariat's Atom feed,
-#     from a virtual environment made once under ~/.cache.
+#     error pages, feedparser (PyPI) on each secretariat's Atom feed, and
+#     frictionless (PyPI) on the open data: the site's own Data Package
+#     (/stl/{slug}/datos/datapackage.json) and the archive's, with every
+#     CSV they describe, from a virtual environment made once under ~/.cache.
 #   bash web/public-test.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,10 +28,10 @@ fi
 [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund
 
 venv="${PUBLIC_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/rubrica-public-venv}"
-if ! "$venv/bin/python" -c 'import html5lib, feedparser' 2>/dev/null; then
-  echo "creando $venv (html5lib, feedparser de PyPI)"
+if ! "$venv/bin/python" -c 'import html5lib, feedparser, frictionless' 2>/dev/null; then
+  echo "creando $venv (html5lib, feedparser, frictionless de PyPI)"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check html5lib feedparser
+  "$venv/bin/pip" install -q --disable-pip-version-check html5lib feedparser frictionless
 fi
 
 target="${CARGO_TARGET_DIR:-$repo/target}"
@@ -66,7 +68,14 @@ pdf=$(sed -n 's/^  Acta firmada: *//p' "$log" | head -n1)
 slug=$(curl -fsS "$base/secretariat/public/secretariats" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)[0]["slug"])')
 echo "suite en $base, sitio público en $base/stl/$slug, acta $pdf"
 
-node "$web/browser/public.mjs" "$base" "$slug" "$pdf" "$repo/templates/demo/pki"
+OUTBOX="$data/datos/mail/outbox" node "$web/browser/public.mjs" "$base" "$slug" "$pdf" "$repo/templates/demo/pki"
+
+# The open data against a checker we did not write: each descriptor, its
+# Table Schemas and every row of the CSV files it names.
+for descriptor in "$base/stl/$slug/datos/datapackage.json" "$base/archive/open-data/datapackage.json"; do
+  echo "frictionless validate $descriptor"
+  "$venv/bin/frictionless" validate "$descriptor"
+done
 
 "$venv/bin/python" - "$base" "$slug" <<'PY'
 """Every page of the sitemap (and the error pages) through html5lib's strict

@@ -5,7 +5,7 @@
 
 #![no_main]
 
-#[path = "../../services/archive/src/sniff.rs"]
+#[path = "../../shared/platform/src/sniff.rs"]
 #[allow(dead_code)]
 mod sniff;
 

@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 pub mod handover;
+pub mod project;
 
 /// The demo credentials, built into the binary so the demo needs no files
 /// beside it: `(file name, bytes)`.
@@ -401,9 +402,12 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
         return Ok(());
     }
     let outcome = match walk_through(&target, &|_| {}).await {
-        Ok(done) => handover::hand_over(&target, &done)
-            .await
-            .map(|handed| (done, handed)),
+        Ok(done) => match handover::hand_over(&target, &done).await {
+            Ok(handed) => project::invited_project(&target, &done)
+                .await
+                .map(|()| (done, handed)),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match &outcome {
@@ -453,6 +457,10 @@ fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
         handed.folio,
         handed.package.display(),
         handed.inventory_pdf.display()
+    );
+    println!(
+        "  Proyecto de la persona invitada, con su informe de avance: {}/stl (sección Compromisos)",
+        done.base_url
     );
 }
 

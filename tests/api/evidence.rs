@@ -17,7 +17,7 @@ use crate::secretariat::Stl;
 
 /// A session token of `member` (as if they had logged in with their
 /// FIEL): the archive asks the secretariat about the session as them.
-async fn session_token(stl: &Stl, member: &str) -> String {
+pub(crate) async fn session_token(stl: &Stl, member: &str) -> String {
     let token = rubrica_platform::auth::new_token("sesion");
     let now = rubrica_platform::db::now_ms();
     sqlx::query(

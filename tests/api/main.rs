@@ -4,13 +4,16 @@
 
 mod access;
 mod archive;
+mod attachments;
 mod documents;
 mod events;
 mod evidence;
 mod helpers;
 mod mail;
 mod malformed;
+mod open_data_site;
 mod platform;
+mod projects;
 mod public;
 mod public_site;
 mod records;

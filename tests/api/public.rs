@@ -33,7 +33,7 @@ async fn anonymous(app: &TestApp, method: &str, url: &str, body: Value) -> (Stat
 }
 
 /// Asserts that no RFC or email of the arranged members appears in `value`.
-fn assert_no_personal_data(value: &Value) {
+pub(crate) fn assert_no_personal_data(value: &Value) {
     let text = value.to_string();
     for (key, _, rfc, _, _) in PEOPLE {
         assert!(!text.contains(rfc), "RFC {rfc} in public JSON: {text}");

@@ -3,7 +3,8 @@
 // `rubrica demo` run to the end (an acta signed by everyone and archived):
 //
 // - every public page renders with real content: the list, the home with its
-//   seven sections (b, c and e as published, or saying nothing is published yet), the sessions
+//   seven sections (b, c and e as published, or saying nothing is published yet;
+//   b with the invited member's project and its progress report), the sessions
 //   calendar, the closed session (attendance, votes with decision and rule,
 //   agreements, link to its signed record), the record page and its JSON
 //   twin, open data, Verificar, Dudas and Súmate;
@@ -13,7 +14,9 @@
 //   copy with one byte changed is reported not valid, its SHA-256 pasted is
 //   found in the archive;
 // - a complaint with a mistake comes back with what was typed and a Spanish
-//   message; corrected, it gets a folio whose status page shows it received;
+//   message; corrected, with a PDF attached, it gets a folio whose status
+//   page shows it received; the attachment reaches the console (downloaded
+//   byte for byte there) and nowhere public;
 //   a join request gets its folio; the President logs in with the e.firma,
 //   answers the complaint in the console and sees the join request, and the
 //   folio's public status shows the answer;
@@ -137,6 +140,9 @@ assert.equal((homeText.match(/en preparación/g) || []).length, 0, 'ninguna secc
 
 await visit(`${stl}/compromisos`, 'compromisos');
 assert.match(await text(), /Plan de Acción Local/);
+assert.match(await text(), /Proyectos de los miembros invitados/);
+// The demo's invited member filed a progress report (rubrica demo).
+assert.match(await text(), /Informes de avance \(1\)/, 'el proyecto de la persona invitada muestra su informe');
 // c and e: what the President published (the demo publishes none yet: they say so).
 for (const [section, label] of [['contacto', 'contacto'], ['ligas', 'ligas']]) {
   await visit(`${stl}/${section}`, label);
@@ -178,6 +184,12 @@ for (const r of ['sesiones.csv', 'asistencia.csv', 'votos.csv', 'acuerdos.csv', 
 const csv = await page.request.get(await page.locator('a[href$="/registros.csv"]').getAttribute('href'));
 assert.equal(csv.status(), 200);
 assert.ok((await csv.text()).includes(sha), 'registros.csv trae el acta');
+assert.match(dataText, /\d+ filas? · última actualización/, 'cada archivo dice sus filas y su última actualización');
+for (const r of ['compromisos.csv', 'proyectos.csv', 'dudas.csv', 'sumate.csv', 'datapackage.json']) {
+  assert.ok(dataText.includes(r), `datos abiertos lista ${r}`);
+}
+const ownPackage = await (await page.request.get(`${stl}/datos/datapackage.json`)).json();
+assert.deepEqual(ownPackage.resources.map((r) => r.name), ['compromisos', 'proyectos', 'dudas', 'sumate']);
 
 // ------------------------------------------------------------ verify
 await visit(`${stl}/verificar`, 'verificar');
@@ -228,6 +240,10 @@ assert.equal(await page.inputValue('#text'), 'La convocatoria de la sesión no a
 assert.equal(await page.inputValue('#name'), 'Persona de Prueba');
 assert.ok(await page.isChecked('#categoria-queja'));
 await page.fill('#email', '');
+// The file input does not survive a refused form: chosen again, a PDF
+// (the signed acta) goes with the complaint.
+assert.ok((await text('.error')).length > 0);
+await page.setInputFiles('#adjunto', signedPdf);
 await page.click('form[method="post"] button[type="submit"]');
 await page.waitForLoadState();
 await check('dudas-folio');
@@ -266,6 +282,14 @@ await check('sumate-folio');
   await axeOn(president, 'consola-dudas');
   const card = president.locator(`[id="folio-${folio}"]`);
   assert.ok((await card.innerText()).includes('La convocatoria de la sesión no apareció'), 'la queja llegó a la consola');
+  // Its attachment: only here, downloaded byte for byte.
+  const attachmentHref = await card.locator('a[href$="/adjunto"]').getAttribute('href');
+  const attachment = await president.request.get(`${base}${attachmentHref}`);
+  assert.equal(attachment.status(), 200, 'la Presidencia descarga el adjunto');
+  assert.equal(attachment.headers()['content-type'], 'application/pdf');
+  assert.equal(crypto.createHash('sha256').update(await attachment.body()).digest('hex'), sha, 'el adjunto llegó íntegro');
+  const anonymous = await page.request.get(`${base}${attachmentHref}`, { maxRedirects: 0 });
+  assert.notEqual(anonymous.status(), 200, 'el público no descarga el adjunto');
   const answer = 'Gracias: la convocatoria ya está publicada en el calendario de sesiones.';
   await card.locator('textarea').fill(answer);
   await Promise.all([president.waitForURL(/respondida=/), card.locator('button[type="submit"]').click()]);
@@ -273,12 +297,63 @@ await check('sumate-folio');
   await president.goto(`${base}/consola/stl/sumate`);
   await axeOn(president, 'consola-sumate');
   assert.ok((await president.locator('main').innerText()).includes(joinFolio), 'la solicitud para sumarse llegó a la Presidencia');
+  await president.goto(`${base}/consola/stl/proyectos`);
+  await axeOn(president, 'consola-proyectos');
+  assert.match(await president.locator('main').innerText(), /Proyectos de los miembros invitados/);
   await consoleContext.close();
 
   await page.goto(`${stl}/dudas/folio?folio=${folio}`);
   await check('dudas-respondida');
   const answered = await text();
   assert.ok(answered.includes('respondida') && answered.includes(answer), 'el estado público muestra la respuesta');
+}
+
+// ------------------------------------------------------------ «Mi proyecto»
+// The demo's invited member has no e.firma: she enters with the link mailed
+// to her (read from the mail service's outbox, $OUTBOX) and reports her
+// project's progress; a mistake comes back as typed; the report is public.
+if (process.env.OUTBOX) {
+  const outbox = process.env.OUTBOX;
+  const invitedContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'es-MX' });
+  const invited = await invitedContext.newPage();
+  const before = new Set(fs.readdirSync(outbox));
+  await invited.goto(`${base}/entrar`);
+  await invited.fill('form[action="/entrar/correo"] #email', 'invitada@stl-demo.example.mx');
+  await invited.click('form[action="/entrar/correo"] button[type="submit"]');
+  let token;
+  for (let i = 0; i < 120 && !token; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    for (const f of fs.readdirSync(outbox)) {
+      if (before.has(f) || !f.endsWith('.eml')) continue;
+      const mail = fs.readFileSync(path.join(outbox, f), 'utf8').replace(/=\r?\n/g, '');
+      const found = mail.includes('invitada@stl-demo.example.mx') && mail.match(/rubrica-enlace_[0-9a-f]{64}/);
+      if (found) token = found[0];
+    }
+  }
+  assert.ok(token, 'llegó el enlace de acceso de la persona invitada');
+  await invited.goto(`${base}/entrar/enlace?token=${token}`);
+  await Promise.all([invited.waitForURL(`${base}/pendientes`), invited.click('main form button[type="submit"]')]);
+  await invited.goto(`${base}/proyecto`);
+  await axeOn(invited, 'mi-proyecto');
+  assert.match(await invited.locator('main').innerText(), /Datos abiertos de la obra pública municipal/);
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Mexico_City' });
+  await invited.fill('#period_ending', today);
+  await invited.fill('#summary', 'Se agregaron los contratos del segundo semestre al tablero.');
+  await invited.fill('#progress', '150');
+  await invited.evaluate(() => { document.querySelector('form[action="/proyecto/informes"]').noValidate = true; });
+  await invited.click('form[action="/proyecto/informes"] button[type="submit"]');
+  await invited.waitForLoadState();
+  assert.ok((await invited.locator('.error').innerText()).includes('«Avance del proyecto (%)»'), 'el error nombra el campo');
+  assert.equal(await invited.inputValue('#summary'), 'Se agregaron los contratos del segundo semestre al tablero.', 'el informe vuelve con lo escrito');
+  await axeOn(invited, 'mi-proyecto-error');
+  await invited.fill('#progress', '60');
+  await Promise.all([invited.waitForURL(/informado=1/), invited.click('form[action="/proyecto/informes"] button[type="submit"]')]);
+  await invitedContext.close();
+  // A new address: the browser may keep the earlier page a minute (Cache-Control).
+  await page.goto(`${stl}/compromisos?despues-del-informe`);
+  await check('compromisos-informe');
+  assert.match(await text(), /Informes de avance \(2\)/, 'el nuevo informe se publica');
+  assert.ok((await text()).includes('Se agregaron los contratos del segundo semestre'));
 }
 
 await visit(`${stl}/no-existe`, 'no-existe', 404);

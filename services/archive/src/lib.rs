@@ -48,7 +48,8 @@ pub mod model;
 pub mod opendata;
 pub mod records;
 pub mod settings;
-pub mod sniff;
+/// The content sniffer, shared with the secretariat (complaint attachments).
+pub use rubrica_platform::sniff;
 pub mod storage;
 pub mod tree;
 
@@ -84,6 +85,7 @@ fn build(context: &ServiceContext) -> ServiceParts {
     let public = api::records::Records {
         archive: archive.clone(),
         validator: ingestor.validator(),
+        stats: Default::default(),
     };
     context
         .background

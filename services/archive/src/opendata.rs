@@ -81,6 +81,9 @@ pub struct Resource {
     condition: &'static str,
     /// Columns of the keyset order, unique together.
     key: &'static [&'static str],
+    /// An aggregate over the table: when its rows last changed (epoch ms),
+    /// for the row counts and last updates of [`stats`].
+    updated: &'static str,
     pub primary_key: &'static [&'static str],
     pub fields: &'static [Field],
 }
@@ -96,6 +99,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_od_sessions",
         condition: "",
         key: &["session_id"],
+        updated: "MAX(received_at)",
         primary_key: &["sesion_id"],
         fields: &[
             field(
@@ -164,6 +168,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_od_attendance",
         condition: "",
         key: &["session_id", "seat"],
+        updated: "(SELECT MAX(received_at) FROM archive_od_sessions)",
         primary_key: &["sesion_id", "asiento"],
         fields: &[
             field(
@@ -208,6 +213,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_od_votes",
         condition: "",
         key: &["session_id", "motion_number", "seat"],
+        updated: "(SELECT MAX(received_at) FROM archive_od_sessions)",
         primary_key: &["sesion_id", "votacion", "asiento"],
         fields: &[
             field(
@@ -236,6 +242,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_od_agreements",
         condition: "",
         key: &["session_id", "number"],
+        updated: "(SELECT MAX(received_at) FROM archive_od_sessions)",
         primary_key: &["sesion_id", "numero"],
         fields: &[
             field(
@@ -290,6 +297,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_records",
         condition: "",
         key: &["record_date", "sha256"],
+        updated: "MAX(archived_at)",
         primary_key: &["sha256"],
         fields: &[
             field("sha256", Text, "sha256", "Huella SHA-256 del PDF firmado."),
@@ -335,6 +343,7 @@ pub const RESOURCES: &[Resource] = &[
         table: "archive_handovers",
         condition: "status <> 'abierta'",
         key: &["id"],
+        updated: "MAX(COALESCE(archived_at, routed_at, submitted_at, created_at))",
         primary_key: &["entrega_id"],
         fields: &[
             field(
@@ -454,6 +463,80 @@ pub fn datapackage(base_url: &str) -> Value {
         "homepage": format!("{base_url}/open-data/datapackage.json"),
         "licenses": [{ "name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0", "path": "https://creativecommons.org/licenses/by/4.0/" }],
         "resources": resources,
+    })
+}
+
+/// How many rows each resource has and when it last changed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ResourceStats {
+    /// The resource's name (its file is `<name>.csv`).
+    pub name: String,
+    /// Rows it has now (of every secretariat of the installation).
+    pub rows: i64,
+    /// When its rows last changed, epoch ms (`null` while it has none).
+    pub last_updated_at: Option<i64>,
+}
+
+/// The figures of every resource, as of `computed_at`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Stats {
+    /// Epoch ms.
+    pub computed_at: i64,
+    /// In the order of the Data Package.
+    pub resources: Vec<ResourceStats>,
+}
+
+/// How long [`StatsCache`] keeps the figures: the public site asks for
+/// them on its open-data page, which is served hundreds of times a second.
+pub const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The last figures computed, shared by the requests of one archive; one
+/// request computes them when they are stale while the others wait for it.
+#[derive(Default)]
+pub struct StatsCache(tokio::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Stats>)>>);
+
+impl StatsCache {
+    /// The figures, computed at most once per [`STATS_TTL`].
+    pub async fn get(&self, db: &Database) -> Result<std::sync::Arc<Stats>, sqlx::Error> {
+        let mut kept = self.0.lock().await;
+        if let Some((at, stats)) = kept.as_ref()
+            && at.elapsed() < STATS_TTL
+        {
+            return Ok(stats.clone());
+        }
+        let stats = std::sync::Arc::new(stats(db).await?);
+        *kept = Some((std::time::Instant::now(), stats.clone()));
+        Ok(stats)
+    }
+}
+
+/// Counts each resource's rows and finds when they last changed: one
+/// `COUNT(*)` and one aggregate of a time column per table.
+pub async fn stats(db: &Database) -> Result<Stats, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    let mut resources = Vec::with_capacity(RESOURCES.len());
+    for r in RESOURCES {
+        let filter = if r.condition.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", r.condition)
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n, {} AS updated FROM {} {filter}",
+            r.updated, r.table
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?;
+        resources.push(ResourceStats {
+            name: r.name.to_string(),
+            rows: row.try_get::<i64, _>("n")?,
+            last_updated_at: row.try_get::<Option<i64>, _>("updated")?,
+        });
+    }
+    Ok(Stats {
+        computed_at: now_ms(),
+        resources,
     })
 }
 

@@ -483,19 +483,19 @@ pub async fn counts(
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows = match secretariat_id {
         Some(id) => sqlx::query(
-            "SELECT status, COUNT(*) FROM mail_messages WHERE secretariat_id = $1 GROUP BY status",
+            "SELECT status, COUNT(*) AS messages FROM mail_messages WHERE secretariat_id = $1 GROUP BY status",
         )
         .bind(id.to_string())
         .fetch_all(db.pool())
         .await?,
         None => {
-            sqlx::query("SELECT status, COUNT(*) FROM mail_messages GROUP BY status")
+            sqlx::query("SELECT status, COUNT(*) AS messages FROM mail_messages GROUP BY status")
                 .fetch_all(db.pool())
                 .await?
         }
     };
     rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("status")?, r.try_get("messages")?)))
         .collect()
 }
 

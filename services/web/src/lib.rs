@@ -46,6 +46,7 @@ mod handover;
 mod member;
 mod operator;
 mod oversight;
+mod project;
 mod public;
 mod respond;
 mod session;
@@ -177,6 +178,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     operator::TEMPLATES,
     handover::TEMPLATES,
     public::TEMPLATES,
+    project::TEMPLATES,
 ];
 
 /// Who is logged in on a browser session.
@@ -287,6 +289,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(operator::routes)
         .configure(handover::routes)
         .configure(public::routes)
+        .configure(project::routes)
         .route("/static/{name}", web::get().to(static_file));
 }
 

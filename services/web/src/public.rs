@@ -17,6 +17,7 @@
 mod console;
 #[cfg(test)]
 mod console_tests;
+mod data;
 mod forms;
 #[cfg(test)]
 mod page_tests;
@@ -580,10 +581,23 @@ async fn site_section(
             Ok(c) => c,
             Err(f) => return failure_page(&state, Some(&stl), f),
         };
+        // Invited members' projects and their progress reports (000 VIII.2–4).
+        let projects = match get_ok(
+            &state,
+            &secretariat_url(&state, &format!("/public/secretariats/{slug}/projects")),
+        )
+        .await
+        {
+            Ok(p) => project_words(p),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
         return render::page(
             &state,
             &Page::new("stl/compromisos.html", Freshness::Short),
-            context! { stl => v(&stl), commitments => v(&commitments), section => "compromisos" },
+            context! {
+                stl => v(&stl), commitments => v(&commitments), projects => v(&projects),
+                section => "compromisos",
+            },
             Some(&request),
         );
     }
@@ -617,6 +631,23 @@ async fn site_section(
             ),
         },
     )
+}
+
+/// The invited members' projects with the words the page shows.
+pub(crate) fn project_words(mut projects: Value) -> Value {
+    for p in projects.as_array_mut().into_iter().flatten() {
+        let status = match p["status"].as_str().unwrap_or_default() {
+            "por_iniciar" => "Por iniciar",
+            "concluido" => "Concluido",
+            _ => "En curso",
+        };
+        p["status_name"] = json!(status);
+        p["ends_on_text"] = json!(p["ends_on"].as_str().map(long_date));
+        for r in p["reports"].as_array_mut().into_iter().flatten() {
+            r["period_text"] = json!(long_date(r["period_ending"].as_str().unwrap_or_default()));
+        }
+    }
+    projects
 }
 
 async fn sessions(
@@ -1071,12 +1102,22 @@ async fn open_data(
         Ok(p) => p,
         Err(f) => return failure_page(&state, Some(&stl), f),
     };
+    // Row counts and last updates (the archive computes them at most once
+    // a minute); the page still lists the files if they cannot be had.
+    let stats = get_ok(&state, &format!("{base}/open-data/stats.json"))
+        .await
+        .unwrap_or(Value::Null);
     let resources: Vec<Value> = package["resources"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|r| {
             let name = r["name"].as_str().unwrap_or_default();
+            let figures = stats["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|x| x["name"] == name);
             json!({
                 "name": name,
                 "title": r["title"],
@@ -1084,22 +1125,30 @@ async fn open_data(
                 "fields": r["schema"]["fields"],
                 "csv_url": format!("{base}/open-data/{}.csv", urlencode(name)),
                 "json_url": format!("{base}/open-data/{}.json", urlencode(name)),
-                "rows": r["rows"],
+                "rows": figures.map(|x| x["rows"].clone()),
+                "updated": figures
+                    .and_then(|x| x["last_updated_at"].as_i64())
+                    .map(|ms| long_instant(ms, offset_of(&s))),
             })
         })
         .collect();
-    let figures = match get_ok(
-        &state,
-        &secretariat_url(
+    let mut site = Vec::new();
+    for what in ["figures", "commitments", "projects"] {
+        match get_ok(
             &state,
-            &format!("/public/secretariats/{}/figures", path.as_str()),
-        ),
-    )
-    .await
-    {
-        Ok(f) => figure_words(&f),
-        Err(f) => return failure_page(&state, Some(&stl), f),
-    };
+            &secretariat_url(
+                &state,
+                &format!("/public/secretariats/{}/{what}", path.as_str()),
+            ),
+        )
+        .await
+        {
+            Ok(v) => site.push(v),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        }
+    }
+    let own = data::presented(path.as_str(), &site[1], &site[2], &site[0]);
+    let figures = figure_words(&site[0]);
     let license = package["licenses"][0]["title"]
         .as_str()
         .or_else(|| package["licenses"][0]["name"].as_str())
@@ -1108,7 +1157,8 @@ async fn open_data(
         &state,
         &Page::new("stl/datos.html", Freshness::Short),
         context! {
-            stl => v(&stl), section => "d", figures => v(&figures),
+            stl => v(&stl), section => "d", figures => v(&figures), own => v(&own),
+            stats_at => stats["computed_at"].as_i64().map(|ms| long_instant(ms, offset_of(&s))),
             package => v(&json!({
                 "description": package["description"],
                 "license": license,
@@ -1177,6 +1227,40 @@ async fn figures_csv(
         Err(f) => return failure_page(&state, None, f),
     };
     let stl = stl_of(&s);
+    if file == "datapackage.json" {
+        let descriptor = data::descriptor(
+            &origin(&request),
+            &slug,
+            s["name"].as_str().unwrap_or_default(),
+        );
+        return render::bytes(
+            &state,
+            serde_json::to_vec_pretty(&descriptor).unwrap_or_default(),
+            "application/json",
+            Freshness::Short,
+            None,
+            Some(&request),
+        );
+    }
+    if file == "proyectos.csv" {
+        let projects = match get_ok(
+            &state,
+            &secretariat_url(&state, &format!("/public/secretariats/{slug}/projects")),
+        )
+        .await
+        {
+            Ok(p) => p,
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        };
+        return render::bytes(
+            &state,
+            data::projects_csv(&projects).into_bytes(),
+            "text/csv; charset=utf-8",
+            Freshness::Short,
+            None,
+            Some(&request),
+        );
+    }
     if file == "compromisos.csv" {
         let commitments = match get_ok(
             &state,
@@ -1187,18 +1271,7 @@ async fn figures_csv(
             Ok(c) => c,
             Err(f) => return failure_page(&state, Some(&stl), f),
         };
-        let mut csv = rubrica_platform::csv::csv_row(&[
-            "numero",
-            "compromiso",
-            "asiento_responsable",
-            "inicio",
-            "vencimiento",
-            "avance",
-            "semaforo",
-            "hito",
-            "peso",
-            "avance_del_hito",
-        ]);
+        let mut csv = rubrica_platform::csv::csv_row(&data::header("compromisos"));
         for c in commitments.as_array().into_iter().flatten() {
             for m in c["milestones"].as_array().into_iter().flatten() {
                 let text = |v: &Value| match v {
@@ -1236,7 +1309,7 @@ async fn figures_csv(
             Failure {
                 status: StatusCode::NOT_FOUND,
                 message: format!(
-                    "No existe el archivo «{}». Los archivos de cifras son compromisos.csv, dudas.csv y sumate.csv; los demás datos abiertos están en Datos abiertos.",
+                    "No existe el archivo «{}». Los archivos de este sitio son compromisos.csv, proyectos.csv, dudas.csv y sumate.csv, descritos en datapackage.json; los demás datos abiertos están en Datos abiertos.",
                     shorten(&file)
                 ),
             },
@@ -1254,9 +1327,7 @@ async fn figures_csv(
     let as_of = figures["as_of"].as_str().unwrap_or_default();
     let mut csv = String::new();
     if file == "dudas.csv" {
-        csv.push_str(
-            "fecha_de_corte,categoria,recibidas,respondidas,respondidas_a_tiempo,vencidas\r\n",
-        );
+        csv.push_str(&rubrica_platform::csv::csv_row(&data::header("dudas")));
         for f in figures["inquiries"].as_array().into_iter().flatten() {
             csv.push_str(&format!(
                 "{as_of},{},{},{},{},{}\r\n",
@@ -1268,7 +1339,7 @@ async fn figures_csv(
             ));
         }
     } else {
-        csv.push_str("fecha_de_corte,sector,solicitudes\r\n");
+        csv.push_str(&rubrica_platform::csv::csv_row(&data::header("sumate")));
         for f in figures["join_requests"].as_array().into_iter().flatten() {
             csv.push_str(&rubrica_platform::csv::csv_row(&[
                 as_of.to_string(),

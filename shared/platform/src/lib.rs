@@ -44,6 +44,7 @@ pub mod launch;
 pub mod sealed;
 pub mod secret;
 pub mod service;
+pub mod sniff;
 pub mod telemetry;
 pub mod testing;
 pub mod trust;

@@ -75,6 +75,11 @@ pub const ACCESS: &[Access] = &[
     ),
     Access::public(
         "GET",
+        "/open-data/stats.json",
+        "consultar cuántas filas tiene cada archivo de datos abiertos y cuándo cambió",
+    ),
+    Access::public(
+        "GET",
         "/open-data/{file}",
         "descargar datos abiertos en CSV o JSON",
     ),
@@ -194,6 +199,7 @@ pub fn router(archive: Archive, records: Records) -> ApiRouter {
         .routes(routes!(records::get))
         .routes(routes!(records::refusals))
         .routes(routes!(records::datapackage))
+        .routes(routes!(records::open_data_stats))
         .routes(routes!(records::open_data))
         .merge(
             ApiRouter::new()

@@ -32,6 +32,8 @@ const MAX_LIMIT: i64 = 100;
 pub struct Records {
     pub archive: Archive,
     pub validator: Arc<Result<Validator, String>>,
+    /// The open data's row counts and last updates, computed once a minute.
+    pub stats: Arc<opendata::StatsCache>,
 }
 
 /// A public record.
@@ -561,6 +563,23 @@ pub async fn datapackage(State(records): State<Records>) -> Json<serde_json::Val
     Json(opendata::datapackage(&records.archive.base_url()))
 }
 
+/// Row counts and last updates of the open data.
+#[utoipa::path(
+    get,
+    path = "/open-data/stats.json",
+    tag = "datos abiertos",
+    summary = "Cuántas filas tiene cada archivo de datos abiertos y cuándo cambió por última vez (se recalcula a lo más cada minuto)",
+    responses((status = 200, description = "Las cifras de cada recurso, en el orden del descriptor", body = opendata::Stats))
+)]
+pub async fn open_data_stats(State(records): State<Records>) -> ApiResult<Json<opendata::Stats>> {
+    let stats = records
+        .stats
+        .get(&records.archive.context().db)
+        .await
+        .or_unexpected("contando las filas de los datos abiertos")?;
+    Ok(Json(stats.as_ref().clone()))
+}
+
 /// Path of an open-data file.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OpenDataPath {
@@ -590,7 +609,7 @@ pub async fn open_data(
             .map(|r| format!("{}.csv", r.name))
             .collect();
         ApiError::NotFound(format!(
-            "No existe el archivo de datos abiertos «{}». Los disponibles son {} (también en .json) y datapackage.json.",
+            "No existe el archivo de datos abiertos «{}». Los disponibles son {} (también en .json), datapackage.json y stats.json.",
             crate::digest::shorten(&path.file),
             names.join(", ")
         ))

@@ -16,6 +16,10 @@
 //!   the calendar, closed sessions without personal data) and sends
 //!   (questions, complaints, suggestions; requests to join), and the
 //!   managers' side of those forms.
+//! - [`attachments`]: a complaint's optional attachment, checked by its
+//!   content, kept here (never public) for the President and the facilitator.
+//! - [`commitments`]: the Local Action Plan's commitments and milestones.
+//! - [`projects`]: invited members' projects and their progress reports.
 //! - `scene`, `roster`: a session / a secretariat with what the rules need.
 //! - `model`, `db`, `edge`: rows, SQL, and input parsed at the edge.
 //!
@@ -28,12 +32,14 @@
 use rubrica_platform::routes;
 use rubrica_platform::{Access, ApiRouter, Role, ServiceContext};
 
+pub mod attachments;
 pub mod commitments;
 mod db;
 mod edge;
 pub mod internal;
 pub mod members;
 mod model;
+pub mod projects;
 pub mod proposals;
 pub mod public;
 pub mod record;
@@ -326,11 +332,34 @@ pub const ACCESS: &[Access] = &[
         Role::MANAGERS,
         "registrar el avance de un hito",
     ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/projects",
+        "consultar los proyectos de los miembros invitados y sus informes",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/projects",
+        READERS,
+        "consultar los proyectos de los miembros invitados",
+    ),
+    Access::roles(
+        "POST",
+        "/projects/{id}/reports",
+        &[Role::InvitedMember],
+        "informar el avance de su proyecto",
+    ),
     Access::roles(
         "GET",
         "/secretariats/{id}/inquiries",
         Role::MANAGERS,
         "consultar las dudas, quejas y sugerencias",
+    ),
+    Access::roles(
+        "GET",
+        "/inquiries/{id}/attachment",
+        Role::MANAGERS,
+        "descargar el archivo adjunto de una duda, queja o sugerencia",
     ),
     Access::roles(
         "POST",
@@ -349,6 +378,10 @@ pub const ACCESS: &[Access] = &[
 /// The routes of the secretariat's own API.
 pub fn router(context: ServiceContext) -> ApiRouter {
     ApiRouter::new()
+        // The complaint form carries an optional attachment (base64, up to
+        // 5 MiB decoded): its body may exceed the default limit.
+        .routes(routes!(public::create_inquiry))
+        .body_limit(attachments::MAX_INQUIRY_BODY)
         .routes(routes!(secretariats::list_presets))
         .routes(routes!(secretariats::create_secretariat))
         .routes(routes!(
@@ -383,7 +416,6 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(public::get_secretariat))
         .routes(routes!(public::list_sessions))
         .routes(routes!(public::get_session))
-        .routes(routes!(public::create_inquiry))
         .routes(routes!(public::get_inquiry))
         .routes(routes!(public::create_join_request))
         .routes(routes!(public::figures))
@@ -393,8 +425,12 @@ pub fn router(context: ServiceContext) -> ApiRouter {
             commitments::list_commitments
         ))
         .routes(routes!(commitments::update_milestone))
+        .routes(routes!(projects::public_projects))
+        .routes(routes!(projects::list_projects))
+        .routes(routes!(projects::create_report))
         .routes(routes!(public::list_inquiries))
         .routes(routes!(public::answer_inquiry))
+        .routes(routes!(attachments::download_attachment))
         .routes(routes!(public::list_join_requests))
         .with_state(context)
 }

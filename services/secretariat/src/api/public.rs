@@ -359,8 +359,12 @@ async fn site_sections(
         .fetch_one(&mut *conn)
         .await
         .or_unexpected("leyendo el contacto y las ligas")?;
-    let contact: Option<String> = row.try_get(0).or_unexpected("leyendo el contacto")?;
-    let links: Option<String> = row.try_get(1).or_unexpected("leyendo las ligas")?;
+    let contact: Option<String> = row
+        .try_get("public_contact")
+        .or_unexpected("leyendo el contacto")?;
+    let links: Option<String> = row
+        .try_get("public_links")
+        .or_unexpected("leyendo las ligas")?;
     Ok((
         contact.and_then(|c| serde_json::from_str(&c).ok()),
         links
@@ -981,6 +985,10 @@ pub struct NewInquiry {
     /// Must be absent or empty (a field people do not see).
     #[serde(default)]
     pub website: Option<String>,
+    /// Optional: one PDF, PNG or JPEG of up to 5 MiB, checked by its
+    /// content; never published (only the President and the facilitator see it).
+    #[serde(default)]
+    pub attachment: Option<super::attachments::NewAttachment>,
 }
 
 /// A question's public status: no personal data.
@@ -1035,6 +1043,11 @@ pub async fn create_inquiry(
         None | Some("") => None,
         Some(e) => Some(edge::email("email", e)?),
     };
+    let attachment = body
+        .attachment
+        .as_ref()
+        .map(super::attachments::check)
+        .transpose()?;
     ensure_slugs(&ctx).await?;
     let mut conn = connection(&ctx).await?;
     let secretariat_id = secretariat_by_slug(&mut conn, &path.slug).await?;
@@ -1069,6 +1082,9 @@ pub async fn create_inquiry(
     .execute(&mut *tx)
     .await
     .or_unexpected("guardando la duda, queja o sugerencia")?;
+    if let Some(attachment) = &attachment {
+        super::attachments::store(&mut tx, &id, attachment).await?;
+    }
     acknowledge(
         &ctx,
         &mut tx,
@@ -1089,7 +1105,16 @@ pub async fn create_inquiry(
         &caller,
         "consulta.recibir",
         Some(&id),
-        json!({ "folio": folio, "categoria": category, "secretariado": secretariat_id }),
+        json!({
+            "folio": folio,
+            "categoria": category,
+            "secretariado": secretariat_id,
+            "adjunto": attachment.as_ref().map(|a| json!({
+                "sha256": a.info.sha256,
+                "tipo": a.info.media_type,
+                "bytes": a.info.size_bytes,
+            })),
+        }),
     )
     .await
     .or_unexpected("registrando en la bitácora")?;
@@ -1190,6 +1215,10 @@ pub struct InquiryView {
     pub email: Option<String>,
     /// Whether the due date passed without an answer.
     pub overdue: bool,
+    /// The file the person attached, if any (download it with
+    /// `GET /inquiries/{id}/attachment`; never published).
+    #[serde(default)]
+    pub attachment: Option<super::attachments::AttachmentInfo>,
 }
 
 /// Lists a secretariat's questions, complaints and suggestions.
@@ -1229,11 +1258,14 @@ pub async fn list_inquiries(
     .fetch_all(&mut *conn)
     .await
     .or_unexpected("leyendo las dudas, quejas y sugerencias")?;
+    let mut attached = super::attachments::infos(&mut conn, &path.id).await?;
     rows.iter()
         .map(|row| -> Result<InquiryView, sqlx::Error> {
             let status = status_from(row)?;
+            let id: String = row.try_get("id")?;
             Ok(InquiryView {
-                id: row.try_get("id")?,
+                attachment: attached.remove(&id),
+                id,
                 overdue: status.status == "recibida" && status.due_on < today,
                 status,
                 text: row.try_get("body")?,
@@ -1347,7 +1379,7 @@ pub async fn answer_inquiry(
         .bind(&secretariat_id)
         .fetch_one(&mut *tx)
         .await
-        .and_then(|r| r.try_get(0))
+        .and_then(|r| r.try_get("slug"))
         .or_unexpected("leyendo el secretariado")?;
     acknowledge(
         &ctx,
@@ -1381,6 +1413,7 @@ pub async fn answer_inquiry(
     .fetch_one(&mut *tx)
     .await
     .or_unexpected("leyendo la respuesta")?;
+    let attachment = super::attachments::info(&mut tx, &path.id).await?;
     tx.commit()
         .await
         .or_unexpected("confirmando la transacción")?;
@@ -1392,6 +1425,7 @@ pub async fn answer_inquiry(
             name: row.try_get("name")?,
             email: row.try_get("email")?,
             overdue: false,
+            attachment,
         })
     })()
     .or_unexpected("leyendo la respuesta")?;

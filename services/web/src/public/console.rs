@@ -5,7 +5,7 @@
 //! whoever gave an email —, and see the requests to join. Pages of the
 //! members' platform: their session, their token, CSRF on every form.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use minijinja::context;
 use serde_json::{Value, json};
@@ -13,13 +13,14 @@ use serde_json::{Value, json};
 use super::forms::{field, form_pairs};
 use crate::console::is_manager;
 use crate::{
-    Current, Inner, Member, WebState, csrf_ok, redirect, require_member, same_origin,
-    session_ended, v, valid_id,
+    Answer, Current, Inner, Member, UNREACHABLE, WebState, csrf_ok, redirect, require_member,
+    same_origin, session_ended, v, valid_id,
 };
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/consola/stl/dudas", web::get().to(inquiries))
         .route("/consola/stl/dudas/{id}/respuesta", web::post().to(answer))
+        .route("/consola/stl/dudas/{id}/adjunto", web::get().to(attachment))
         .route("/consola/stl/sumate", web::get().to(join_requests));
 }
 
@@ -89,6 +90,9 @@ async fn inquiry_list(
         .map(|i| {
             let mut i = i.clone();
             i["category_name"] = json!(category_name(i["category"].as_str().unwrap_or_default()));
+            if let Some(size) = i["attachment"]["size_bytes"].as_i64() {
+                i["attachment"]["size_text"] = json!(super::size_text(size));
+            }
             i
         })
         .collect())
@@ -201,6 +205,81 @@ async fn answer(
         None,
         Some((id, message, typed)),
     )
+}
+
+/// GET `/consola/stl/dudas/{id}/adjunto`: the file a person attached,
+/// fetched with the manager's token (the secretariat checks who asks and
+/// audits the download) and passed on as a download, never cached, never
+/// shown as a page of this site.
+async fn attachment(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let inner = &state.0;
+    let current = inner.current(&request);
+    let member = match manager(inner, &current) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    let id = path.into_inner();
+    if !valid_id(&id) {
+        return inner.error_page(
+            &current,
+            StatusCode::NOT_FOUND,
+            "No existe esa duda, queja o sugerencia. Vuelva a la lista.",
+        );
+    }
+    let response = inner
+        .http
+        .get(inner.secretariat(&format!("/inquiries/{id}/attachment")))
+        .bearer_auth(&member.token)
+        .timeout(std::time::Duration::from_secs(60))
+        .send()
+        .await;
+    let Ok(response) = response else {
+        return inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE);
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::UNAUTHORIZED {
+        return session_ended(inner, &current);
+    }
+    if !status.is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        return inner.error_page(
+            &current,
+            crate::client_status(status),
+            &Answer { status, body }.detail(),
+        );
+    }
+    let media = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|m| matches!(*m, "application/pdf" | "image/png" | "image/jpeg"))
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let disposition = response
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|d| d.starts_with("attachment;"))
+        .unwrap_or("attachment; filename=\"adjunto\"")
+        .to_string();
+    match response.bytes().await {
+        Ok(bytes) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, media))
+            .insert_header((header::CONTENT_DISPOSITION, disposition))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            ))
+            .body(bytes),
+        Err(_) => inner.error_page(&current, StatusCode::BAD_GATEWAY, UNREACHABLE),
+    }
 }
 
 async fn join_requests(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {

@@ -21,6 +21,13 @@ use super::{
 pub(crate) const MAX_PDF_BYTES: usize = 8 * 1024 * 1024;
 /// The largest form body (text forms).
 const MAX_FORM_BYTES: usize = 32 * 1024;
+/// The largest complaint attachment (the secretariat's
+/// `attachments::MAX_ATTACHMENT_BYTES`, which checks it again).
+pub(crate) const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+/// The most a complaint form may send in all before it is cut short (an
+/// oversize attachment is read and dropped up to here, so the form still
+/// comes back as typed).
+const MAX_ATTACHMENT_DRAIN: usize = 64 * 1024 * 1024;
 
 /// Reads a body up to `limit` bytes; `None` when it is larger.
 async fn read_body(payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>>, Failure> {
@@ -388,6 +395,8 @@ const INQUIRY_LABELS: &[(&str, &str)] = &[
     ("name", "Nombre"),
     ("email", "Correo electrónico"),
     ("website", "No escriba nada aquí"),
+    ("attachment.name", "Archivo adjunto"),
+    ("attachment.content_base64", "Archivo adjunto"),
 ];
 
 fn choices(list: &[(&str, &str)]) -> Vec<Value> {
@@ -412,6 +421,7 @@ pub(crate) async fn inquiry_page(
             context! {
                 stl => v(&stl_of(&s)), section => "f", categories => v(&choices(CATEGORIES)),
                 answer_days => v(&s["inquiry_answer_days"]), form => v(&json!({})), folio => "",
+                max_mb => MAX_ATTACHMENT_BYTES / (1024 * 1024),
             },
             Some(&request),
         ),
@@ -431,10 +441,42 @@ pub(crate) async fn inquiry_submit(
         Err(f) => return failure_page(&state, None, f),
     };
     let stl = stl_of(&s);
-    let (pairs, too_large) = match read_body(payload, MAX_FORM_BYTES).await {
-        Ok(Some(b)) => (form_pairs(&b), false),
-        Ok(None) => (Vec::new(), true),
-        Err(f) => return failure_page(&state, Some(&stl), f),
+    // With its optional attachment the form is multipart; without
+    // JavaScript or a file it may also come urlencoded.
+    let (pairs, file, too_large, file_too_large) = if is_multipart(&request) {
+        let multipart = actix_multipart::Multipart::new(request.headers(), payload);
+        match crate::upload::read_keeping_texts(
+            multipart,
+            "adjunto",
+            MAX_ATTACHMENT_BYTES,
+            MAX_FORM_BYTES,
+            MAX_ATTACHMENT_DRAIN,
+        )
+        .await
+        {
+            Ok((fields, file_too_large)) => {
+                let pairs: Vec<(String, String)> = fields.texts.into_iter().collect();
+                let file = fields.file.filter(|(_, bytes)| !bytes.is_empty());
+                (pairs, file, false, file_too_large)
+            }
+            Err(crate::upload::Refusal::TooLarge { file }) => (Vec::new(), None, !file, file),
+            Err(crate::upload::Refusal::Broken) => {
+                return failure_page(
+                    &state,
+                    Some(&stl),
+                    Failure {
+                        status: StatusCode::BAD_REQUEST,
+                        message: "No se recibió completo lo que envió. Intente de nuevo.".into(),
+                    },
+                );
+            }
+        }
+    } else {
+        match read_body(payload, MAX_FORM_BYTES).await {
+            Ok(Some(b)) => (form_pairs(&b), None, false, false),
+            Ok(None) => (Vec::new(), None, true, false),
+            Err(f) => return failure_page(&state, Some(&stl), f),
+        }
     };
     let form = json!({
         "category": field(&pairs, "category"),
@@ -442,14 +484,18 @@ pub(crate) async fn inquiry_submit(
         "name": field(&pairs, "name"),
         "email": field(&pairs, "email"),
     });
-    let again = |status: StatusCode, error: String| {
+    let had_file = file.is_some() || file_too_large;
+    let again = |status: StatusCode, mut error: String| {
+        if had_file {
+            error.push_str(" Por seguridad el navegador no conserva el archivo: vuelva a elegirlo si quiere adjuntarlo.");
+        }
         render::page(
             &state,
             &Page::new("stl/dudas.html", Freshness::NoStore).status(status),
             context! {
                 stl => v(&stl), section => "f", categories => v(&choices(CATEGORIES)),
                 answer_days => v(&s["inquiry_answer_days"]), form => v(&form),
-                error => error, folio => "",
+                error => error, folio => "", max_mb => MAX_ATTACHMENT_BYTES / (1024 * 1024),
             },
             None,
         )
@@ -460,13 +506,29 @@ pub(crate) async fn inquiry_submit(
             "Su mensaje es demasiado largo para enviarse (más de 32 KB). Resúmalo a 5,000 caracteres o menos.".into(),
         );
     }
-    let body = json!({
+    if file_too_large {
+        return again(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "El archivo adjunto pesa más de {} MB, el máximo. Redúzcalo (por ejemplo, escanéelo a menor resolución) o envíe su mensaje sin adjunto; lo que escribió sigue aquí.",
+                MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            ),
+        );
+    }
+    let mut body = json!({
         "category": field(&pairs, "category"),
         "text": field(&pairs, "text"),
         "name": field(&pairs, "name"),
         "email": field(&pairs, "email"),
         "website": field(&pairs, "website"),
     });
+    if let Some((name, bytes)) = &file {
+        use base64::Engine;
+        body["attachment"] = json!({
+            "name": name,
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
+    }
     let url = secretariat_url(
         &state,
         &format!("/public/secretariats/{}/inquiries", path.as_str()),
@@ -519,6 +581,7 @@ pub(crate) async fn inquiry_status(
                 stl => v(&stl), section => "f", categories => v(&choices(CATEGORIES)),
                 answer_days => v(&s["inquiry_answer_days"]), form => v(&json!({})),
                 error => error, folio => folio.chars().take(40).collect::<String>(),
+                max_mb => MAX_ATTACHMENT_BYTES / (1024 * 1024),
             },
             None,
         )

@@ -3,7 +3,9 @@
 //! formats a secretariat produces (PDF, images, office documents, plain
 //! text and data, ZIP); programs are refused, and a name whose extension
 //! says something else than the content is refused too (a `.pdf` that is a
-//! program is the classic trap).
+//! program is the classic trap). Pure functions over bytes, shared by the
+//! archive (handovers, session evidence) and the secretariat (complaint
+//! attachments, which accept fewer formats).
 
 /// A recognised format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
