@@ -33,6 +33,7 @@ use rubrica_platform::{ServiceName, Settings};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+pub mod evidence;
 pub mod handover;
 pub mod project;
 
@@ -403,9 +404,12 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     }
     let outcome = match walk_through(&target, &|_| {}).await {
         Ok(done) => match handover::hand_over(&target, &done).await {
-            Ok(handed) => project::invited_project(&target, &done)
-                .await
-                .map(|()| (done, handed)),
+            Ok(handed) => match project::invited_project(&target, &done).await {
+                Ok(()) => evidence::session_evidence(&target, &done, &handed.president_token)
+                    .await
+                    .map(|_| (done, handed)),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -460,6 +464,10 @@ fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
     );
     println!(
         "  Proyecto de la persona invitada, con su informe de avance: {}/stl (sección Compromisos)",
+        done.base_url
+    );
+    println!(
+        "  Evidencia de la sesión (imagen con su texto alternativo): {}/stl (Sesiones y actas)",
         done.base_url
     );
 }

@@ -44,6 +44,31 @@ if (!base || !slug || !signedPdf || !pki) {
 const artifacts = process.env.ARTIFACTS || path.join(here, '..', 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A 2×2 PNG of one colour: a new image (and SHA-256) for each run. */
+function tinyPng(r, g, b) {
+  const zlib = require('node:zlib');
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(2, 0);
+  header.writeUInt32BE(2, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // RGB
+  const row = Buffer.from([0, r, g, b, r, g, b]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat([row, row]))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 const origin = new URL(base).origin;
 const stl = `${base}/stl/${slug}`;
 
@@ -159,6 +184,12 @@ const sessionText = await text();
 for (const part of ['Asistencia', 'Votaciones', 'Decisión:', 'regla aplicada', 'Acuerdos', 'a favor']) {
   assert.ok(sessionText.includes(part), `la sesión muestra «${part}»`);
 }
+// The demo's evidence: its image, with its text alternative, loads from this site.
+const demoImage = page.locator('ul.evidencia img[alt^="Dibujo de demostración"]');
+assert.equal(await demoImage.count(), 1, 'la sesión muestra la imagen de su evidencia con su texto alternativo');
+await demoImage.scrollIntoViewIfNeeded(); // loading="lazy": it loads when it comes into view
+await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await demoImage.elementHandle(), { timeout: 10000 });
+const publicSessionUrl = page.url();
 const recordLink = page.locator('a[href*="/registros/"]').first();
 assert.ok(await recordLink.count(), 'la sesión enlaza su registro firmado');
 await recordLink.click();
@@ -300,6 +331,41 @@ await check('sumate-folio');
   await president.goto(`${base}/consola/stl/proyectos`);
   await axeOn(president, 'consola-proyectos');
   assert.match(await president.locator('main').innerText(), /Proyectos de los miembros invitados/);
+
+  // Session evidence through the console (000 V.10 a): an image without its
+  // text alternative comes back with what was typed; with it, it is checked,
+  // hashed, archived and shown on the public session page.
+  await president.goto(`${base}/consola/sesiones`);
+  const sessionHrefs = await president.locator('main a[href^="/consola/sesiones/"]').evaluateAll(
+    (links) => links.map((a) => a.getAttribute('href')).filter((h) => /^\/consola\/sesiones\/[^/?#]+$/.test(h)));
+  let evidencePage = null;
+  for (const href of sessionHrefs) {
+    await president.goto(`${base}${href}`);
+    if (await president.locator('#evidence-file').count()) { evidencePage = `${base}${href}`; break; }
+  }
+  assert.ok(evidencePage, 'la consola ofrece agregar evidencia a la sesión celebrada');
+  const image = tinyPng(...crypto.randomBytes(3));
+  const description = 'Votación del orden del día (prueba del navegador)';
+  await president.setInputFiles('#evidence-file', { name: 'votacion.png', mimeType: 'image/png', buffer: image });
+  await president.fill('#evidence-description', description);
+  await Promise.all([president.waitForLoadState(), president.click('button:has-text("Agregar la evidencia")')]);
+  const refusedText = await president.locator('main').innerText();
+  assert.match(refusedText, /texto alternativo/, 'una imagen sin texto alternativo se rechaza y se dice por qué');
+  assert.equal(await president.inputValue('#evidence-description'), description, 'la descripción escrita vuelve en el formulario');
+  await axeOn(president, 'consola-evidencia-rechazada');
+  const alt = 'Integrantes votando el orden del día (imagen de prueba)';
+  await president.setInputFiles('#evidence-file', { name: 'votacion.png', mimeType: 'image/png', buffer: image });
+  await president.fill('#evidence-alt', alt);
+  await Promise.all([president.waitForURL(/hecho=evidencia/), president.click('button:has-text("Agregar la evidencia")')]);
+  const imageSha = crypto.createHash('sha256').update(image).digest('hex');
+  assert.ok((await president.locator('#evidencia').innerText()).includes(imageSha), 'la consola lista la evidencia con su SHA-256');
+  await axeOn(president, 'consola-evidencia');
+  await page.goto(`${publicSessionUrl}?con-evidencia`);
+  assert.equal(await page.locator(`ul.evidencia img[alt="${alt}"]`).count(), 1, 'la evidencia nueva se publica con su texto alternativo');
+  assert.ok((await text()).includes(imageSha), 'el sitio público muestra su SHA-256');
+  const download = await page.request.get(`${stl}/evidencia/${imageSha}`);
+  assert.equal(crypto.createHash('sha256').update(await download.body()).digest('hex'), imageSha, 'el archivo público es el mismo, byte por byte');
+  await check('sesion-con-evidencia');
   await consoleContext.close();
 
   await page.goto(`${stl}/dudas/folio?folio=${folio}`);
