@@ -604,29 +604,13 @@ fn find_endstream(buf: &[u8], start: usize, horizon: &EndstreamHorizon) -> Optio
     Some(end)
 }
 
-/// First occurrence of `needle` in `haystack`.
+/// First occurrence of `needle` in `haystack` (memchr's SIMD search: the
+/// reader scans whole files for `startxref` and streams for `endstream`).
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
+    if needle.is_empty() {
         return None;
     }
-    let first = needle[0];
-    let mut i = 0;
-    while i + needle.len() <= haystack.len() {
-        match haystack[i..=haystack.len() - needle.len()]
-            .iter()
-            .position(|&b| b == first)
-        {
-            Some(p) => {
-                i += p;
-                if &haystack[i..i + needle.len()] == needle {
-                    return Some(i);
-                }
-                i += 1;
-            }
-            None => return None,
-        }
-    }
-    None
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]
