@@ -99,7 +99,12 @@ async function submit(page, button) {
   await Promise.all([page.waitForNavigation(), page.click(button)]);
 }
 
-const iso = (d) => d.toISOString().slice(0, 10);
+// Dates as the secretariat reads them: its own local date (the demo's
+// Jalisco secretariat is at UTC−6), not UTC's, which is a day ahead from
+// 18:00 to midnight there (a designation ended "yesterday" in UTC would
+// still be in force today in Jalisco).
+const SECRETARIAT_UTC_OFFSET_MINUTES = -360;
+const iso = (d) => new Date(d.getTime() + SECRETARIAT_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 10);
 const inDays = (n) => {
   const d = new Date();
   d.setUTCDate(d.getUTCDate() + n);
