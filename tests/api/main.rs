@@ -10,6 +10,7 @@ mod evidence;
 mod helpers;
 mod mail;
 mod malformed;
+mod news;
 mod platform;
 mod public;
 mod public_site;
