@@ -10,9 +10,9 @@
 #     and the answer on the folio's public page, screenshots in
 #     web/artifacts/ (or $ARTIFACTS);
 #   - html5lib (PyPI, strict mode) on every page of /sitemap.xml and the
-#     error pages, feedparser (PyPI) on each secretariat's Atom feed, and
-#     frictionless (PyPI) on the open data: the site's own Data Package
-#     (/stl/{slug}/datos/datapackage.json) and the archive's, with every
+#     error pages, feedparser (PyPI) on each secretariat's Atom feeds (records,
+#     communiqués), and frictionless (PyPI) on the open data: the site's own Data
+#     Package (/stl/{slug}/datos/datapackage.json) and the archive's, with every
 #     CSV they describe, from a virtual environment made once under ~/.cache.
 #   bash web/public-test.sh
 set -euo pipefail
@@ -121,19 +121,20 @@ for url in urls:
         problems.append(f"/{path}: HTML no válido: {error}")
 print(f"html5lib (estricto): {len(urls)} páginas revisadas")
 
-status, headers, body = fetch(f"{base}/stl/{slug}/registros.atom")
-assert status == 200, f"canal Atom: {status}"
-feed = feedparser.parse(body)
-if feed.bozo:
-    problems.append(f"canal Atom no válido: {feed.bozo_exception}")
-if feed.version != "atom10":
-    problems.append(f"el canal no es Atom 1.0: {feed.version}")
-if not feed.entries:
-    problems.append("el canal Atom no tiene entradas")
-for entry in feed.entries:
-    if not entry.get("link", "").startswith(base):
-        problems.append(f"entrada sin enlace absoluto: {entry.get('id')}")
-print(f"feedparser: {feed.version}, {len(feed.entries)} entradas")
+for name in ("registros", "comunicados"):
+    status, headers, body = fetch(f"{base}/stl/{slug}/{name}.atom")
+    assert status == 200, f"canal Atom de {name}: {status}"
+    feed = feedparser.parse(body)
+    if feed.bozo:
+        problems.append(f"canal Atom de {name} no válido: {feed.bozo_exception}")
+    if feed.version != "atom10":
+        problems.append(f"el canal de {name} no es Atom 1.0: {feed.version}")
+    if not feed.entries:
+        problems.append(f"el canal Atom de {name} no tiene entradas")
+    for entry in feed.entries:
+        if not entry.get("link", "").startswith(base):
+            problems.append(f"entrada de {name} sin enlace absoluto: {entry.get('id')}")
+    print(f"feedparser ({name}): {feed.version}, {len(feed.entries)} entradas")
 
 if problems:
     print("\n".join(problems), file=sys.stderr)

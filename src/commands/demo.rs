@@ -923,6 +923,38 @@ pub async fn walk(
         target,
         "   sesión cerrada: el servicio de secretariado emitió «session.closed»"
     );
+    // The public site's sections a and b: a communiqué of the President on
+    // the session, and an activity in the agenda.
+    let session_folio = created["session"]["folio"].as_str().unwrap_or_default();
+    let communique = secretariat
+        .post(
+            &format!("/secretariats/{stl}/communiques"),
+            &president,
+            json!({
+                "title": format!("El secretariado celebró su sesión ordinaria {session_folio}"),
+                "body": "El Secretariado Técnico Local celebró su sesión ordinaria con quórum y aprobó el calendario de sesiones de 2027 y la metodología de seguimiento de los compromisos del Plan de Acción Local.\n\nEl acta se firma con e.firma y se publicará en el archivo público, donde cualquier persona puede verificarla.",
+                "session_folio": (!session_folio.is_empty()).then_some(session_folio),
+            }),
+        )
+        .await?;
+    secretariat
+        .post(
+            &format!("/secretariats/{stl}/activities"),
+            &facilitator,
+            json!({
+                "title": "Foro de cocreación del Plan de Acción Local con la sociedad civil",
+                "date": iso(date_after(30)),
+                "time": "17:00",
+                "place": "Auditorio del ITEI, Guadalajara, Jalisco",
+                "description": "Mesa abierta para proponer y revisar compromisos. Entrada libre.",
+            }),
+        )
+        .await?;
+    say!(
+        target,
+        "   comunicado {} publicado por la Presidencia; una actividad en la agenda",
+        communique["number"]
+    );
 
     step(
         6,

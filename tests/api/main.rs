@@ -11,6 +11,7 @@ mod evidence;
 mod helpers;
 mod mail;
 mod malformed;
+mod news;
 mod open_data_site;
 mod platform;
 mod projects;

@@ -168,6 +168,16 @@ assert.match(await text(), /Plan de Acción Local/);
 assert.match(await text(), /Proyectos de los miembros invitados/);
 // The demo's invited member filed a progress report (rubrica demo).
 assert.match(await text(), /Informes de avance \(1\)/, 'el proyecto de la persona invitada muestra su informe');
+// b: the agenda of activities (the demo adds one).
+await visit(`${stl}/agenda`, 'agenda');
+assert.match(await text(), /Agenda de actividades/);
+assert.ok(await page.locator('main .tarjeta').count(), 'la agenda tiene actividades');
+// a: the President's communiqués (the demo publishes one), each at its own address.
+await visit(`${stl}/comunicados`, 'comunicados');
+const communiqueLink = page.locator('#comunicados a[href*="/comunicados/"]').first();
+assert.ok(await communiqueLink.count(), 'hay un comunicado publicado');
+await visit(new URL(await communiqueLink.getAttribute('href'), base).href, 'comunicado');
+assert.match(await text(), /Publicado/);
 // c and e: what the President published (the demo publishes none yet: they say so).
 for (const [section, label] of [['contacto', 'contacto'], ['ligas', 'ligas']]) {
   await visit(`${stl}/${section}`, label);

@@ -44,6 +44,7 @@ mod console;
 mod dates;
 mod handover;
 mod member;
+mod news;
 mod operator;
 mod oversight;
 mod project;
@@ -174,6 +175,7 @@ const TEMPLATE_SETS: &[&[(&str, &str)]] = &[
     TEMPLATES,
     console::TEMPLATES,
     oversight::TEMPLATES,
+    news::TEMPLATES,
     setup::TEMPLATES,
     operator::TEMPLATES,
     handover::TEMPLATES,
@@ -285,6 +287,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: WebState) {
         .configure(member::routes)
         .configure(console::routes)
         .configure(oversight::routes)
+        .configure(news::routes)
         .configure(setup::routes)
         .configure(operator::routes)
         .configure(handover::routes)

@@ -19,6 +19,9 @@ mod console;
 mod console_tests;
 mod data;
 mod forms;
+mod news;
+#[cfg(test)]
+mod news_tests;
 #[cfg(test)]
 mod page_tests;
 mod proof;
@@ -98,6 +101,18 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/stl/sumate.html"),
     ),
     (
+        "stl/comunicados.html",
+        include_str!("../../../templates/web/stl/comunicados.html"),
+    ),
+    (
+        "stl/comunicado.html",
+        include_str!("../../../templates/web/stl/comunicado.html"),
+    ),
+    (
+        "stl/agenda.html",
+        include_str!("../../../templates/web/stl/agenda.html"),
+    ),
+    (
         "stl/consola_menu.html",
         include_str!("../../../templates/web/stl/consola_menu.html"),
     ),
@@ -114,6 +129,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
 /// Registers the public pages.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     console::routes(cfg);
+    news::routes(cfg);
     cfg.route("/stl", web::get().to(list))
         .route("/sitemap.xml", web::get().to(sitemap))
         .route("/stl/{slug}", web::get().to(home))
@@ -811,10 +827,23 @@ async fn session(
     } else {
         None
     };
+    let communiques: Vec<Value> = match news::communiques_of(&state, &slug).await {
+        Ok(list) => list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["session_folio"].as_str() == Some(folio.as_str()))
+            .map(news::communique_words)
+            .collect(),
+        Err(f) => return failure_page(&state, Some(&stl), f),
+    };
     render::page(
         &state,
         &Page::new("stl/sesion.html", Freshness::Short),
-        context! { stl => v(&stl), section => "a", session => v(&words), record => v(&record), evidence => v(&evidence) },
+        context! {
+            stl => v(&stl), section => "a", session => v(&words), record => v(&record),
+            evidence => v(&evidence), communiques => v(&communiques),
+        },
         Some(&request),
     )
 }
@@ -1461,12 +1490,14 @@ const SITE_PAGES: &[&str] = &[
     "/dudas",
     "/sumate",
     "/compromisos",
+    "/agenda",
+    "/comunicados",
     "/contacto",
     "/ligas",
 ];
 
-/// `/sitemap.xml`: every secretariat's pages, sessions and (newest 500)
-/// records.
+/// `/sitemap.xml`: every secretariat's pages, sessions, communiqués and
+/// (newest 500) records.
 async fn sitemap(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
     if let Some(hit) = render::cached(&state, &request) {
         return hit;
@@ -1499,6 +1530,16 @@ async fn sitemap(state: web::Data<WebState>, request: HttpRequest) -> HttpRespon
                     xml.push_str(&format!(
                         "<url><loc>{origin}/stl/{slug}/sesiones/{}</loc></url>\n",
                         xml_escape(folio)
+                    ));
+                }
+            }
+        }
+        if let Ok(list) = news::communiques_of(&state, slug).await {
+            for c in list.as_array().into_iter().flatten() {
+                if let Some(number) = c["number"].as_i64() {
+                    xml.push_str(&format!(
+                        "<url><loc>{origin}/stl/{slug}/comunicados/{number}</loc><lastmod>{}</lastmod></url>\n",
+                        rfc3339(c["updated_at"].as_i64().unwrap_or_default())
                     ));
                 }
             }

@@ -12,6 +12,8 @@
 //!   agenda approval, deliberations, closing (the `session.closed` event).
 //! - [`votes`]: motions and their decision, agreements and their follow-up.
 //! - [`record`]: the session's record, the event's payload, and who signs it.
+//! - [`communiques`]: the President's communiqués (public site, section a).
+//! - [`activities`]: the agenda of activities (public site, section b).
 //! - [`public`]: what anyone reads without an account (secretariats by slug,
 //!   the calendar, closed sessions without personal data) and sends
 //!   (questions, complaints, suggestions; requests to join), and the
@@ -32,8 +34,10 @@
 use rubrica_platform::routes;
 use rubrica_platform::{Access, ApiRouter, Role, ServiceContext};
 
+pub mod activities;
 pub mod attachments;
 pub mod commitments;
+pub mod communiques;
 mod db;
 mod edge;
 pub mod internal;
@@ -81,6 +85,10 @@ const READERS_AND_OUTGOING: &[Role] = &[
 /// Who registers members and designations: the President within their own
 /// secretariat, and the installation operator.
 const REGISTRARS: &[Role] = &[Role::President, Role::Operator];
+
+/// Who publishes and corrects communiqués: the President only (000 V.10 a:
+/// "comunicados relevantes" published by the President).
+const PRESIDENT: &[Role] = &[Role::President];
 
 /// Who creates secretariats.
 const OPERATOR: &[Role] = &[Role::Operator];
@@ -349,6 +357,63 @@ pub const ACCESS: &[Access] = &[
         &[Role::InvitedMember],
         "informar el avance de su proyecto",
     ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/communiques",
+        "consultar los comunicados de la Presidencia",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/communiques/{number}",
+        "consultar un comunicado de la Presidencia",
+    ),
+    Access::roles(
+        "POST",
+        "/secretariats/{id}/communiques",
+        PRESIDENT,
+        "publicar un comunicado",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/communiques",
+        READERS,
+        "consultar los comunicados",
+    ),
+    Access::roles(
+        "PUT",
+        "/communiques/{id}",
+        PRESIDENT,
+        "corregir un comunicado",
+    ),
+    Access::public(
+        "GET",
+        "/public/secretariats/{slug}/activities",
+        "consultar la agenda pública de actividades",
+    ),
+    Access::roles(
+        "POST",
+        "/secretariats/{id}/activities",
+        Role::MANAGERS,
+        "agregar una actividad a la agenda",
+    ),
+    Access::roles(
+        "GET",
+        "/secretariats/{id}/activities",
+        READERS,
+        "consultar la agenda de actividades",
+    ),
+    Access::roles(
+        "PUT",
+        "/activities/{id}",
+        Role::MANAGERS,
+        "modificar una actividad de la agenda",
+    ),
+    Access::roles(
+        "POST",
+        "/activities/{id}/cancellation",
+        Role::MANAGERS,
+        "cancelar una actividad de la agenda",
+    ),
     Access::roles(
         "GET",
         "/secretariats/{id}/inquiries",
@@ -428,6 +493,20 @@ pub fn router(context: ServiceContext) -> ApiRouter {
         .routes(routes!(projects::public_projects))
         .routes(routes!(projects::list_projects))
         .routes(routes!(projects::create_report))
+        .routes(routes!(communiques::public_communiques))
+        .routes(routes!(communiques::public_communique))
+        .routes(routes!(
+            communiques::create_communique,
+            communiques::list_communiques
+        ))
+        .routes(routes!(communiques::correct_communique))
+        .routes(routes!(activities::public_activities))
+        .routes(routes!(
+            activities::create_activity,
+            activities::list_activities
+        ))
+        .routes(routes!(activities::update_activity))
+        .routes(routes!(activities::cancel_activity))
         .routes(routes!(public::list_inquiries))
         .routes(routes!(public::answer_inquiry))
         .routes(routes!(attachments::download_attachment))
