@@ -16,10 +16,9 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use utoipa::{IntoParams, ToSchema};
 
-use super::db;
 use super::edge;
 use super::public::{SlugPath, connection, ensure_slugs, secretariat_by_slug};
-use super::roster::{ensure_secretariat, secretariat_not_found};
+use super::roster::{ensure_secretariat, offset_of};
 use super::secretariats::SecretariatPath;
 
 /// What adds or edits an activity.
@@ -217,14 +216,6 @@ fn view(row: ActivityRow, offset_minutes: i64) -> ActivityView {
         cancel_reason: row.cancel_reason,
         updated_at: row.updated_at,
     }
-}
-
-async fn offset_of(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<i64> {
-    db::secretariat(conn, secretariat_id)
-        .await
-        .or_unexpected("leyendo el secretariado")?
-        .map(|s| s.utc_offset_minutes)
-        .ok_or_else(|| secretariat_not_found(secretariat_id))
 }
 
 /// A secretariat's activities by date and time.

@@ -19,10 +19,9 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use utoipa::{IntoParams, ToSchema};
 
-use super::db;
 use super::edge;
 use super::public::{SlugPath, connection, ensure_slugs, secretariat_by_slug};
-use super::roster::{ensure_secretariat, secretariat_not_found};
+use super::roster::{ensure_secretariat, offset_of};
 use super::secretariats::SecretariatPath;
 
 /// Longest body of a communiqué, in characters.
@@ -164,14 +163,6 @@ fn view(row: CommuniqueRow, offset_minutes: i64) -> CommuniqueView {
         updated_at: row.updated_at,
         corrections: row.corrections,
     }
-}
-
-async fn offset_of(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<i64> {
-    db::secretariat(conn, secretariat_id)
-        .await
-        .or_unexpected("leyendo el secretariado")?
-        .map(|s| s.utc_offset_minutes)
-        .ok_or_else(|| secretariat_not_found(secretariat_id))
 }
 
 /// A secretariat's communiqués, newest first.

@@ -96,6 +96,16 @@ pub async fn calendar(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResu
     Ok(Calendar::new(days.into_iter().map(|(d, _)| d)))
 }
 
+/// A secretariat's UTC offset in minutes (its own local time:
+/// Mexico has four zones); 404 when it does not exist.
+pub async fn offset_of(conn: &mut AnyConnection, secretariat_id: &str) -> ApiResult<i64> {
+    db::secretariat(conn, secretariat_id)
+        .await
+        .or_unexpected("leyendo el secretariado")?
+        .map(|s| s.utc_offset_minutes)
+        .ok_or_else(|| secretariat_not_found(secretariat_id))
+}
+
 pub fn secretariat_not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!(
         "No existe el secretariado «{}». Revise el identificador; el operador puede crearlo con POST /secretariats.",
