@@ -37,6 +37,12 @@ pub(crate) enum FieldKind {
     Other,
 }
 
+/// The entries of a field dictionary this module and its callers read.
+/// Reading a form lexes every field but builds only these: a 20-page acta
+/// with 9 signers has 189 fields, and their tooltips, appearance and border
+/// dictionaries are most of their bytes. [`Field::full`] reads the rest.
+static FIELD_KEYS: &[&[u8]] = &[b"T", b"FT", b"Kids", b"V", b"Lock", SIGNER_KEY.as_bytes()];
+
 /// A terminal form field (for Rúbrica's, merged with its one widget).
 #[derive(Debug, Clone)]
 pub(crate) struct Field {
@@ -45,15 +51,25 @@ pub(crate) struct Field {
     /// Fully qualified name.
     pub(crate) name: String,
     pub(crate) kind: FieldKind,
-    /// The field dictionary.
-    pub(crate) dict: Rc<Object>,
+    /// The field dictionary: at least its [`FIELD_KEYS`] entries.
+    dict: Rc<Object>,
 }
 
 impl Field {
+    /// The field dictionary's [`FIELD_KEYS`] entries (all of them when the
+    /// object had been read whole before).
     pub(crate) fn dict(&self) -> &Dictionary {
         match self.dict.as_ref() {
             Object::Dictionary(d) => d,
             _ => unreachable_dict(),
+        }
+    }
+
+    /// The whole field dictionary, every entry (to write a new version of it).
+    pub(crate) fn full(&self, file: &PdfFile<'_>, rev: usize) -> Result<Dictionary> {
+        match file.get(rev, self.id.0)?.as_deref() {
+            Some(Object::Dictionary(d)) => Ok(d.clone()),
+            _ => Ok(self.dict().clone()),
         }
     }
 
@@ -64,14 +80,6 @@ impl Field {
             Ok(Object::Null) | Err(_) => None,
             Ok(v) => Some(v),
         }
-    }
-
-    /// The widget rectangle.
-    pub(crate) fn rect(&self) -> Option<[f32; 4]> {
-        self.dict()
-            .get(b"Rect")
-            .ok()
-            .and_then(crate::reader::rect_of)
     }
 
     /// Names in `/Lock /Fields` (signature fields).
@@ -221,7 +229,7 @@ fn collect(
     if depth > 32 || !seen.insert(id.0) || out.len() > 100_000 {
         return Ok(());
     }
-    let Some(object) = file.get(rev, id.0)? else {
+    let Some(object) = file.peek(rev, id.0, FIELD_KEYS)? else {
         return Ok(());
     };
     let Object::Dictionary(dict) = object.as_ref() else {
@@ -258,7 +266,7 @@ fn collect(
     };
     let mut child_fields = Vec::new();
     for kid in &kids {
-        if let Some(k) = file.get(rev, kid.0)?
+        if let Some(k) = file.peek(rev, kid.0, FIELD_KEYS)?
             && let Object::Dictionary(kd) = k.as_ref()
             && kd.has(b"T")
         {
@@ -288,27 +296,38 @@ pub(crate) struct SignerFields<'f> {
     pub(crate) initials: Vec<&'f Field>,
 }
 
-/// Every Rúbrica signer of the form.
-pub(crate) fn signers<'f>(
+/// The Rúbrica signer of the form whose RFC is `rfc` (ASCII case ignored),
+/// with their fields; `Ok(None)` when the form has Rúbrica signers but none
+/// with that RFC, and `Err(NotSignable)` when it has none at all.
+pub(crate) fn signer_with_rfc<'f>(
     file: &PdfFile<'_>,
     rev: usize,
     form: &'f Form,
-) -> Result<Vec<SignerFields<'f>>> {
-    let mut out = Vec::new();
+    rfc: &str,
+) -> Result<Option<SignerFields<'f>>> {
+    let mut any = false;
     for field in form.signature_fields() {
         let Some(signer) = field.signer(file, rev)? else {
             continue;
         };
+        any = true;
+        if !signer.rfc.eq_ignore_ascii_case(rfc) {
+            continue;
+        }
         let initials = field
             .lock_names(file, rev)?
             .iter()
             .filter_map(|n| form.field(n))
             .collect();
-        out.push(SignerFields {
+        return Ok(Some(SignerFields {
             signer,
             signature: field,
             initials,
-        });
+        }));
     }
-    Ok(out)
+    if any {
+        Ok(None)
+    } else {
+        Err(crate::error::PdfSignError::NotSignable)
+    }
 }

@@ -22,7 +22,9 @@ use std::rc::Rc;
 use lopdf::{DecompressError, Dictionary, Object, ObjectId, Stream};
 
 use crate::error::{PdfSignError, Result};
-use crate::syntax::{self, EndstreamHorizon, Lexer, SyntaxError, SyntaxErrorKind, is_whitespace};
+use crate::syntax::{
+    self, EndstreamHorizon, Lexer, RawEntry, SyntaxError, SyntaxErrorKind, is_whitespace,
+};
 
 /// Largest PDF accepted: actas are a few megabytes; this bounds memory.
 pub const MAX_PDF_BYTES: u64 = 256 * 1024 * 1024;
@@ -320,6 +322,12 @@ impl Budget {
 /// one that cannot be parsed (it reads as `null`).
 type ObjectStreamObjects = Rc<Vec<(u32, Option<Rc<Object>>)>>;
 
+/// An object read in part: the dictionary entries `keep` (see [`PdfFile::peek`]).
+struct Peeked {
+    keep: &'static [&'static [u8]],
+    object: Rc<Object>,
+}
+
 /// A PDF file with its revisions and a cache of parsed objects.
 pub(crate) struct PdfFile<'a> {
     pub(crate) bytes: &'a [u8],
@@ -329,6 +337,8 @@ pub(crate) struct PdfFile<'a> {
     pub(crate) trailing_data: bool,
     budget: Budget,
     objects: RefCell<HashMap<Entry, Rc<Object>>>,
+    /// Objects read in part by [`PdfFile::peek`], with the keys kept.
+    peeked: RefCell<HashMap<Entry, Peeked>>,
     object_streams: RefCell<HashMap<Entry, ObjectStreamObjects>>,
 }
 
@@ -419,6 +429,7 @@ impl<'a> PdfFile<'a> {
             trailing_data,
             budget,
             objects: RefCell::new(HashMap::new()),
+            peeked: RefCell::new(HashMap::new()),
             object_streams: RefCell::new(HashMap::new()),
         })
     }
@@ -437,6 +448,107 @@ impl<'a> PdfFile<'a> {
             return Ok(None);
         };
         self.load(rev, id, entry, 0).map(Some)
+    }
+
+    /// Object `id` of revision `rev` when only the entries `keep` of its
+    /// dictionary are wanted: an object already read whole is answered from
+    /// that cache; one in the file body is lexed without building the other
+    /// entries, and kept apart for the next call with the same keys (a
+    /// version of a field that several revisions share is read once). A
+    /// stream answers with its dictionary's kept entries; an object that is
+    /// not a dictionary, or sits in an object stream, is read whole.
+    pub(crate) fn peek(
+        &self,
+        rev: usize,
+        id: u32,
+        keep: &'static [&'static [u8]],
+    ) -> Result<Option<Rc<Object>>> {
+        let Some(entry) = self.revisions.get(rev).and_then(|r| r.entry(id)) else {
+            return Ok(None);
+        };
+        if let Some(o) = self.objects.borrow().get(&entry) {
+            return Ok(Some(o.clone()));
+        }
+        if let Some(p) = self.peeked.borrow().get(&entry)
+            && (std::ptr::eq(p.keep, keep) || p.keep == keep)
+        {
+            return Ok(Some(p.object.clone()));
+        }
+        let object = self.peek_uncached(rev, id, entry, keep)?;
+        self.peeked.borrow_mut().insert(
+            entry,
+            Peeked {
+                keep,
+                object: object.clone(),
+            },
+        );
+        Ok(Some(object))
+    }
+
+    fn peek_uncached(
+        &self,
+        rev: usize,
+        id: u32,
+        entry: Entry,
+        keep: &[&[u8]],
+    ) -> Result<Rc<Object>> {
+        let Entry::InFile { offset, .. } = entry else {
+            return self.load(rev, id, entry, 0);
+        };
+        let mut lx = self.after_header(id, offset)?;
+        if !lx
+            .buf
+            .get(lx.pos..)
+            .is_some_and(|rest| rest.starts_with(b"<<"))
+        {
+            return self.load(rev, id, entry, 0);
+        }
+        let dict = lx.dictionary_keeping(keep);
+        let dict = self.budget.settle(&lx, dict, || format!("object {id}"))?;
+        Ok(Rc::new(Object::Dictionary(dict)))
+    }
+
+    /// The entries of object `id` of revision `rev` as written, when it is
+    /// a dictionary (not a stream) in the file body; `None` otherwise (an
+    /// object in an object stream has no bytes of its own to copy).
+    pub(crate) fn raw_dictionary(&self, rev: usize, id: u32) -> Result<Option<Vec<RawEntry<'a>>>> {
+        let Some(Entry::InFile { offset, .. }) = self.revisions.get(rev).and_then(|r| r.entry(id))
+        else {
+            return Ok(None);
+        };
+        let mut lx = self.after_header(id, offset)?;
+        if !lx
+            .buf
+            .get(lx.pos..)
+            .is_some_and(|rest| rest.starts_with(b"<<"))
+        {
+            return Ok(None);
+        }
+        let read = lx.dictionary_entries().map(|entries| {
+            lx.skip_whitespace();
+            (!lx.at_keyword(b"stream")).then_some(entries)
+        });
+        self.budget.settle(&lx, read, || format!("object {id}"))
+    }
+
+    /// A lexer just after the `N G obj` header (and white space) of object
+    /// `id` at `offset`, once the header is checked to name that object.
+    fn after_header(&self, id: u32, offset: usize) -> Result<Lexer<'a>> {
+        let mut lx = self.budget.lexer(self.bytes, offset);
+        let header = (|| {
+            let found = lx.unsigned()?;
+            lx.unsigned()?;
+            lx.expect_keyword(b"obj", "'obj'")?;
+            lx.skip_whitespace();
+            Ok(found)
+        })();
+        let found = self.budget.settle(&lx, header, || format!("object {id}"))?;
+        if found != u64::from(id) {
+            return Err(malformed(format!(
+                "xref says object {id} is at {offset}, found {found}"
+            )));
+        }
+        Ok(lx)
     }
 
     fn load(&self, rev: usize, id: u32, entry: Entry, depth: usize) -> Result<Rc<Object>> {

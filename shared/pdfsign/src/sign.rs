@@ -22,7 +22,8 @@ use crate::cms;
 use crate::error::{PdfSignError, Result};
 use crate::fields::{self, Field};
 use crate::layout::SignerIdentity;
-use crate::reader::PdfFile;
+use crate::reader::{self, PdfFile};
+use crate::syntax::{Lexer, RawEntry};
 use crate::writer::{self, Body, Ids};
 
 /// Room left in `/Contents` beyond the exact CMS size: a few bytes for a
@@ -162,17 +163,12 @@ pub fn prepare(
     }
     let rev = file.last_index();
     let form = fields::read_form(&file, rev)?.ok_or(PdfSignError::NotSignable)?;
-    let signers = fields::signers(&file, rev, &form)?;
-    if signers.is_empty() {
-        return Err(PdfSignError::NotSignable);
-    }
     let rfc = certificate.rfc().as_str();
-    let mine = signers
-        .iter()
-        .find(|s| s.signer.rfc.eq_ignore_ascii_case(rfc))
-        .ok_or_else(|| PdfSignError::NoFieldForRfc {
+    let mine = fields::signer_with_rfc(&file, rev, &form, rfc)?.ok_or_else(|| {
+        PdfSignError::NoFieldForRfc {
             rfc: rfc.to_owned(),
-        })?;
+        }
+    })?;
     if mine.signature.value().is_some() {
         return Err(PdfSignError::AlreadySigned {
             name: mine.signer.name.clone(),
@@ -199,7 +195,8 @@ pub fn prepare(
     let mut appearances: Vec<((i32, i32), ObjectId)> = Vec::new();
     let value = appearance::text_string(&format!("{short} {number}"));
     for field in &mine.initials {
-        let [x0, y0, x1, y1] = field.rect().unwrap_or([0.0, 0.0, 48.0, 30.0]);
+        let fill = Fill::read(&file, rev, field)?;
+        let [x0, y0, x1, y1] = fill.rect.unwrap_or([0.0, 0.0, 48.0, 30.0]);
         let (w, h) = (x1 - x0, y1 - y0);
         let key = ((w * 100.0).round() as i32, (h * 100.0).round() as i32);
         let ap = match appearances.iter().find(|(k, _)| *k == key) {
@@ -221,12 +218,13 @@ pub fn prepare(
                 id
             }
         };
-        bodies.push(Body::object(field.id, &filled(field, value.clone(), ap)));
+        bodies.push(fill.body(&value, ap));
     }
 
     // The visible signature.
     let sig_field = mine.signature;
-    let [x0, y0, x1, y1] = sig_field.rect().unwrap_or([0.0, 0.0, 160.0, 64.0]);
+    let sig_fill = Fill::read(&file, rev, sig_field)?;
+    let [x0, y0, x1, y1] = sig_fill.rect.unwrap_or([0.0, 0.0, 160.0, 64.0]);
     let (w, h) = (x1 - x0, y1 - y0);
     let seat_line = match (mine.signer.seat.is_empty(), mine.signer.role.is_empty()) {
         (false, false) => format!("{} · {}", mine.signer.seat, mine.signer.role),
@@ -274,10 +272,7 @@ pub fn prepare(
         catalog_id,
         reserve,
     );
-    bodies.push(Body::object(
-        sig_field.id,
-        &filled(sig_field, Object::Reference(sig_dict_id), sig_ap),
-    ));
+    bodies.push(sig_fill.body(&Object::Reference(sig_dict_id), sig_ap));
     bodies.push(Body::raw(sig_dict_id, sig_bytes));
     let sig_index = bodies.len() - 1;
 
@@ -414,15 +409,76 @@ fn fonts(
     (regular, bold)
 }
 
-/// The field with a value and a new normal appearance; nothing else changes,
-/// so a validator sees form filling.
-fn filled(field: &Field, value: Object, appearance: ObjectId) -> Object {
-    let mut dict = field.dict().clone();
-    dict.set("V", value);
-    let mut ap = Dictionary::new();
-    ap.set("N", Object::Reference(appearance));
-    dict.set("AP", Object::Dictionary(ap));
-    Object::Dictionary(dict)
+/// A field about to be filled: its widget rectangle and its dictionary.
+struct Fill<'a> {
+    id: ObjectId,
+    rect: Option<[f32; 4]>,
+    source: FillSource<'a>,
+}
+
+enum FillSource<'a> {
+    /// The entries as written in the file, copied byte for byte.
+    Written(Vec<RawEntry<'a>>),
+    /// Parsed (a field in an object stream).
+    Parsed(Dictionary),
+}
+
+impl<'a> Fill<'a> {
+    fn read(file: &PdfFile<'a>, rev: usize, field: &Field) -> Result<Self> {
+        let (rect, source) = match file.raw_dictionary(rev, field.id.0)? {
+            Some(entries) => {
+                let rect = match entries.iter().rfind(|e| e.key == b"Rect") {
+                    Some(e) => match Lexer::new(e.value, 0).object() {
+                        Ok(o) => reader::rect_of(file.resolve(rev, &o)?.as_ref()),
+                        Err(_) => None,
+                    },
+                    None => None,
+                };
+                (rect, FillSource::Written(entries))
+            }
+            None => {
+                let dict = field.full(file, rev)?;
+                let rect = dict.get(b"Rect").ok().and_then(reader::rect_of);
+                (rect, FillSource::Parsed(dict))
+            }
+        };
+        Ok(Self {
+            id: field.id,
+            rect,
+            source,
+        })
+    }
+
+    /// The field with a value and a new normal appearance; nothing else
+    /// changes, so a validator sees form filling. Entries as written are
+    /// copied as they are, and the new `/V` and `/AP` come last, so they are
+    /// the ones a reader keeps even beside an oddly spelt duplicate.
+    fn body(self, value: &Object, appearance: ObjectId) -> Body {
+        let mut ap = Dictionary::new();
+        ap.set("N", Object::Reference(appearance));
+        match self.source {
+            FillSource::Written(entries) => {
+                let size: usize = entries.iter().map(|e| e.entry.len()).sum();
+                let mut bytes = Vec::with_capacity(size + 64);
+                bytes.extend_from_slice(b"<<");
+                for e in entries.iter().filter(|e| e.key != b"V" && e.key != b"AP") {
+                    bytes.extend_from_slice(e.entry);
+                }
+                bytes.extend_from_slice(b"/V ");
+                // Writing to a Vec cannot fail.
+                let _ = lopdf::Writer::write_object(&mut bytes, value);
+                bytes.extend_from_slice(b"/AP");
+                let _ = lopdf::Writer::write_object(&mut bytes, &Object::Dictionary(ap));
+                bytes.extend_from_slice(b">>");
+                Body::raw(self.id, bytes)
+            }
+            FillSource::Parsed(mut dict) => {
+                dict.set("V", value.clone());
+                dict.set("AP", Object::Dictionary(ap));
+                Body::object(self.id, &Object::Dictionary(dict))
+            }
+        }
+    }
 }
 
 /// Bytes reserved for the CMS: its exact size for this certificate and chain

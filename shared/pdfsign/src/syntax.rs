@@ -287,7 +287,234 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Reads a dictionary keeping only the entries whose key is in `keep`;
+    /// the other values are lexed just as [`Self::object`] would (so the
+    /// same input is rejected) but nothing is built for them. Reading a form
+    /// field's `/T` and `/FT` this way costs no allocation for its tooltip,
+    /// appearance or border dictionaries.
+    pub(crate) fn dictionary_keeping(&mut self, keep: &[&[u8]]) -> SyntaxResult<Dictionary> {
+        self.skip_whitespace();
+        if !(self.peek() == Some(b'<') && self.buf.get(self.pos + 1) == Some(&b'<')) {
+            return self.err("'<<'");
+        }
+        self.pos += 2;
+        let mut dict = Dictionary::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
+                    self.pos += 2;
+                    return Ok(dict);
+                }
+                Some(b'/') => {
+                    let key = self.name_span()?;
+                    if keep.contains(&key) {
+                        let key = key.to_vec();
+                        self.charge(ENTRY_COST + key.len())?;
+                        let value = self.object_at_depth(1)?;
+                        if !matches!(value, Object::Null) {
+                            dict.set(key, value);
+                        }
+                    } else {
+                        self.skip_object(1)?;
+                    }
+                }
+                _ => return self.err("dictionary key or '>>'"),
+            }
+        }
+    }
+
+    /// A name's raw bytes (after `/`, `#xx` escapes not decoded): a key
+    /// compared with ours, which never need escapes.
+    fn name_span(&mut self) -> SyntaxResult<&'a [u8]> {
+        self.pos += 1; // '/'
+        let start = self.pos;
+        while self.peek().is_some_and(is_regular) {
+            self.pos += 1;
+        }
+        Ok(&self.buf[start..self.pos])
+    }
+
+    /// Moves past one direct object, checking its syntax as
+    /// [`Self::object`] does, without building it.
+    fn skip_object(&mut self, depth: usize) -> SyntaxResult<()> {
+        if depth > self.max_depth {
+            return self.fail("nesting too deep", SyntaxErrorKind::TooDeep);
+        }
+        self.skip_whitespace();
+        let Some(b) = self.peek() else {
+            return self.err("object, found end of file");
+        };
+        match b {
+            b'/' => {
+                self.name_span()?;
+            }
+            b'(' => self.skip_literal_string()?,
+            b'<' if self.buf.get(self.pos + 1) == Some(&b'<') => {
+                self.pos += 2;
+                loop {
+                    self.skip_whitespace();
+                    match self.peek() {
+                        Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
+                            self.pos += 2;
+                            break;
+                        }
+                        Some(b'/') => {
+                            self.name_span()?;
+                            self.skip_object(depth + 1)?;
+                        }
+                        _ => return self.err("dictionary key or '>>'"),
+                    }
+                }
+            }
+            b'<' => {
+                self.pos += 1;
+                loop {
+                    let Some(b) = self.peek() else {
+                        return self.err("'>'");
+                    };
+                    self.pos += 1;
+                    match b {
+                        b'>' => break,
+                        _ if b.is_ascii_hexdigit() || is_whitespace(b) => {}
+                        _ => return self.err("hexadecimal digit"),
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                loop {
+                    self.skip_whitespace();
+                    match self.peek() {
+                        Some(b']') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        Some(_) => self.skip_object(depth + 1)?,
+                        None => return self.err("']'"),
+                    }
+                }
+            }
+            b'0'..=b'9' | b'+' | b'-' | b'.' => self.skip_number_or_reference()?,
+            _ if self.at_keyword(b"true") || self.at_keyword(b"null") => self.pos += 4,
+            _ if self.at_keyword(b"false") => self.pos += 5,
+            _ => return self.err("object"),
+        }
+        Ok(())
+    }
+
+    /// Moves past a number, or a reference `N G R`, taking the same tokens
+    /// as [`Self::number_or_reference`] without converting plain integers.
+    fn skip_number_or_reference(&mut self) -> SyntaxResult<()> {
+        let start = self.pos;
+        let digits = |lx: &mut Self| {
+            let from = lx.pos;
+            while lx.peek().is_some_and(|b| b.is_ascii_digit()) {
+                lx.pos += 1;
+            }
+            lx.pos - from
+        };
+        let n = digits(self);
+        let simple =
+            n > 0 && n <= 18 && !self.peek().is_some_and(|b| matches!(b, b'+' | b'-' | b'.'));
+        if !simple {
+            self.pos = start;
+            self.number_or_reference()?;
+            return Ok(());
+        }
+        // An unsigned integer: a reference if a generation and `R` follow.
+        let after = self.pos;
+        self.skip_whitespace();
+        if self.pos > after && digits(self) > 0 && !self.peek().is_some_and(is_regular) {
+            self.skip_whitespace();
+            if self.at_keyword(b"R") {
+                self.pos += 1;
+                return Ok(());
+            }
+        }
+        self.pos = after;
+        Ok(())
+    }
+
+    /// A dictionary's entries as written: for each, the key (raw bytes,
+    /// after `/`), the whole entry from `/` to the end of its value, and the
+    /// value alone. Values are checked as [`Self::object`] would but not
+    /// built, so an object can be rewritten with some entries replaced and
+    /// every other one copied byte for byte.
+    pub(crate) fn dictionary_entries(&mut self) -> SyntaxResult<Vec<RawEntry<'a>>> {
+        self.skip_whitespace();
+        if !(self.peek() == Some(b'<') && self.buf.get(self.pos + 1) == Some(&b'<')) {
+            return self.err("'<<'");
+        }
+        self.pos += 2;
+        let mut entries = Vec::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
+                    self.pos += 2;
+                    return Ok(entries);
+                }
+                Some(b'/') => {
+                    let entry_start = self.pos;
+                    let key = self.name_span()?;
+                    self.skip_whitespace();
+                    let value_start = self.pos;
+                    self.skip_object(1)?;
+                    self.charge(std::mem::size_of::<RawEntry<'_>>())?;
+                    entries.push(RawEntry {
+                        key,
+                        entry: &self.buf[entry_start..self.pos],
+                        value: &self.buf[value_start..self.pos],
+                    });
+                }
+                _ => return self.err("dictionary key or '>>'"),
+            }
+        }
+    }
+
+    /// Moves past a literal string: balanced parentheses, escapes skipped.
+    fn skip_literal_string(&mut self) -> SyntaxResult<()> {
+        self.pos += 1; // '('
+        let mut nesting = 0usize;
+        loop {
+            let Some(at) = self
+                .buf
+                .get(self.pos..)
+                .and_then(|rest| memchr::memchr3(b'(', b')', b'\\', rest))
+            else {
+                self.pos = self.buf.len();
+                return self.err("')'");
+            };
+            self.pos += at + 1;
+            match self.buf[self.pos - 1] {
+                b'(' => nesting += 1,
+                b')' if nesting == 0 => return Ok(()),
+                b')' => nesting -= 1,
+                _ => {
+                    // An escape: the next byte is taken literally (octal
+                    // digits after it are ordinary bytes to a skip).
+                    if self.peek().is_none() {
+                        return self.err("escape");
+                    }
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
     fn name(&mut self) -> SyntaxResult<Vec<u8>> {
+        // Most names have no `#xx` escape: their bytes are the name.
+        let start = self.pos + 1;
+        let end = self.buf[start..]
+            .iter()
+            .position(|&b| !is_regular(b))
+            .map_or(self.buf.len(), |n| start + n);
+        if !self.buf[start..end].contains(&b'#') {
+            self.charge(end - start)?;
+            self.pos = end;
+            return Ok(self.buf[start..end].to_vec());
+        }
         self.pos += 1; // '/'
         let mut name = Vec::new();
         while let Some(b) = self.peek() {
@@ -313,6 +540,18 @@ impl<'a> Lexer<'a> {
     }
 
     fn literal_string(&mut self) -> SyntaxResult<Vec<u8>> {
+        // Most strings have no escape, nested parenthesis or carriage
+        // return before their closing `)`: their bytes are the string.
+        let start = self.pos + 1;
+        if let Some(rest) = self.buf.get(start..)
+            && let Some(at) = memchr::memchr3(b'(', b')', b'\\', rest)
+            && rest[at] == b')'
+            && !rest[..at].contains(&b'\r')
+        {
+            self.charge(at)?;
+            self.pos = start + at + 1;
+            return Ok(rest[..at].to_vec());
+        }
         self.pos += 1; // '('
         let mut out = Vec::new();
         let mut nesting = 0usize;
@@ -383,7 +622,17 @@ impl<'a> Lexer<'a> {
 
     fn hex_string(&mut self) -> SyntaxResult<Vec<u8>> {
         self.pos += 1; // '<'
-        let mut out = Vec::new();
+        // At most half the bytes up to `>` (or to the end) are the string's.
+        let span = self
+            .buf
+            .get(self.pos..)
+            .and_then(|rest| memchr::memchr(b'>', rest))
+            .unwrap_or(0);
+        let capacity = match self.affordable(span / 2) {
+            Ok(()) => span.div_ceil(2),
+            Err(_) => 0,
+        };
+        let mut out = Vec::with_capacity(capacity);
         let mut high: Option<u8> = None;
         loop {
             let Some(b) = self.peek() else {
@@ -471,6 +720,17 @@ impl<'a> Lexer<'a> {
             }
         }
     }
+}
+
+/// One entry of a dictionary as written (see [`Lexer::dictionary_entries`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawEntry<'a> {
+    /// The key's bytes after `/`, `#xx` escapes as written.
+    pub(crate) key: &'a [u8],
+    /// From the key's `/` to the end of the value.
+    pub(crate) entry: &'a [u8],
+    /// The value.
+    pub(crate) value: &'a [u8],
 }
 
 /// An indirect object as found in the file.
@@ -739,6 +999,108 @@ mod tests {
         let late = syntax_offset(ok, b"1 0 obj");
         assert!(indirect_object_at(&mut Lexer::new(ok, late), &mut none, &horizon).is_err());
         assert!(indirect_object_at(&mut Lexer::new(ok, 0), &mut none, &horizon).is_ok());
+    }
+
+    /// Values as a skip sees them: the same inputs accepted, the same bytes
+    /// consumed, as a full parse.
+    const VALUES: &[&str] = &[
+        "12 0 R",
+        "12 0",
+        "12 0 Rx",
+        "12 0a R",
+        "12 99999999 R",
+        "4294967296 0 R",
+        "-3.5",
+        "+.5 1",
+        "1.2.3",
+        "99999999999999999999999",
+        "123456789012345678901",
+        "/A#20B",
+        "/",
+        "(a\\(b\\) (c) \\101)",
+        "(a\r\nb)",
+        "(unterminated",
+        "(ends in escape\\",
+        "<48 6 9 9>",
+        "<zz>",
+        "<48",
+        "<</A [1 2 0 R /N] /B null /C true>>",
+        "<</A",
+        "<</A 1 /B>>",
+        "<<1 2>>",
+        "[1 [2 [3]] (x)]",
+        "[1 2",
+        "true false",
+        "null",
+        "nul",
+        "R",
+        "",
+    ];
+
+    #[test]
+    fn a_skip_takes_what_a_parse_takes() {
+        for value in VALUES {
+            let mut parse = Lexer::new(value.as_bytes(), 0);
+            let mut skip = Lexer::new(value.as_bytes(), 0);
+            let parsed = parse.object();
+            let skipped = skip.skip_object(0);
+            assert_eq!(parsed.is_ok(), skipped.is_ok(), "{value:?}");
+            if parsed.is_ok() {
+                assert_eq!(parse.pos, skip.pos, "{value:?}");
+            }
+        }
+        let deep = "[".repeat(10_000);
+        assert_eq!(
+            Lexer::new(deep.as_bytes(), 0)
+                .skip_object(0)
+                .unwrap_err()
+                .kind,
+            SyntaxErrorKind::TooDeep
+        );
+    }
+
+    #[test]
+    fn a_dictionary_can_be_read_keeping_some_entries_or_as_written() {
+        let text = b"<</T (Rubrica_a_p1)/TU <FEFF00E9>/Rect [1 2.5 3 4]/P 7 0 R/V()/AP<</N 9 0 R>>>> endobj";
+        let kept = Lexer::new(text, 0)
+            .dictionary_keeping(&[b"T", b"V", b"Lock"])
+            .unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(
+            kept.get(b"T").unwrap(),
+            &Object::String(b"Rubrica_a_p1".to_vec(), StringFormat::Literal)
+        );
+        assert_eq!(
+            kept.get(b"V").unwrap(),
+            &Object::String(Vec::new(), StringFormat::Literal)
+        );
+
+        let mut lx = Lexer::new(text, 0);
+        let entries = lx.dictionary_entries().unwrap();
+        assert_eq!(&text[lx.pos..], b" endobj");
+        let keys: Vec<&[u8]> = entries.iter().map(|e| e.key).collect();
+        assert_eq!(keys, [&b"T"[..], b"TU", b"Rect", b"P", b"V", b"AP"]);
+        assert_eq!(entries[2].entry, b"/Rect [1 2.5 3 4]");
+        assert_eq!(entries[2].value, b"[1 2.5 3 4]");
+        assert_eq!(entries[3].value, b"7 0 R");
+        assert_eq!(entries[5].value, b"<</N 9 0 R>>");
+        // Written back, the entries are the dictionary again.
+        let mut again = b"<<".to_vec();
+        entries
+            .iter()
+            .for_each(|e| again.extend_from_slice(e.entry));
+        again.extend_from_slice(b">>");
+        let (Ok(Object::Dictionary(a)), Ok(Object::Dictionary(b))) =
+            (Lexer::new(text, 0).object(), Lexer::new(&again, 0).object())
+        else {
+            panic!("not dictionaries");
+        };
+        assert_eq!(a, b);
+
+        for broken in [&b"<</A (x"[..], b"<</A 1 /B>>", b"<</A <zz>>>", b"[1]"] {
+            assert!(Lexer::new(broken, 0).dictionary_entries().is_err());
+            assert!(Lexer::new(broken, 0).dictionary_keeping(&[b"A"]).is_err());
+        }
     }
 
     fn syntax_offset(haystack: &[u8], needle: &[u8]) -> usize {
