@@ -442,6 +442,15 @@ impl<'a> PdfFile<'a> {
         &self.revisions[self.last_index()]
     }
 
+    /// Where object `id` of revision `rev` starts in the file, when it is
+    /// in the file body (not free, not in an object stream).
+    pub(crate) fn offset_of(&self, rev: usize, id: u32) -> Option<usize> {
+        match self.revisions.get(rev)?.entry(id)? {
+            Entry::InFile { offset, .. } => Some(offset),
+            _ => None,
+        }
+    }
+
     /// Object `id` as revision `rev` sees it; `None` when absent or free.
     pub(crate) fn get(&self, rev: usize, id: u32) -> Result<Option<Rc<Object>>> {
         let Some(entry) = self.revisions.get(rev).and_then(|r| r.entry(id)) else {

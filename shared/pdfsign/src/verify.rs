@@ -11,6 +11,8 @@
 //! fields this signature locked. The report is serialisable and every
 //! sentence in it is Spanish.
 
+use std::ops::Range;
+
 use lopdf::{Object, ObjectId};
 use rubrica_fiel::digest::Sha256;
 use rubrica_fiel::{
@@ -155,9 +157,14 @@ pub fn verify(pdf: &[u8], validator: &Validator) -> Result<VerificationReport> {
         }
     }
 
+    // Signatures in the order they were written, so each one's signed bytes
+    // continue the hash of the one before (see `RangeHasher`); the reports
+    // are sorted by revision below.
+    found.sort_by_key(|(_, sig)| file.offset_of(last, sig.0).unwrap_or(usize::MAX));
+    let mut hasher = RangeHasher::new(pdf);
     let mut reports: Vec<(SignatureReport, Option<usize>, LockSpec)> = Vec::new();
     for (field, sig_id) in &found {
-        reports.push(verify_one(&file, validator, field, *sig_id)?);
+        reports.push(verify_one(&file, validator, field, *sig_id, &mut hasher)?);
     }
 
     // Change analysis from the earliest signed revision on.
@@ -191,7 +198,7 @@ pub fn verify(pdf: &[u8], validator: &Validator) -> Result<VerificationReport> {
     Ok(VerificationReport {
         verdict,
         summary,
-        document_sha256: hex::encode(Sha256::digest(pdf)),
+        document_sha256: hex::encode(hasher.whole()),
         revisions: file.revisions.len(),
         signatures,
         signature_fields,
@@ -228,6 +235,7 @@ fn verify_one(
     validator: &Validator,
     field: &Field,
     sig_id: ObjectId,
+    hasher: &mut RangeHasher<'_>,
 ) -> Result<(SignatureReport, Option<usize>, LockSpec)> {
     let last = file.last_index();
     let expected_signer = field.signer(file, last)?;
@@ -283,7 +291,6 @@ fn verify_one(
     report.locked_fields = lock.names().to_vec();
 
     // 1. Byte range and its revision.
-    let bytes = file.bytes;
     let ranges: Vec<i64> = match sig.get(b"ByteRange") {
         Ok(Object::Array(items)) => items
             .iter()
@@ -328,10 +335,7 @@ fn verify_one(
         );
         return Ok((report, Some(rev), lock));
     };
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[signed_ranges.0.clone()]);
-    hasher.update(&bytes[signed_ranges.1.clone()]);
-    let digest: [u8; 32] = hasher.finalize().into();
+    let digest = hasher.digest(signed_ranges.0, signed_ranges.1);
 
     let mut certificates: Vec<Certificate> = Vec::new();
     let mut intermediates: Vec<CaCertificate> = Vec::new();
@@ -538,6 +542,49 @@ fn signature_check(parsed: &cms::ParsedSignature<'_>, cert: &Certificate) -> Che
 /// Finds the revision a `/ByteRange` closes and checks it excludes exactly the
 /// signature's own `/Contents`. Returns the revision and the two ranges.
 #[allow(clippy::type_complexity)]
+/// SHA-256 of each signature's two byte ranges, and of the whole file, in
+/// about one pass over it. A signature covers `[0, a)` and `[b, c)`, and
+/// the next one written covers a longer `[0, a')`: one running hash of the
+/// file is copied at each `a`, and only each signature's `[b, c)` is hashed
+/// on its own. Ranges asked for out of order are hashed from scratch.
+struct RangeHasher<'a> {
+    bytes: &'a [u8],
+    /// How far `running` has hashed.
+    at: usize,
+    running: Sha256,
+}
+
+impl<'a> RangeHasher<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            running: Sha256::new(),
+        }
+    }
+
+    /// SHA-256 of `first` then `second` (ranges inside the file).
+    fn digest(&mut self, first: Range<usize>, second: Range<usize>) -> [u8; 32] {
+        let mut hasher = if first.start == 0 && first.end >= self.at {
+            self.running.update(&self.bytes[self.at..first.end]);
+            self.at = first.end;
+            self.running.clone()
+        } else {
+            let mut fresh = Sha256::new();
+            fresh.update(&self.bytes[first]);
+            fresh
+        };
+        hasher.update(&self.bytes[second]);
+        hasher.finalize().into()
+    }
+
+    /// SHA-256 of the whole file.
+    fn whole(mut self) -> [u8; 32] {
+        self.running.update(&self.bytes[self.at..]);
+        self.running.finalize().into()
+    }
+}
+
 fn locate(
     file: &PdfFile<'_>,
     sig_id: ObjectId,
@@ -843,5 +890,42 @@ fn later_revisions(n: usize) -> String {
         "la revisión posterior".to_owned()
     } else {
         format!("las {n} revisiones posteriores")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct(bytes: &[u8], a: Range<usize>, b: Range<usize>) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(&bytes[a]);
+        h.update(&bytes[b]);
+        h.finalize().into()
+    }
+
+    #[test]
+    fn shared_pass_digests_equal_digests_made_alone_in_any_order() {
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let ranges = [
+            (0..1_000, 1_100..3_000),
+            (0..4_000, 4_200..6_000),
+            (0..2_000, 2_050..9_000),
+        ];
+        let mut hasher = RangeHasher::new(&bytes);
+        // In order, then one that starts before where the shared pass is.
+        for (a, b) in &ranges {
+            assert_eq!(
+                hasher.digest(a.clone(), b.clone()),
+                direct(&bytes, a.clone(), b.clone())
+            );
+        }
+        // Not from the start of the file.
+        assert_eq!(
+            hasher.digest(5..6_000, 6_000..7_000),
+            direct(&bytes, 5..6_000, 6_000..7_000)
+        );
+        let whole: [u8; 32] = Sha256::digest(&bytes).into();
+        assert_eq!(hasher.whole(), whole);
     }
 }
