@@ -372,7 +372,7 @@ fn run_offline(command: Command) -> Result<ExitCode, Box<Command>> {
             Ok(sign_offline(&args))
         }
         Command::Access => {
-            print!("{}", crate::commands::access::markdown());
+            out!("{}", crate::commands::access::markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules {
@@ -496,7 +496,7 @@ async fn verify(args: VerifyArgs) -> ExitCode {
                 );
                 return ExitCode::from(log_code);
             }
-            println!();
+            outln!();
             let pdf_code = crate::commands::pdf::verify(
                 &args.file,
                 args.trust.as_deref(),
@@ -544,7 +544,7 @@ fn rules_evaluate(input: &std::path::Path) -> ExitCode {
     match rubrica_rules::evaluate_scenario(&text) {
         Ok(output) => match serde_json::to_string_pretty(&output) {
             Ok(json) => {
-                println!("{json}");
+                outln!("{json}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -618,11 +618,11 @@ async fn login(args: LoginArgs) -> ExitCode {
             } else {
                 session.roles.join(", ")
             };
-            println!("Sesión iniciada como {} (roles: {roles}).", session.name);
+            outln!("Sesión iniciada como {} (roles: {roles}).", session.name);
             if session.method != "fiel" {
-                println!("Esta sesión no permite firmar: para firmar inicie sesión con su FIEL.");
+                outln!("Esta sesión no permite firmar: para firmar inicie sesión con su FIEL.");
             }
-            println!(
+            outln!(
                 "Token guardado en {} (solo usted puede leerlo).",
                 crate::commands::login::session_path().display()
             );
@@ -653,10 +653,11 @@ async fn audit_verify(service: &str, config: Option<&std::path::Path>) -> ExitCo
     };
     match crate::commands::audit::verify(service, &loaded.settings).await {
         Ok(report) => {
-            println!("{}", report.explanation);
-            println!(
+            outln!("{}", report.explanation);
+            outln!(
                 "Entradas: {} · cabeza de la cadena: {}",
-                report.entries, report.head
+                report.entries,
+                report.head
             );
             if report.ok {
                 ExitCode::SUCCESS
@@ -781,30 +782,30 @@ async fn run_serve(only: Vec<ServiceName>, mut settings: Settings) -> anyhow::Re
     } else {
         local.ip().to_string()
     };
-    println!("Rúbrica escuchando en http://{shown_host}:{}", local.port());
+    outln!("Rúbrica escuchando en http://{shown_host}:{}", local.port());
     if embedded {
-        println!(
+        outln!(
             "  Plataforma de integrantes: http://{shown_host}:{}/ (entre con su e.firma)",
             local.port()
         );
     }
     for (service, location) in suite.data_locations() {
-        println!(
+        outln!(
             "  {:<12} http://{shown_host}:{}/{service}  (datos: {location})",
             service.title(),
             local.port()
         );
     }
     if embedded {
-        println!("Datos en {}", suite.settings().data_dir.display());
+        outln!("Datos en {}", suite.settings().data_dir.display());
     }
-    println!(
+    outln!(
         "Salud: /<servicio>/health/ready · API: /<servicio>/openapi.json · Ctrl-C para detener."
     );
 
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_on_signal(shutdown.clone()));
     suite.serve(listener, shutdown).await?;
-    println!("Rúbrica se detuvo ordenadamente.");
+    outln!("Rúbrica se detuvo ordenadamente.");
     Ok(())
 }

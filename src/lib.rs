@@ -5,8 +5,46 @@
 //! - [`cli`]: the command line (`serve`, and the commands later issues add),
 //!   with Spanish help and messages.
 
+/// `println!` for what the command line prints. When whoever reads its
+/// output has gone (`rubrica verify acta.pdf | head -3`), the program ends
+/// quietly with status 141, as a Unix tool ended by SIGPIPE does, instead of
+/// panicking: Rust ignores SIGPIPE, so `println!` panics there.
+macro_rules! outln {
+    () => {
+        $crate::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` with [`outln!`]'s handling of a closed output.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+
 pub mod cli;
 pub mod commands;
+
+/// Writes to standard output for [`outln!`] and [`out!`]: a closed pipe
+/// ends the program with status 141, any other failure with a Spanish
+/// message and status 1.
+#[doc(hidden)]
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_fmt(args) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => {
+            eprintln!(
+                "error: no se pudo escribir la salida ({e}). Revise el destino de la salida (archivo, disco o tubería)."
+            );
+            std::process::exit(1)
+        }
+    }
+}
 
 use rubrica_platform::ServiceSpec;
 use rubrica_platform::config::SectionSpec;

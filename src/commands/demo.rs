@@ -373,7 +373,7 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let server = tokio::spawn(suite.serve(listener, stop.clone()));
     let base = format!("http://{local}");
-    println!(
+    outln!(
         "Rúbrica (demostración) escuchando en {base}; datos en {}",
         dir.display()
     );
@@ -389,12 +389,12 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
                 return Err(e);
             }
         };
-        println!("\nRuta de firma abierta: {}", outcome.route_id);
-        println!(
+        outln!("\nRuta de firma abierta: {}", outcome.route_id);
+        outln!(
             "Abra {base}/ y entre con la e.firma de un integrante (archivos y contraseña en {}).",
             dir.join("demo-pki").display()
         );
-        println!(
+        outln!(
             "Ruta abierta para firmar en el navegador: {base}/firmar/{}",
             outcome.route_id
         );
@@ -422,7 +422,7 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
     if options.exit_when_done {
         stop.cancel();
     } else {
-        println!(
+        outln!(
             "\nEl servidor sigue en {} para que consulte lo anterior; Ctrl-C para detenerlo.",
             outcome.base_url
         );
@@ -433,16 +433,16 @@ async fn run_embedded(options: DemoOptions) -> anyhow::Result<()> {
 }
 
 fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
-    println!("\nListo. Dónde mirar:");
-    println!("  Acta firmada:            {}", done.signed_pdf.display());
-    println!("  Informe de verificación: {}", done.report_path.display());
-    println!(
+    outln!("\nListo. Dónde mirar:");
+    outln!("  Acta firmada:            {}", done.signed_pdf.display());
+    outln!("  Informe de verificación: {}", done.report_path.display());
+    outln!(
         "  Correos enviados:        {} ({} mensajes .eml)",
         done.outbox.display(),
         done.messages
     );
-    println!("  Registro público:        {}", done.record_url);
-    println!(
+    outln!("  Registro público:        {}", done.record_url);
+    outln!(
         "  Verificarlo usted mismo: rubrica verify {} --trust {}",
         done.signed_pdf.display(),
         done.signed_pdf
@@ -452,21 +452,21 @@ fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
             .unwrap_or_default()
             .display()
     );
-    println!(
+    outln!(
         "  Registro de transparencia: {}/archive/log/head",
         done.base_url
     );
-    println!(
+    outln!(
         "  Entrega-recepción {}:  {} (BagIt en ZIP) y {}",
         handed.folio,
         handed.package.display(),
         handed.inventory_pdf.display()
     );
-    println!(
+    outln!(
         "  Proyecto de la persona invitada, con su informe de avance: {}/stl (sección Compromisos)",
         done.base_url
     );
-    println!(
+    outln!(
         "  Evidencia de la sesión (imagen con su texto alternativo): {}/stl (Sesiones y actas)",
         done.base_url
     );
@@ -476,7 +476,7 @@ fn summary(done: &DemoOutcome, handed: &handover::HandoverOutcome) {
 macro_rules! say {
     ($target:expr, $($arg:tt)*) => {
         if !$target.quiet {
-            println!($($arg)*);
+            outln!($($arg)*);
         }
     };
 }
@@ -550,7 +550,7 @@ impl Api {
 }
 
 fn step(n: u32, text: &str) {
-    println!("\n{n}. {text}");
+    outln!("\n{n}. {text}");
 }
 
 fn credential(dir: &Path, key: &str) -> anyhow::Result<Credential> {

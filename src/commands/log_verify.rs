@@ -307,17 +307,17 @@ pub async fn run(file: &Path, log: &str, log_key: Option<&str>, json: bool) -> u
     if json {
         let report = serde_json::json!({ "file": file.display().to_string(), "log": check });
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
                 eprintln!("error: no se pudo escribir el resultado: {e}");
                 return 1;
             }
         }
     } else {
-        println!("Archivo: {}", file.display());
-        println!("Registro: {}", check.log);
+        outln!("Archivo: {}", file.display());
+        outln!("Registro: {}", check.log);
         for line in &check.report {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     check.exit_code()

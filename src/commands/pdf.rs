@@ -88,16 +88,19 @@ pub fn signable(input: &Path, layout: &Path, output: &Path) -> u8 {
     if let Err(e) = write_output(output, &out) {
         return fail(1, &e);
     }
-    println!(
+    outln!(
         "Acta abierta a firma: {} firmantes, {} páginas con su recuadro de rúbrica. Guardada en {}.",
         manifest.signers.len(),
         manifest.page_count,
         output.display()
     );
     for s in &manifest.signers {
-        println!(
+        outln!(
             "  {} (RFC {}), {} · {}",
-            s.signer.name, s.signer.rfc, s.signer.seat, s.signer.role
+            s.signer.name,
+            s.signer.rfc,
+            s.signer.seat,
+            s.signer.role
         );
     }
     0
@@ -148,7 +151,7 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
         return fail(1, &e);
     }
     let certificate = credential.certificate();
-    println!(
+    outln!(
         "Firmó {} (RFC {}) con el certificado {}. Guardado en {}.",
         certificate.holder_name(),
         certificate.rfc(),
@@ -159,7 +162,7 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
     // checked again: that is `rubrica verify`'s job).
     let pending = rubrica_pdfsign::pending_signers(&signed).unwrap_or_default();
     if pending.is_empty() {
-        println!("Todas las firmas están completas.");
+        outln!("Todas las firmas están completas.");
     } else {
         let names: Vec<&str> = pending.iter().map(|p| p.name.as_str()).collect();
         let count = if pending.len() == 1 {
@@ -167,10 +170,10 @@ pub fn sign(request: SignRequest<'_>) -> u8 {
         } else {
             format!("Faltan {} firmas", pending.len())
         };
-        println!("{count}: {}.", names.join(", "));
+        outln!("{count}: {}.", names.join(", "));
     }
     if validator.is_none() {
-        println!(
+        outln!(
             "No se comprobó la cadena de su certificado: indique --trust con las autoridades certificadoras para hacerlo antes de firmar."
         );
     }
@@ -217,7 +220,7 @@ pub fn verify(path: &Path, trust: Option<&Path>, revocation: &RevocationSource, 
     };
     if json {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => return fail(1, &format!("no se pudo escribir el resultado: {e}")),
         }
     } else {
@@ -253,43 +256,51 @@ fn mark(o: Outcome) -> &'static str {
 }
 
 fn print_report(path: &Path, report: &VerificationReport, trusted: bool) {
-    println!("Documento: {}", path.display());
-    println!("SHA-256:   {}", report.document_sha256);
-    println!(
+    outln!("Documento: {}", path.display());
+    outln!("SHA-256:   {}", report.document_sha256);
+    outln!(
         "Firmas:    {} de {} campos de firma · {} revisiones",
-        report.signed_fields, report.signature_fields, report.revisions
+        report.signed_fields,
+        report.signature_fields,
+        report.revisions
     );
-    println!();
+    outln!();
     for (i, s) in report.signatures.iter().enumerate() {
         print_signature(i + 1, report.signatures.len(), s);
     }
     for note in &report.notes {
-        println!("Nota: {note}");
+        outln!("Nota: {note}");
     }
-    println!("Resultado: {}", report.summary);
+    outln!("Resultado: {}", report.summary);
     if !trusted && report.verdict != Verdict::Invalid && !report.signatures.is_empty() {
-        println!(
+        outln!(
             "Sin --trust no hay autoridades de confianza: ninguna firma puede darse por válida. Indique --trust con el certificado (o la carpeta) de las autoridades certificadoras."
         );
     }
 }
 
 fn print_signature(n: usize, total: usize, s: &SignatureReport) {
-    println!(
+    outln!(
         "Firma {n} de {total} · campo {} · {}",
         s.field,
         verdict_word(s.verdict)
     );
     if let Some(c) = &s.certificate {
-        println!(
+        outln!(
             "  Firmante: {} (RFC {}) · certificado {} · emitido por {}",
-            c.holder_name, c.rfc, c.number, c.issuer
+            c.holder_name,
+            c.rfc,
+            c.number,
+            c.issuer
         );
     }
     if let Some(e) = &s.expected_signer {
-        println!(
+        outln!(
             "  Campo de: {} (RFC {}) · {} · {}",
-            e.name, e.rfc, e.seat, e.role
+            e.name,
+            e.rfc,
+            e.seat,
+            e.role
         );
     }
     let c = &s.checks;
@@ -306,8 +317,8 @@ fn print_signature(n: usize, total: usize, s: &SignatureReport) {
         ("Campos bloqueados", &c.locked_fields),
         ("Cambios posteriores", &c.later_changes),
     ] {
-        println!("  {} {title}: {}", mark(check.outcome), check.explanation);
+        outln!("  {} {title}: {}", mark(check.outcome), check.explanation);
     }
-    println!("  {}", s.summary);
-    println!();
+    outln!("  {}", s.summary);
+    outln!();
 }

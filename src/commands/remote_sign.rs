@@ -54,7 +54,7 @@ pub fn service_urls(server: &str) -> (String, String) {
 pub async fn run(request: RemoteSignRequest<'_>) -> u8 {
     match sign(&request).await {
         Ok(message) => {
-            println!("{message}");
+            outln!("{message}");
             0
         }
         Err(Failure(code, message)) => {

@@ -129,7 +129,7 @@ pub fn render(request: RenderRequest<'_>) -> u8 {
             );
         }
     }
-    println!(
+    outln!(
         "{}: {} páginas, SHA-256 {}. Guardado en {}.",
         rendered.facts.title,
         rendered.page_count,
@@ -137,7 +137,7 @@ pub fn render(request: RenderRequest<'_>) -> u8 {
         request.output.display()
     );
     if let Some(layout) = request.layout {
-        println!(
+        outln!(
             "Manifiesto de diseño ({} firmantes) en {}.",
             rendered.manifest.signers.len(),
             layout.display()

@@ -87,6 +87,17 @@ fn build(context: &ServiceContext) -> ServiceParts {
         validator: ingestor.validator(),
         stats: Default::default(),
     };
+    // The open-data figures are counted at start, so no visitor waits for
+    // the first count (`opendata::StatsCache`).
+    let (stats, db) = (public.stats.clone(), context.db.clone());
+    context.background.add(
+        "archivo: cifras de datos abiertos",
+        move |_stop| async move {
+            if let Err(e) = stats.get(&db).await {
+                tracing::warn!(error = %e, "contando las filas de los datos abiertos al arrancar");
+            }
+        },
+    );
     context
         .background
         .add("archivo: registros firmados", move |stop| {

@@ -490,26 +490,102 @@ pub struct Stats {
 /// them on its open-data page, which is served hundreds of times a second.
 pub const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The last figures computed, shared by the requests of one archive; one
-/// request computes them when they are stale while the others wait for it.
-#[derive(Default)]
-pub struct StatsCache(tokio::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Stats>)>>);
+/// The last figures computed, shared by the requests of one archive. Only
+/// the very first request waits for a count (the archive makes it when it
+/// starts); after that every request is answered at once with the figures
+/// kept, and when those are older than [`STATS_TTL`] one recount runs in the
+/// background while requests go on getting the last ones.
+pub struct StatsCache(Refreshed<Stats>);
 
-impl StatsCache {
-    /// The figures, computed at most once per [`STATS_TTL`].
-    pub async fn get(&self, db: &Database) -> Result<std::sync::Arc<Stats>, sqlx::Error> {
-        let mut kept = self.0.lock().await;
-        if let Some((at, stats)) = kept.as_ref()
-            && at.elapsed() < STATS_TTL
-        {
-            return Ok(stats.clone());
-        }
-        let stats = std::sync::Arc::new(stats(db).await?);
-        *kept = Some((std::time::Instant::now(), stats.clone()));
-        Ok(stats)
+impl Default for StatsCache {
+    fn default() -> Self {
+        Self(Refreshed::new(STATS_TTL))
     }
 }
 
+impl StatsCache {
+    /// The figures kept (or, before any, counted now).
+    pub async fn get(&self, db: &Database) -> Result<std::sync::Arc<Stats>, sqlx::Error> {
+        let db = db.clone();
+        self.0.get(move || stats_of(db)).await
+    }
+}
+
+async fn stats_of(db: Database) -> Result<Stats, sqlx::Error> {
+    stats(&db).await
+}
+
+/// A value computed at most once per `ttl`, served stale while one
+/// recomputation runs in the background (stale-while-revalidate): callers
+/// never wait for a recount, except the first ones, which share one.
+pub struct Refreshed<T> {
+    ttl: std::time::Duration,
+    kept: std::sync::Arc<Kept<T>>,
+    /// Whether a background recomputation is running.
+    refreshing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Held while the first value is computed.
+    first: tokio::sync::Mutex<()>,
+}
+
+impl<T: Send + Sync + 'static> Refreshed<T> {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            kept: Default::default(),
+            refreshing: Default::default(),
+            first: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn kept(&self) -> Option<(std::time::Instant, std::sync::Arc<T>)> {
+        self.kept.read().ok().and_then(|k| k.clone())
+    }
+
+    /// The value kept; when it is older than the ttl, `compute` runs once in
+    /// the background (a failure keeps the old value and is logged). Before
+    /// any value, the callers wait for one `compute`.
+    pub async fn get<E, F, Fut>(&self, compute: F) -> Result<std::sync::Arc<T>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        use std::sync::atomic::Ordering;
+        if let Some((at, value)) = self.kept() {
+            if at.elapsed() >= self.ttl && !self.refreshing.swap(true, Ordering::AcqRel) {
+                let recount = compute();
+                let refreshing = self.refreshing.clone();
+                let kept = self.kept.clone();
+                tokio::spawn(async move {
+                    match recount.await {
+                        Ok(v) => store(&kept, std::sync::Arc::new(v)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "recalculando cifras; se siguen sirviendo las anteriores")
+                        }
+                    }
+                    refreshing.store(false, Ordering::Release);
+                });
+            }
+            return Ok(value);
+        }
+        let _first = self.first.lock().await;
+        if let Some((_, value)) = self.kept() {
+            return Ok(value);
+        }
+        let value = std::sync::Arc::new(compute().await?);
+        store(&self.kept, value.clone());
+        Ok(value)
+    }
+}
+
+/// The value of a [`Refreshed`] and when it was computed.
+type Kept<T> = std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<T>)>>;
+
+fn store<T>(kept: &Kept<T>, value: std::sync::Arc<T>) {
+    if let Ok(mut kept) = kept.write() {
+        *kept = Some((std::time::Instant::now(), value));
+    }
+}
 /// Counts each resource's rows and finds when they last changed: one
 /// `COUNT(*)` and one aggregate of a time column per table.
 pub async fn stats(db: &Database) -> Result<Stats, sqlx::Error> {
@@ -1011,6 +1087,61 @@ mod tests {
             names.sort();
             names.dedup();
             assert_eq!(names.len(), r.fields.len(), "{}: nombres repetidos", r.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod refreshed_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    use super::Refreshed;
+
+    #[tokio::test]
+    async fn a_stale_value_is_served_at_once_while_one_recount_runs() {
+        let counted = Arc::new(AtomicU32::new(0));
+        let count = |counted: &Arc<AtomicU32>| {
+            let counted = counted.clone();
+            move || async move { Ok::<u32, String>(counted.fetch_add(1, Ordering::SeqCst) + 1) }
+        };
+        // Always stale: every call after the first asks for a recount.
+        let cache = Refreshed::new(Duration::ZERO);
+        assert_eq!(*cache.get(count(&counted)).await.unwrap(), 1);
+        // The kept value, not a new one: the recount runs in the background.
+        assert_eq!(*cache.get(count(&counted)).await.unwrap(), 1);
+        let mut seen = 1;
+        for _ in 0..1_000 {
+            tokio::task::yield_now().await;
+            seen = *cache.get(count(&counted)).await.unwrap();
+            if seen > 1 {
+                break;
+            }
+        }
+        assert!(seen > 1, "the background recount never landed");
+        // Fresh values are kept for their ttl: no recount at all.
+        let fresh = Refreshed::new(Duration::from_secs(3_600));
+        let calls = Arc::new(AtomicU32::new(0));
+        for _ in 0..3 {
+            assert_eq!(*fresh.get(count(&calls)).await.unwrap(), 1);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // A failed recount keeps the old value.
+        let failing = Refreshed::new(Duration::ZERO);
+        assert_eq!(
+            *failing
+                .get(|| async { Ok::<u32, String>(7) })
+                .await
+                .unwrap(),
+            7
+        );
+        for _ in 0..10 {
+            let v = failing
+                .get(|| async { Err::<u32, String>("sin base".into()) })
+                .await;
+            assert_eq!(*v.unwrap(), 7);
+            tokio::task::yield_now().await;
         }
     }
 }

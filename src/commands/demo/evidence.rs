@@ -49,7 +49,7 @@ pub async fn session_evidence(
         .context("la evidencia no trae su SHA-256")?
         .to_string();
     if !target.quiet {
-        println!("   Evidencia de la sesión archivada: {NAME} (SHA-256 {sha256})");
+        outln!("   Evidencia de la sesión archivada: {NAME} (SHA-256 {sha256})");
     }
     Ok(sha256)
 }

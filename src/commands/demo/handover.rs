@@ -47,7 +47,7 @@ pub async fn hand_over(target: &DemoTarget, done: &DemoOutcome) -> anyhow::Resul
     let archive = Api::new(&target.archive);
     let say = |text: String| {
         if !target.quiet {
-            println!("{text}");
+            outln!("{text}");
         }
     };
     let step = |n: u32, text: &str| {
