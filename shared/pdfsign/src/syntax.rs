@@ -293,31 +293,44 @@ impl<'a> Lexer<'a> {
     /// field's `/T` and `/FT` this way costs no allocation for its tooltip,
     /// appearance or border dictionaries.
     pub(crate) fn dictionary_keeping(&mut self, keep: &[&[u8]]) -> SyntaxResult<Dictionary> {
+        let mut dict = Dictionary::new();
+        self.each_entry(|lx, key, _| {
+            if !keep.contains(&key) {
+                return lx.skip_object(1);
+            }
+            lx.charge(ENTRY_COST + key.len())?;
+            let value = lx.object_at_depth(1)?;
+            if !matches!(value, Object::Null) {
+                dict.set(key.to_vec(), value);
+            }
+            Ok(())
+        })?;
+        Ok(dict)
+    }
+
+    /// Walks the dictionary `<< … >>` at the position: `entry` gets the
+    /// lexer just after each key, the key's bytes and where its `/` was, and
+    /// must move past the value.
+    fn each_entry(
+        &mut self,
+        mut entry: impl FnMut(&mut Self, &'a [u8], usize) -> SyntaxResult<()>,
+    ) -> SyntaxResult<()> {
         self.skip_whitespace();
         if !(self.peek() == Some(b'<') && self.buf.get(self.pos + 1) == Some(&b'<')) {
             return self.err("'<<'");
         }
         self.pos += 2;
-        let mut dict = Dictionary::new();
         loop {
             self.skip_whitespace();
             match self.peek() {
                 Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
                     self.pos += 2;
-                    return Ok(dict);
+                    return Ok(());
                 }
                 Some(b'/') => {
+                    let start = self.pos;
                     let key = self.name_span()?;
-                    if keep.contains(&key) {
-                        let key = key.to_vec();
-                        self.charge(ENTRY_COST + key.len())?;
-                        let value = self.object_at_depth(1)?;
-                        if !matches!(value, Object::Null) {
-                            dict.set(key, value);
-                        }
-                    } else {
-                        self.skip_object(1)?;
-                    }
+                    entry(self, key, start)?;
                 }
                 _ => return self.err("dictionary key or '>>'"),
             }
@@ -351,21 +364,7 @@ impl<'a> Lexer<'a> {
             }
             b'(' => self.skip_literal_string()?,
             b'<' if self.buf.get(self.pos + 1) == Some(&b'<') => {
-                self.pos += 2;
-                loop {
-                    self.skip_whitespace();
-                    match self.peek() {
-                        Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
-                            self.pos += 2;
-                            break;
-                        }
-                        Some(b'/') => {
-                            self.name_span()?;
-                            self.skip_object(depth + 1)?;
-                        }
-                        _ => return self.err("dictionary key or '>>'"),
-                    }
-                }
+                self.each_entry(|lx, _, _| lx.skip_object(depth + 1))?;
             }
             b'<' => {
                 self.pos += 1;
@@ -442,35 +441,20 @@ impl<'a> Lexer<'a> {
     /// built, so an object can be rewritten with some entries replaced and
     /// every other one copied byte for byte.
     pub(crate) fn dictionary_entries(&mut self) -> SyntaxResult<Vec<RawEntry<'a>>> {
-        self.skip_whitespace();
-        if !(self.peek() == Some(b'<') && self.buf.get(self.pos + 1) == Some(&b'<')) {
-            return self.err("'<<'");
-        }
-        self.pos += 2;
         let mut entries = Vec::new();
-        loop {
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b'>') if self.buf.get(self.pos + 1) == Some(&b'>') => {
-                    self.pos += 2;
-                    return Ok(entries);
-                }
-                Some(b'/') => {
-                    let entry_start = self.pos;
-                    let key = self.name_span()?;
-                    self.skip_whitespace();
-                    let value_start = self.pos;
-                    self.skip_object(1)?;
-                    self.charge(std::mem::size_of::<RawEntry<'_>>())?;
-                    entries.push(RawEntry {
-                        key,
-                        entry: &self.buf[entry_start..self.pos],
-                        value: &self.buf[value_start..self.pos],
-                    });
-                }
-                _ => return self.err("dictionary key or '>>'"),
-            }
-        }
+        self.each_entry(|lx, key, start| {
+            lx.skip_whitespace();
+            let value_start = lx.pos;
+            lx.skip_object(1)?;
+            lx.charge(std::mem::size_of::<RawEntry<'_>>())?;
+            entries.push(RawEntry {
+                key,
+                entry: &lx.buf[start..lx.pos],
+                value: &lx.buf[value_start..lx.pos],
+            });
+            Ok(())
+        })?;
+        Ok(entries)
     }
 
     /// Moves past a literal string: balanced parentheses, escapes skipped.
