@@ -28,7 +28,17 @@ pub struct ObjectPath {
     params(ObjectPath),
     security((), ("sesion" = [])),
     responses(
-        (status = 200, description = "Los bytes exactos archivados, con su tipo de medio; el encabezado ETag es su SHA-256", content(("application/pdf"), ("application/zip"), ("application/octet-stream"))),
+        (status = 200, description = "Los bytes exactos archivados, con el tipo de medio que el archivo reconoció en su contenido (actas, paquetes y evidencias); el encabezado ETag es su SHA-256", content(
+            ("application/pdf"), ("application/zip"), ("image/png"), ("image/jpeg"), ("image/tiff"),
+            ("image/gif"), ("image/webp"), ("application/json"), ("text/plain"),
+            ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            ("application/vnd.oasis.opendocument.text"),
+            ("application/vnd.oasis.opendocument.spreadsheet"),
+            ("application/vnd.oasis.opendocument.presentation"),
+            ("application/x-ole-storage"), ("application/octet-stream")
+        )),
         (status = 400, description = "La huella no es un SHA-256", body = Problem),
         (status = 401, description = "El objeto no es público: inicie sesión", body = Problem),
         (status = 403, description = "El objeto no es público y su rol o secretariado no permite descargarlo", body = Problem),
