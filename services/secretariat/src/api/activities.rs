@@ -410,13 +410,7 @@ pub async fn update_activity(
     )
     .await
     .or_unexpected("registrando en la bitácora")?;
-    let offset = offset_of(&mut tx, &before.secretariat_id).await?;
-    let row = one(&mut tx, &path.id).await?;
-    tx.commit()
-        .await
-        .or_unexpected("confirmando la transacción")?;
-    row.map(|r| Json(view(r, offset)))
-        .ok_or_else(|| not_found(&path.id))
+    committed_view(tx, &path.id, &before.secretariat_id).await
 }
 
 /// Cancels an activity: it stays published, as cancelled.
@@ -475,13 +469,7 @@ pub async fn cancel_activity(
     )
     .await
     .or_unexpected("registrando en la bitácora")?;
-    let offset = offset_of(&mut tx, &before.secretariat_id).await?;
-    let row = one(&mut tx, &path.id).await?;
-    tx.commit()
-        .await
-        .or_unexpected("confirmando la transacción")?;
-    row.map(|r| Json(view(r, offset)))
-        .ok_or_else(|| not_found(&path.id))
+    committed_view(tx, &path.id, &before.secretariat_id).await
 }
 
 /// The agenda of a secretariat, for the public site (section b).
@@ -504,6 +492,22 @@ pub async fn public_activities(
     let mut conn = connection(&ctx).await?;
     let id = secretariat_by_slug(&mut conn, &path.slug).await?;
     Ok(Json(list(&mut conn, &id).await?))
+}
+
+/// Reads activity `id` back as its secretariat shows it, then commits `tx`
+/// (the end of every change to an activity).
+async fn committed_view(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    secretariat_id: &str,
+) -> ApiResult<Json<ActivityView>> {
+    let offset = offset_of(&mut tx, secretariat_id).await?;
+    let row = one(&mut tx, id).await?;
+    tx.commit()
+        .await
+        .or_unexpected("confirmando la transacción")?;
+    row.map(|r| Json(view(r, offset)))
+        .ok_or_else(|| not_found(id))
 }
 
 #[cfg(test)]
